@@ -1,0 +1,1 @@
+"""The pure-Python core: no Qt is imported anywhere below this package."""
