@@ -120,6 +120,7 @@ class Indicator:
     pace: tuple[float, float, float, float] | None = None  # None: default for the kind
     tolerance: float = DEFAULT_TOLERANCE
     accumulation: Accumulation = Accumulation.YEAR_TO_DATE
+    id: str | None = None  # set once stored
 
     def effective_pace(self) -> tuple[float, float, float, float]:
         return self.pace if self.pace is not None else default_pace(self.kind)
@@ -137,6 +138,7 @@ class Item:
     due_date: date | None = None
     weight: float = 1.0
     line: int | None = None  # 1-based line in the source where the item starts
+    id: str | None = None
 
 
 @dataclass
@@ -146,6 +148,7 @@ class Chapter:
     items: list[Item] = field(default_factory=list)
     intro: str = ""
     line: int | None = None
+    id: str | None = None
 
 
 @dataclass
@@ -157,9 +160,74 @@ class Plan:
     source_text: str = ""
     chapters: list[Chapter] = field(default_factory=list)
     preamble: str = ""
+    id: str | None = None
 
     def items(self) -> list[Item]:
         return [item for chapter in self.chapters for item in chapter.items]
 
     def indicators(self) -> list[Indicator]:
         return [ind for item in self.items() for ind in item.indicators]
+
+
+# --- quarterly data ---------------------------------------------------------------------------
+
+
+@dataclass
+class Department:
+    id: str
+    name: str
+    position: int = 0
+
+
+@dataclass
+class Actual:
+    """An indicator's reported figure for one quarter."""
+
+    indicator_id: str
+    quarter: int
+    value: float | None
+    note: str = ""
+    modified_at: str = ""
+    modified_by: str = ""
+
+
+@dataclass
+class Progress:
+    """An item's status and progress text for one quarter."""
+
+    item_id: str
+    quarter: int
+    status: ItemStatus | None
+    text: str = ""
+    modified_at: str = ""
+    modified_by: str = ""
+
+
+@dataclass
+class QuarterLock:
+    quarter: int
+    locked: bool
+    locked_at: str | None = None
+    locked_by: str | None = None
+    snapshot: dict[str, object] | None = None
+
+
+@dataclass
+class PlanData:
+    """A stored plan with everything reported against it."""
+
+    plan: Plan
+    actuals: dict[tuple[str, int], Actual] = field(default_factory=dict)
+    progress: dict[tuple[str, int], Progress] = field(default_factory=dict)
+    locks: dict[int, QuarterLock] = field(default_factory=dict)
+    departments: list[Department] = field(default_factory=list)
+
+    def actual(self, indicator_id: str, quarter: int) -> Actual | None:
+        return self.actuals.get((indicator_id, quarter))
+
+    def progress_for(self, item_id: str, quarter: int) -> Progress | None:
+        return self.progress.get((item_id, quarter))
+
+    def is_locked(self, quarter: int) -> bool:
+        lock = self.locks.get(quarter)
+        return bool(lock and lock.locked)

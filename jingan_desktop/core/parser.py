@@ -285,9 +285,11 @@ _LEFT_RE = re.compile(
     r"(?P<pre>不低于|不少于|不高于|不超过|超过|至少|控制在|低于|少于|大约|约|近)?\s*$"
 )
 _STRETCH_RE = re.compile(
-    rf"^\s*[,;、]?\s*(?:力争|争取)(?:达到|实现|增长)?\s*(?P<num>{NUMBER_PATTERN})\s*(?P<unit>{_UNIT_ALT})?"
+    rf"\s*[,;、]?\s*(?:力争|争取)(?:达到|实现|增长)?\s*(?P<num>{NUMBER_PATTERN})\s*(?P<unit>{_UNIT_ALT})?"
 )
-_CLAUSE_SPLIT_RE = re.compile(r"[;。!?:\n]|,(?!\d{3}(?!\d))")
+# Clauses end at sentence punctuation and commas, except a thousands separator ("12,000")
+# and the comma before a stretch goal ("增长2%,力争3%"), which belongs to the same target.
+_CLAUSE_SPLIT_RE = re.compile(r"[;。!?:\n]|,(?!\d{3}(?!\d))(?!\s*(?:力争|争取))")
 _CONNECTORS = ("以及", "其中", "、", "及", "和", "与", "并")
 _LEADING_FILLER = re.compile(r"^(?:以及|其中|全年|同时|力争|确保|累计|实现|并且|并|及|和|与|、|为|\s)+")
 _LEVEL_WORDS = re.compile(r"日均|月均|年均|平均|能力|每日|每天|日供|占比|比例|比重|覆盖率|率")

@@ -1,0 +1,204 @@
+"""The command line: ``jingan-desktop`` starts the app; subcommands work on plan files.
+
+Core errors are turned into one English line on stderr and a non-zero exit code here;
+bad input never produces a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .core.db import StoreError
+from .core.model import Quarter
+from .core.numbers import format_number
+from .core.parser import ParseResult, PlanDecodeError, plan_to_dict, read_plan_file
+from .core.store import PlanExistsError, Store
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1  # the command ran and found a problem (check)
+EXIT_BAD_INPUT = 2  # the input could not be used
+
+
+class CliError(Exception):
+    """A message for the user and the exit code that goes with it."""
+
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jingan-desktop",
+        description="Track the district government's annual key-work plan. "
+        "Without a command, the desktop app starts.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--db", type=Path, help="plan file to open (default: the built-in 2022 plan in your data folder)")
+    parser.add_argument("--quarter", type=_quarter, help="quarter to show, e.g. 2022Q2")
+    parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="render the main window to a PNG offscreen and exit")
+    parser.add_argument("--self-check", action="store_true", help="open the default plan offscreen, build a chart and a PDF, exit 0 if all worked")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    parse = commands.add_parser("parse", help="read a plan document and print its structure")
+    parse.add_argument("file", type=Path)
+    parse.add_argument("--json", action="store_true", help="print JSON (see README for the shape)")
+
+    import_ = commands.add_parser("import", help="import a plan document into a plan file (creates it if needed)")
+    import_.add_argument("file", type=Path)
+    import_.add_argument("--db", type=Path, required=True, dest="target")
+    import_.add_argument("--replace", action="store_true", help="replace a plan of the same year")
+
+    check = commands.add_parser("check", help="integrity check, schema version, counts and history of a plan file")
+    check.add_argument("--db", type=Path, required=True, dest="target")
+    check.add_argument("--json", action="store_true")
+    return parser
+
+
+def _quarter(text: str) -> Quarter:
+    try:
+        return Quarter.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from .qt.app import run_app
+
+            return run_app(args)
+        handler = {"parse": cmd_parse, "import": cmd_import, "check": cmd_check}[args.command]
+        return handler(args)
+    except CliError as exc:
+        print(f"jingan-desktop: error: {exc}", file=sys.stderr)
+        return exc.code
+    except StoreError as exc:
+        print(f"jingan-desktop: error: {describe_store_error(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def describe_store_error(exc: StoreError) -> str:
+    return str(exc)
+
+
+def _read_plan(path: Path) -> ParseResult:
+    try:
+        return read_plan_file(path)
+    except FileNotFoundError as exc:
+        raise CliError(f"{path}: file not found") from exc
+    except IsADirectoryError as exc:
+        raise CliError(f"{path}: is a folder, not a plan document") from exc
+    except PermissionError as exc:
+        raise CliError(f"{path}: permission denied") from exc
+    except PlanDecodeError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    result = _read_plan(args.file)
+    if args.json:
+        json.dump(plan_to_dict(result), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return EXIT_OK
+    plan = result.plan
+    print(f"{plan.title} ({plan.year})")
+    print(f"issuer: {plan.issuer or '-'}    issued on: {plan.issued_on or '-'}")
+    for chapter in plan.chapters:
+        print(f"{chapter.numeral}、{chapter.title}")
+        for item in chapter.items:
+            print(f"  {item.number}. {item.title}")
+            for ind in item.indicators:
+                stretch = f" (stretch {format_number(ind.stretch_value)})" if ind.stretch_value is not None else ""
+                print(
+                    f"      {ind.comparator.label} {format_number(ind.value)} {ind.unit}{stretch}"
+                    f"  [{ind.kind.value}]  {ind.name}"
+                )
+    items = plan.items()
+    print(
+        f"{len(plan.chapters)} chapters, {len(items)} items, "
+        f"{sum(len(i.indicators) for i in items)} indicators"
+    )
+    for entry in result.ignored:
+        print(f"ignored line {entry.line}: {entry.text} ({entry.reason})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    result = _read_plan(args.file)
+    plan = result.plan
+    if not plan.chapters:
+        raise CliError(f"{args.file}: no chapters found (expected headings like '一、…'); nothing imported")
+    target: Path = args.target
+    try:
+        if target.exists():
+            store = Store.open(target)
+            try:
+                store.import_plan(plan, replace=args.replace)
+            finally:
+                store.close()
+            action = "added to"
+        else:
+            Store.create(target, plan).close()
+            action = "created"
+    except PlanExistsError as exc:
+        raise CliError(f"{target}: {exc.detail}; use --replace to replace it") from exc
+    print(
+        f"{action} {target}: {plan.year} plan, {len(plan.chapters)} chapters, "
+        f"{len(plan.items())} items, {len(plan.indicators())} indicators"
+    )
+    for entry in result.ignored:
+        print(f"ignored line {entry.line}: {entry.text} ({entry.reason})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    store = Store.open(args.target, readonly=True, migrate=False)
+    try:
+        report = store.check()
+    finally:
+        store.close()
+    if args.json:
+        json.dump(
+            {
+                "path": report.path,
+                "ok": report.ok,
+                "schema_version": report.schema_version,
+                "supported_version": report.supported_version,
+                "problems": report.problems,
+                "counts": report.counts,
+                "history": report.history_by_source,
+                "last_change": report.last_change,
+                "plans": report.plans,
+            },
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
+        print()
+    else:
+        print(f"file: {report.path}")
+        print(f"schema version: {report.schema_version} (this app: {report.supported_version})")
+        print(f"integrity: {'ok' if not report.problems else 'PROBLEMS'}")
+        for problem in report.problems:
+            print(f"  {problem}")
+        for plan in report.plans:
+            print(f"plan {plan['year']}: {plan['title']}")
+        print("rows: " + ", ".join(f"{table} {n}" for table, n in report.counts.items()))
+        history = ", ".join(f"{source} {n}" for source, n in sorted(report.history_by_source.items()))
+        print(f"history: {history or 'no changes recorded'}")
+        if report.last_change:
+            last = report.last_change
+            print(f"last change: {last['ts']} by {last['user']}@{last['machine']}: {last['summary']}")
+    if report.schema_version < report.supported_version:
+        print("file uses an older schema; opening it in the app upgrades it", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_PROBLEM

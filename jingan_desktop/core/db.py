@@ -1,0 +1,479 @@
+"""The SQLite file: checking it before use, opening it safely, migrating it, writing to it.
+
+The file lives on USB sticks and Windows network drives and is sometimes opened by two
+clerks at once, so:
+
+* the journal stays in rollback mode (DELETE), never WAL, whose shared memory does not work
+  on network file systems; ``synchronous=FULL`` so a committed edit survives a power cut;
+* the connection runs in autocommit mode and every write is our own ``BEGIN IMMEDIATE …
+  COMMIT``: Python's lazily-started transactions let a read-then-write fail at once with
+  "database is locked" whatever the busy timeout (cpython #124510);
+* a file is judged from its raw header before SQLite reads it, so a file that is not ours
+  is never touched, let alone written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import struct
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PureWindowsPath
+from urllib.parse import quote
+
+import sqlite_utils
+
+from .paths import resource_path
+
+APPLICATION_ID = 0x4A475150  # "JGQP": identifies a jingan_desktop plan file
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+BUSY_RETRIES = 3
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class StoreError(Exception):
+    """Base class: something about the plan file prevents the operation."""
+
+    def __init__(self, path: str | os.PathLike[str] | None, detail: str = "") -> None:
+        self.path = str(path) if path is not None else None
+        self.detail = detail
+        super().__init__(f"{self.path}: {detail}" if self.path else detail)
+
+
+class FileMissingError(StoreError):
+    """The file does not exist (or vanished, e.g. a USB stick was pulled)."""
+
+
+class EmptyFileError(StoreError):
+    """The file is zero bytes long."""
+
+
+class NotSQLiteError(StoreError):
+    """The file is not an SQLite database."""
+
+
+class NotOurFileError(StoreError):
+    """The file is an SQLite database, but not a jingan_desktop plan file."""
+
+
+class NewerSchemaError(StoreError):
+    """The file was written by a newer version of the app."""
+
+    def __init__(self, path: str | os.PathLike[str], found: int, supported: int) -> None:
+        super().__init__(path, f"schema version {found}, this app supports up to {supported}")
+        self.found = found
+        self.supported = supported
+
+
+class TruncatedError(StoreError):
+    """The file is shorter than its own header says: an interrupted copy."""
+
+
+class CorruptError(StoreError):
+    """SQLite's own check found damage in the file."""
+
+
+class ReadOnlyError(StoreError):
+    """The file is open read-only (write-protected stick, read-only share) or became so."""
+
+
+class BusyError(StoreError):
+    """Another user keeps the file locked (someone else is saving)."""
+
+
+class WriteFailedError(StoreError):
+    """The write did not reach the disk: full disk, no permission, the medium went away."""
+
+
+# --- paths ----------------------------------------------------------------------------------
+
+
+def sqlite_uri(path: str | os.PathLike[str], mode: str, windows: bool | None = None) -> str:
+    """A ``file:`` URI for sqlite3.connect(uri=True) that survives odd paths.
+
+    Handles drive letters (``C:\\x.sqlite``), UNC shares (``\\\\server\\share\\x.sqlite``, which
+    SQLite wants as ``file:////server/share/…``), and names with ``?``, ``#``, ``%`` or
+    non-ASCII (GBK-era) characters, which are percent-encoded as UTF-8.
+    """
+    windows = sys.platform.startswith("win") if windows is None else windows
+    text = os.fspath(path)
+    if windows:
+        win = PureWindowsPath(text)
+        if not win.is_absolute():
+            win = PureWindowsPath(os.path.abspath(text)) if sys.platform.startswith("win") else win
+        posix = win.as_posix()
+        if posix.startswith("//"):  # UNC share
+            location = "//" + posix
+        elif win.drive:
+            location = "/" + posix
+        else:
+            location = posix
+    else:
+        location = str(Path(text).absolute())
+    return f"file:{quote(location, safe='/:')}?mode={mode}"
+
+
+# --- the raw header -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    page_size: int
+    page_count: int | None  # None when the header's in-file size is not valid (old writers)
+    application_id: int
+    user_version: int
+
+
+def read_header(path: str | os.PathLike[str]) -> Header:
+    """Judge a file from its first 100 bytes, without handing it to SQLite."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+            size = os.fstat(handle.fileno()).st_size
+    except FileNotFoundError as exc:
+        raise FileMissingError(path, "file not found") from exc
+    except IsADirectoryError as exc:
+        raise NotSQLiteError(path, "is a folder, not a file") from exc
+    except OSError as exc:
+        raise FileMissingError(path, exc.strerror or str(exc)) from exc
+    if size == 0:
+        raise EmptyFileError(path, "file is empty")
+    if not head.startswith(SQLITE_MAGIC):
+        raise NotSQLiteError(path, "not an SQLite database")
+    if len(head) < 100:
+        raise TruncatedError(path, f"only {size} bytes")
+    (page_size,) = struct.unpack(">H", head[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter, page_count = struct.unpack(">II", head[24:32])
+    (valid_for,) = struct.unpack(">I", head[92:96])
+    (user_version,) = struct.unpack(">i", head[60:64])
+    (application_id,) = struct.unpack(">I", head[68:72])
+    count = page_count if page_count and valid_for == change_counter else None
+    if page_size < 512 or page_size & (page_size - 1):
+        raise CorruptError(path, f"impossible page size {page_size}")
+    if count is not None and size < count * page_size:
+        raise TruncatedError(path, f"{size} bytes on disk, header promises {count * page_size}")
+    return Header(page_size, count, application_id, user_version)
+
+
+# --- migrations -----------------------------------------------------------------------------
+
+
+def migration_files() -> list[tuple[int, Path]]:
+    folder = resource_path("db/migrations")
+    found = []
+    for path in sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+        found.append((int(path.name[:4]), path))
+    numbers = [number for number, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations in {folder} are not numbered 1..n: {numbers}")
+    return found
+
+
+SCHEMA_VERSION = len(migration_files())
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement at the end: {buffer[:80]!r}")
+    return statements
+
+
+# --- the connection -------------------------------------------------------------------------
+
+
+def _classify(exc: sqlite3.Error, path: str) -> StoreError:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    message = str(exc)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
+        return BusyError(path, message)
+    if name.startswith("SQLITE_READONLY") or "readonly" in message:
+        return ReadOnlyError(path, message)
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in message:
+        return CorruptError(path, message)
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM")) or any(
+        word in message for word in ("disk", "I/O", "unable to open")
+    ):
+        return WriteFailedError(path, message)
+    return StoreError(path, message)
+
+
+class Database:
+    """One open plan file. Writes go through :meth:`transaction`, nowhere else."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool) -> None:
+        self.path = path
+        self.conn = conn
+        self.readonly = readonly
+        self.db = sqlite_utils.Database(conn)
+        self.busy_retries = BUSY_RETRIES
+        self._in_write = False
+
+    # -- opening --
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        readonly: bool = False,
+        migrate: bool = True,
+        before_migrate: Callable[[Path], None] | None = None,
+    ) -> Database:
+        """Open an existing plan file after checking it; see the module docstring.
+
+        ``before_migrate`` is called (with the path) before an older schema is upgraded, so
+        the caller can take a backup first.
+        """
+        path = Path(path)
+        header = read_header(path)
+        if header.application_id != APPLICATION_ID:
+            raise NotOurFileError(path, "an SQLite database, but not a jingan_desktop plan file")
+        if header.user_version > SCHEMA_VERSION:
+            raise NewerSchemaError(path, header.user_version, SCHEMA_VERSION)
+        readonly = readonly or not is_writable(path)
+        conn = _connect(path, readonly)
+        try:
+            database = cls(path, conn, readonly)
+            database._check_quick()
+            if database.user_version() < SCHEMA_VERSION and migrate:
+                if readonly:
+                    raise ReadOnlyError(path, "file needs upgrading but is read-only")
+                if before_migrate is not None:
+                    before_migrate(path)
+                database._migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return database
+
+    @classmethod
+    def create(
+        cls, path: str | os.PathLike[str], populate: Callable[[Database], None] | None = None
+    ) -> Database:
+        """Create a new plan file. It is built under a temporary name and renamed into place
+        only when complete, so a failure never leaves a half-made file under the real name."""
+        path = Path(path)
+        if path.exists():
+            raise FileExistsError(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        conn = sqlite3.connect(str(temp), isolation_level=None, check_same_thread=False)
+        try:
+            database = cls(temp, conn, readonly=False)
+            _configure(conn, readonly=False)
+            database._migrate()
+            if populate is not None:
+                populate(database)
+            conn.close()
+            os.replace(temp, path)
+        except BaseException:
+            conn.close()
+            _unlink_quietly(temp)
+            _unlink_quietly(temp.with_name(temp.name + "-journal"))
+            raise
+        return cls.open(path)
+
+    def _check_quick(self) -> None:
+        try:
+            rows = self.conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise CorruptError(self.path, str(exc)) from exc
+        problems = [row[0] for row in rows if row[0] != "ok"]
+        if problems:
+            raise CorruptError(self.path, "; ".join(problems[:5]))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- facts --
+
+    def user_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def application_id(self) -> int:
+        return int(self.conn.execute("PRAGMA application_id").fetchone()[0])
+
+    def data_version(self) -> int:
+        """Changes when another connection commits (cheap; poll it on a timer)."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def integrity_problems(self) -> list[str]:
+        rows = self.conn.execute("PRAGMA integrity_check").fetchall()
+        problems = [row[0] for row in rows if row[0] != "ok"]
+        for row in self.conn.execute("PRAGMA foreign_key_check").fetchall():
+            problems.append(f"foreign key: {row[0]} rowid {row[1]} → {row[2]}")
+        return problems
+
+    # -- reading and writing --
+
+    def execute(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _classify(exc, str(self.path)) from exc
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Database]:
+        """A consistent snapshot across several SELECTs."""
+        if self._in_write or self.conn.in_transaction:
+            yield self
+            return
+        self.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """``BEGIN IMMEDIATE … COMMIT``: the write lock is taken before anything is read, so a
+        read-then-write never deadlocks; a lock held by someone else is waited for
+        (busy_timeout), retried, and finally reported as :class:`BusyError`."""
+        if self.readonly:
+            raise ReadOnlyError(self.path, "file is open read-only")
+        if self._in_write:
+            yield self
+            return
+        self._begin_immediate()
+        self._in_write = True
+        try:
+            yield self
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise _classify(exc, str(self.path)) from exc
+        except BaseException:
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_write = False
+
+    def _begin_immediate(self) -> None:
+        for attempt in range(self.busy_retries + 1):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.Error as exc:
+                error = _classify(exc, str(self.path))
+                if not isinstance(error, BusyError) or attempt == self.busy_retries:
+                    if not self.path.exists():
+                        raise FileMissingError(self.path, "file is gone (removed or medium pulled)") from exc
+                    raise error from exc
+                time.sleep(0.05 * (attempt + 1))
+
+    @property
+    def in_write(self) -> bool:
+        return self._in_write
+
+    # -- schema --
+
+    def _migrate(self) -> None:
+        current = self.user_version()
+        for number, path in migration_files():
+            if number <= current:
+                continue
+            with self.transaction():
+                for statement in split_sql(path.read_text(encoding="utf-8")):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    # -- copies --
+
+    def backup_to(self, destination: str | os.PathLike[str]) -> Path:
+        """Write a consistent copy through SQLite's backup API: to a temporary name beside the
+        destination, ``quick_check`` it, then rename it into place, so a half-written copy
+        never carries the real name."""
+        destination = Path(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        temp = destination.with_name(f".{destination.name}.{uuid.uuid4().hex[:8]}.part")
+        try:
+            target = sqlite3.connect(str(temp), isolation_level=None)
+            try:
+                self.conn.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")
+                result = target.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                target.close()
+            if result != "ok":
+                raise CorruptError(temp, f"copy failed its check: {result}")
+            with open(temp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temp, destination)
+        except sqlite3.Error as exc:
+            _unlink_quietly(temp)
+            raise _classify(exc, str(destination)) from exc
+        except BaseException:
+            _unlink_quietly(temp)
+            raise
+        return destination
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    mode = "ro" if readonly else "rw"
+    try:
+        conn = sqlite3.connect(
+            sqlite_uri(path, mode), uri=True, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise _classify(exc, str(path)) from exc
+    try:
+        _configure(conn, readonly)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise _classify(exc, str(path)) from exc
+    return conn
+
+
+def _configure(conn: sqlite3.Connection, readonly: bool) -> None:
+    for pragma in (
+        f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA trusted_schema = OFF",
+        "PRAGMA synchronous = FULL",
+    ):
+        conn.execute(pragma)
+    if not readonly:
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode.lower() not in ("delete", "truncate"):
+            conn.execute("PRAGMA journal_mode = DELETE")
+
+
+def is_writable(path: Path) -> bool:
+    """Whether we may write the file and create its journal beside it."""
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return False
+    try:
+        with open(path, "r+b"):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+

@@ -1,0 +1,252 @@
+"""Progress rules: how far along an indicator, item, chapter and plan are, and their colour.
+
+The red / amber / green rule lives here and only here (:func:`rag_for_score`):
+
+* every indicator is scored against where it should be by the end of the quarter (its
+  *pace*: by default 25 / 50 / 75 / 100 % of the year's target for amounts accumulated over
+  the year, and 100 % every quarter for levels, rates and growth targets);
+* ``score`` is that comparison capped to 0…1: 1.0 means on or ahead of pace;
+* **green** at score ≥ 1.0, **amber** at score ≥ 0.8 (:data:`AMBER_AT`), **red** below;
+  grey where nothing has been reported yet.
+
+How the score is found depends on the comparator:
+
+* ``>=`` (以上 / 不低于 …) counts up: score = (actual ÷ target) ÷ pace;
+* ``<=`` (以内 / 不超过 / 控制在) holds or breaks: within the pace's share of the limit → 1.0;
+  over that share but within the year's limit → amber (:data:`AMBER_AT`); over the limit → 0;
+* ``~`` (左右 / 约) holds within a tolerance band (±5 % of the target unless set): inside the
+  band around the paced target → 1.0, and each further point of deviation costs a point;
+* ``=`` must not be exceeded: over the target → 0, otherwise like ``>=``;
+* items without indicators (qualitative work) use the status the department reported:
+  已完成 / 推进中 → green, 未启动 → amber, 滞后 → red.
+
+Items roll up their indicators, chapters their items and the plan its chapters, each as the
+weighted mean of the children's scores (children with no data left out). A clerk's 滞后 on an
+item makes it red whatever its figures say, and every level remembers whether any child is red.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from .model import Accumulation, Comparator, Indicator, Item, ItemStatus, PlanData
+
+GREEN_AT = 1.0
+AMBER_AT = 0.8
+
+
+class Rag(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    GREY = "grey"  # nothing reported yet
+
+    @property
+    def label(self) -> str:
+        return {"green": "正常", "amber": "预警", "red": "滞后", "grey": "未填报"}[self.value]
+
+
+def rag_for_score(score: float | None) -> Rag:
+    """The one red / amber / green rule."""
+    if score is None:
+        return Rag.GREY
+    if score >= GREEN_AT:
+        return Rag.GREEN
+    if score >= AMBER_AT:
+        return Rag.AMBER
+    return Rag.RED
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    completion: float | None  # share of the year's target reached (1.0 = reached); None: no data
+    expected: float | None  # the pace for the quarter, as a share (0.5 = half the target)
+    score: float | None  # progress against pace, 0…1
+    status: Rag
+    red_below: bool = False  # a child (or grandchild) is red
+
+    @property
+    def lagging(self) -> bool:
+        return self.status is Rag.RED
+
+
+NO_DATA = Evaluation(None, None, None, Rag.GREY)
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(1.0, value))
+
+
+def year_to_date(indicator: Indicator, figures: Mapping[int, float | None], quarter: int) -> float | None:
+    """The figure that counts at the end of ``quarter``.
+
+    Figures are year-to-date unless the indicator is kept per quarter, in which case an
+    amount is the sum of the quarters so far (levels and rates take the latest quarter).
+    """
+    if indicator.accumulation is Accumulation.PER_QUARTER and indicator.kind.cumulative:
+        reported = [figures[q] for q in range(1, quarter + 1) if figures.get(q) is not None]
+        return float(sum(reported)) if reported else None  # type: ignore[arg-type]
+    value = figures.get(quarter)
+    return None if value is None else float(value)
+
+
+def evaluate_indicator(indicator: Indicator, actual: float | None, quarter: int) -> Evaluation:
+    """Score one indicator's year-to-date figure at the end of ``quarter`` (1–4)."""
+    target = indicator.value
+    pace = indicator.effective_pace()[quarter - 1] / 100.0
+    if actual is None or target is None:
+        return Evaluation(None, pace, None, Rag.GREY)
+    completion = actual / target if target else (1.0 if actual >= 0 else 0.0)
+    comparator = indicator.comparator
+    if comparator is Comparator.AT_LEAST:
+        score = _at_least(completion, pace, target, actual)
+    elif comparator is Comparator.AT_MOST:
+        if actual > target:
+            score = 0.0
+        elif actual <= target * pace or not indicator.kind.cumulative:
+            score = 1.0
+        else:
+            score = AMBER_AT
+    elif comparator is Comparator.ABOUT:
+        band = indicator.tolerance / 100.0
+        deviation = abs(completion - pace) if target else abs(actual)
+        score = _clamp(1.0 - max(0.0, deviation - band))
+    else:  # EXACT
+        if actual > target + 1e-9 * max(1.0, abs(target)):
+            score = 0.0
+        elif indicator.kind.cumulative:
+            score = _at_least(completion, pace, target, actual)
+        else:
+            score = 1.0 if abs(actual - target) <= 1e-9 * max(1.0, abs(target)) else _clamp(completion)
+    return Evaluation(completion, pace, score, rag_for_score(score))
+
+
+def _at_least(completion: float, pace: float, target: float, actual: float) -> float:
+    if target <= 0:
+        # A target of "no fall" (0 %) or a negative floor: met or not.
+        return 1.0 if actual >= target else 0.0
+    if pace <= 0:
+        return 1.0
+    return _clamp(completion / pace)
+
+
+_STATUS_SCORE = {
+    ItemStatus.DONE: 1.0,
+    ItemStatus.IN_PROGRESS: 1.0,
+    ItemStatus.NOT_STARTED: AMBER_AT,
+    ItemStatus.LAGGING: 0.0,
+}
+
+
+def combine(parts: Iterable[tuple[Evaluation, float]]) -> Evaluation:
+    """Weighted roll-up of children's evaluations (those without data are left out)."""
+    total_weight = score_sum = completion_sum = expected_sum = 0.0
+    completion_weight = 0.0
+    red_below = False
+    for evaluation, weight in parts:
+        red_below = red_below or evaluation.status is Rag.RED or evaluation.red_below
+        if evaluation.score is None or weight <= 0:
+            continue
+        total_weight += weight
+        score_sum += evaluation.score * weight
+        expected_sum += (evaluation.expected or 0.0) * weight
+        if evaluation.completion is not None:
+            completion_weight += weight
+            completion_sum += _clamp(evaluation.completion) * weight
+    if total_weight == 0:
+        return Evaluation(None, None, None, Rag.GREY, red_below)
+    score = score_sum / total_weight
+    completion = completion_sum / completion_weight if completion_weight else None
+    return Evaluation(completion, expected_sum / total_weight, score, rag_for_score(score), red_below)
+
+
+def evaluate_item(
+    item: Item, indicator_evaluations: Sequence[Evaluation], status: ItemStatus | None
+) -> Evaluation:
+    if item.indicators:
+        rolled = combine(zip(indicator_evaluations, (i.weight for i in item.indicators), strict=True))
+    else:
+        rolled = Evaluation(None, None, None, Rag.GREY)
+    if rolled.score is None and status is not None:
+        score = _STATUS_SCORE[status]
+        completion = 1.0 if status is ItemStatus.DONE else None
+        rolled = Evaluation(completion, None, score, rag_for_score(score), rolled.red_below)
+    if status is ItemStatus.LAGGING and rolled.status is not Rag.RED:
+        # The department says it is behind: believe it over the figures.
+        rolled = Evaluation(rolled.completion, rolled.expected, rolled.score, Rag.RED, rolled.red_below)
+    return rolled
+
+
+@dataclass
+class PlanProgress:
+    """Every level's evaluation for one quarter, keyed by row id."""
+
+    quarter: int
+    indicators: dict[str, Evaluation]
+    items: dict[str, Evaluation]
+    chapters: dict[str, Evaluation]
+    plan: Evaluation
+
+    def of(self, row_id: str) -> Evaluation:
+        for table in (self.indicators, self.items, self.chapters):
+            if row_id in table:
+                return table[row_id]
+        return NO_DATA
+
+    def counts(self) -> dict[Rag, int]:
+        """How many indicators and qualitative items are in each status."""
+        counts = dict.fromkeys(Rag, 0)
+        for evaluation in self.indicators.values():
+            counts[evaluation.status] += 1
+        return counts
+
+
+def evaluate_plan(data: PlanData, quarter: int) -> PlanProgress:
+    indicators: dict[str, Evaluation] = {}
+    items: dict[str, Evaluation] = {}
+    chapters: dict[str, Evaluation] = {}
+    chapter_parts = []
+    for chapter in data.plan.chapters:
+        item_parts = []
+        for item in chapter.items:
+            evaluations = []
+            for indicator in item.indicators:
+                assert indicator.id is not None
+                figures = {
+                    q: a.value
+                    for q in range(1, 5)
+                    if (a := data.actuals.get((indicator.id, q))) is not None
+                }
+                evaluation = evaluate_indicator(indicator, year_to_date(indicator, figures, quarter), quarter)
+                indicators[indicator.id] = evaluation
+                evaluations.append(evaluation)
+            progress = data.progress.get((item.id or "", quarter))
+            evaluation = evaluate_item(item, evaluations, progress.status if progress else None)
+            items[item.id or ""] = evaluation
+            item_parts.append((evaluation, item.weight))
+        evaluation = combine(item_parts)
+        chapters[chapter.id or ""] = evaluation
+        chapter_parts.append((evaluation, 1.0))
+    return PlanProgress(quarter, indicators, items, chapters, combine(chapter_parts))
+
+
+def quarter_snapshot(data: PlanData, quarter: int) -> dict[str, object]:
+    """The figures of a quarter as they stand, kept when the quarter is locked."""
+    progress = evaluate_plan(data, quarter)
+    return {
+        "quarter": quarter,
+        "taken_on": date.today().isoformat(),
+        "actuals": {
+            ind_id: a.value for (ind_id, q), a in data.actuals.items() if q == quarter
+        },
+        "progress": {
+            item_id: {"status": p.status.value if p.status else None, "text": p.text}
+            for (item_id, q), p in data.progress.items()
+            if q == quarter
+        },
+        "scores": {row_id: e.score for row_id, e in progress.indicators.items()},
+        "plan_score": progress.plan.score,
+    }

@@ -1,0 +1,45 @@
+"""Shared fixtures. Qt runs offscreen and the app's data folder is a temporary one."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# Before anything imports Qt: no screen here or in CI.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "db" / "seed" / "jingan-2022-key-work-plan.txt"
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path_factory.mktemp("appdata")
+    monkeypatch.setenv("JINGAN_DATA_DIR", str(data))
+    return data
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return SEED
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def seed_store(tmp_path: Path):
+    """A fresh plan file holding the 2022 seed plan."""
+    from jingan_desktop.core.parser import read_plan_file
+    from jingan_desktop.core.store import Store
+
+    store = Store.create(tmp_path / "plan.sqlite", read_plan_file(SEED).plan)
+    yield store
+    store.close()
