@@ -31,7 +31,7 @@ def venv_python() -> Path:
 
 
 def ensure_env() -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs before any venv exists
         sys.exit("jingan_desktop needs Python 3.11 or newer")
     python = venv_python()
     if not python.exists():

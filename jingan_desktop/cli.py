@@ -39,22 +39,39 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, the desktop app starts.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--db", type=Path, help="plan file to open (default: the built-in 2022 plan in your data folder)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="plan file to open (default: the built-in 2022 plan in your data folder)",
+    )
     parser.add_argument("--quarter", type=_quarter, help="quarter to show, e.g. 2022Q2")
-    parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="render the main window to a PNG offscreen and exit")
-    parser.add_argument("--self-check", action="store_true", help="open the default plan offscreen, build a chart and a PDF, exit 0 if all worked")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        help="render the main window to a PNG offscreen and exit",
+    )
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="open the default plan offscreen, build a chart and a PDF, exit 0 if all worked",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     parse = commands.add_parser("parse", help="read a plan document and print its structure")
     parse.add_argument("file", type=Path)
     parse.add_argument("--json", action="store_true", help="print JSON (see README for the shape)")
 
-    import_ = commands.add_parser("import", help="import a plan document into a plan file (creates it if needed)")
+    import_ = commands.add_parser(
+        "import", help="import a plan document into a plan file (creates it if needed)"
+    )
     import_.add_argument("file", type=Path)
     import_.add_argument("--db", type=Path, required=True, dest="target")
     import_.add_argument("--replace", action="store_true", help="replace a plan of the same year")
 
-    check = commands.add_parser("check", help="integrity check, schema version, counts and history of a plan file")
+    check = commands.add_parser(
+        "check", help="integrity check, schema version, counts and history of a plan file"
+    )
     check.add_argument("--db", type=Path, required=True, dest="target")
     check.add_argument("--json", action="store_true")
     return parser
@@ -118,7 +135,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
         for item in chapter.items:
             print(f"  {item.number}. {item.title}")
             for ind in item.indicators:
-                stretch = f" (stretch {format_number(ind.stretch_value)})" if ind.stretch_value is not None else ""
+                stretch = (
+                    f" (stretch {format_number(ind.stretch_value)})"
+                    if ind.stretch_value is not None
+                    else ""
+                )
                 print(
                     f"      {ind.comparator.label} {format_number(ind.value)} {ind.unit}{stretch}"
                     f"  [{ind.kind.value}]  {ind.name}"
@@ -137,7 +158,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     result = _read_plan(args.file)
     plan = result.plan
     if not plan.chapters:
-        raise CliError(f"{args.file}: no chapters found (expected headings like '一、…'); nothing imported")
+        raise CliError(
+            f"{args.file}: no chapters found (expected headings like '一、…'); nothing imported"
+        )
     target: Path = args.target
     try:
         if target.exists():
@@ -194,11 +217,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         for plan in report.plans:
             print(f"plan {plan['year']}: {plan['title']}")
         print("rows: " + ", ".join(f"{table} {n}" for table, n in report.counts.items()))
-        history = ", ".join(f"{source} {n}" for source, n in sorted(report.history_by_source.items()))
+        history = ", ".join(
+            f"{source} {n}" for source, n in sorted(report.history_by_source.items())
+        )
         print(f"history: {history or 'no changes recorded'}")
         if report.last_change:
             last = report.last_change
-            print(f"last change: {last['ts']} by {last['user']}@{last['machine']}: {last['summary']}")
+            print(
+                f"last change: {last['ts']} by {last['user']}@{last['machine']}: {last['summary']}"
+            )
     if report.schema_version < report.supported_version:
         print("file uses an older schema; opening it in the app upgrades it", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PROBLEM

@@ -80,7 +80,9 @@ def test_every_hand_checked_target(seed):
     found = [(item.number, ind) for item in seed.plan.items() for ind in item.indicators]
     for row, (number, indicator) in zip(_table(), found, strict=True):
         expected = (int(row["item"]), float(row["value"]), row["unit"], row["comparator"])
-        assert (number, indicator.value, indicator.unit, indicator.comparator.value) == expected, row
+        assert (number, indicator.value, indicator.unit, indicator.comparator.value) == expected, (
+            row
+        )
         # The hand-picked phrase lies inside the span the parser recorded.
         text = items[number].text
         start = text.index(row["source_phrase"])
@@ -180,7 +182,10 @@ def test_other_plan_layouts():
     result = parse_plan(OTHER_PLAN)
     plan = result.plan
     assert (plan.title, plan.year, plan.issuer, plan.issued_on) == (
-        "2023年区政府重点工作安排", 2023, "XX区人民政府", date(2023, 2, 1)
+        "2023年区政府重点工作安排",
+        2023,
+        "XX区人民政府",
+        date(2023, 2, 1),
     )
     assert [c.numeral for c in plan.chapters] == ["一", "十一"]
     first, second, third = plan.chapters[0].items
@@ -220,7 +225,10 @@ def test_utf8_bom_and_utf16(seed_text):
 def _docx(paragraphs: list[str]) -> bytes:
     ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
     body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
-    xml = f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{ns}"><w:body>{body}</w:body></w:document>'
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<w:document xmlns:w="{ns}"><w:body>{body}</w:body></w:document>'
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -265,10 +273,13 @@ def test_json_shape(seed):
 plan_like_text = st.lists(
     st.one_of(
         st.text(max_size=60),
-        st.sampled_from(["一、", "二、", "（一）", "1.", "2、", "10.", "１．", "十二、", "2022年3月8日"]).flatmap(
-            lambda prefix: st.text(max_size=40).map(lambda rest: prefix + rest)
+        st.sampled_from(
+            ["一、", "二、", "（一）", "1.", "2、", "10.", "１．", "十二、", "2022年3月8日"]
+        ).flatmap(lambda prefix: st.text(max_size=40).map(lambda rest: prefix + rest)),
+        st.from_regex(
+            r"[新增完成]{0,2}\d{1,6}(,\d{3})?(\.\d+)?[万亿]?[家个%吨名户]?(以上|以内|左右)?",
+            fullmatch=True,
         ),
-        st.from_regex(r"[新增完成]{0,2}\d{1,6}(,\d{3})?(\.\d+)?[万亿]?[家个%吨名户]?(以上|以内|左右)?", fullmatch=True),
     ),
     max_size=30,
 ).map("\n".join)

@@ -325,7 +325,9 @@ class Database:
 
     # -- reading and writing --
 
-    def execute(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> sqlite3.Cursor:
+    def execute(
+        self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
+    ) -> sqlite3.Cursor:
         try:
             return self.conn.execute(sql, params)
         except sqlite3.Error as exc:
@@ -379,7 +381,9 @@ class Database:
                 error = _classify(exc, str(self.path))
                 if not isinstance(error, BusyError) or attempt == self.busy_retries:
                     if not self.path.exists():
-                        raise FileMissingError(self.path, "file is gone (removed or medium pulled)") from exc
+                        raise FileMissingError(
+                            self.path, "file is gone (removed or medium pulled)"
+                        ) from exc
                     raise error from exc
                 time.sleep(0.05 * (attempt + 1))
 
@@ -476,4 +480,3 @@ def is_writable(path: Path) -> bool:
 def _unlink_quietly(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
-

@@ -1,4 +1,4 @@
-"""Numbers as Chinese plans and clerks write them: full-width digits, thousands separators, 万/亿."""
+"""Numbers as plans and clerks write them: full-width digits, thousands separators, 万/亿."""
 
 from __future__ import annotations
 

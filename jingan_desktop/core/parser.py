@@ -53,7 +53,9 @@ _CHAPTER_RE = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.]\s*(
 _SECTION_RE = re.compile(r"^\(\s*([一二三四五六七八九十]{1,3})\s*\)\s*(\S.*)$")
 _ITEM_RE = re.compile(r"^(\d{1,3})\s*(?:[.、](?!\d)|\s)\s*(\S.*)$")
 _DATE_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
-_CN_DATE_RE = re.compile(r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日$")
+_CN_DATE_RE = re.compile(
+    r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日$"
+)
 _TITLE_RE = re.compile(r"^(\d{4})\s*年.{2,40}(?:安排|计划|要点|任务|方案|清单)$")
 _QUOTED_TITLE_RE = re.compile(r"《((\d{4})\s*年[^》]{2,40})》")
 _ISSUER_RE = re.compile(r"^[^\s,，。;；:：]{2,30}(?:人民政府|办公室|委员会|管理委员会|政府)$")
@@ -74,9 +76,13 @@ def chinese_numeral_value(text: str) -> int:
 
 
 def _cn_date(match: re.Match[str]) -> date | None:
-    year = int("".join(str("〇一二三四五六七八九".index(c) if c != "零" else 0) for c in match.group(1)))
+    year = int(
+        "".join(str("〇一二三四五六七八九".index(c) if c != "零" else 0) for c in match.group(1))
+    )
     try:
-        return date(year, chinese_numeral_value(match.group(2)), chinese_numeral_value(match.group(3)))
+        return date(
+            year, chinese_numeral_value(match.group(2)), chinese_numeral_value(match.group(3))
+        )
     except ValueError:
         return None
 
@@ -291,7 +297,9 @@ _STRETCH_RE = re.compile(
 # and the comma before a stretch goal ("增长2%,力争3%"), which belongs to the same target.
 _CLAUSE_SPLIT_RE = re.compile(r"[;。!?:\n]|,(?!\d{3}(?!\d))(?!\s*(?:力争|争取))")
 _CONNECTORS = ("以及", "其中", "、", "及", "和", "与", "并")
-_LEADING_FILLER = re.compile(r"^(?:以及|其中|全年|同时|力争|确保|累计|实现|并且|并|及|和|与|、|为|\s)+")
+_LEADING_FILLER = re.compile(
+    r"^(?:以及|其中|全年|同时|力争|确保|累计|实现|并且|并|及|和|与|、|为|\s)+"
+)
 _LEVEL_WORDS = re.compile(r"日均|月均|年均|平均|能力|每日|每天|日供|占比|比例|比重|覆盖率|率")
 _GROWTH_UP = {"增长率", "增长", "增幅", "增速", "提高", "提升", "上升"}
 _PERCENT_UNITS = {"%", "个百分点", "百分点", "‰"}
@@ -391,7 +399,7 @@ def _looks_like_name(folded: str, match: re.Match[str]) -> bool:
 
 
 def _split_between(folded: str, left: int, right: int) -> int:
-    """Where the text between two targets divides: at the last connector, else right after the first."""
+    """Where the text between two targets divides: at the last connector, else after the first."""
     segment = folded[left:right]
     best = -1
     for connector in _CONNECTORS:
@@ -409,9 +417,16 @@ def _name_hits(text: str, folded: str, start: int, end: int, hits: list[_Hit]) -
     bounds = []
     for index, hit in enumerate(hits):
         left = start if index == 0 else _split_between(folded, hits[index - 1].end, hit.start)
-        right = end if index == len(hits) - 1 else _split_between(folded, hit.end, hits[index + 1].start)
+        right = (
+            end
+            if index == len(hits) - 1
+            else _split_between(folded, hit.end, hits[index + 1].start)
+        )
         bounds.append((left, right))
-    names = [_clean_name(text[left : hit.start] + text[hit.end : right]) for hit, (left, right) in zip(hits, bounds, strict=True)]
+    names = [
+        _clean_name(text[left : hit.start] + text[hit.end : right])
+        for hit, (left, right) in zip(hits, bounds, strict=True)
+    ]
     indicators = []
     for index, (hit, (left, right)) in enumerate(zip(hits, bounds, strict=True)):
         name = names[index]

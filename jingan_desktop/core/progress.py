@@ -80,7 +80,9 @@ def _clamp(value: float) -> float:
     return max(0.0, min(1.0, value))
 
 
-def year_to_date(indicator: Indicator, figures: Mapping[int, float | None], quarter: int) -> float | None:
+def year_to_date(
+    indicator: Indicator, figures: Mapping[int, float | None], quarter: int
+) -> float | None:
     """The figure that counts at the end of ``quarter``.
 
     Figures are year-to-date unless the indicator is kept per quarter, in which case an
@@ -120,7 +122,9 @@ def evaluate_indicator(indicator: Indicator, actual: float | None, quarter: int)
         elif indicator.kind.cumulative:
             score = _at_least(completion, pace, target, actual)
         else:
-            score = 1.0 if abs(actual - target) <= 1e-9 * max(1.0, abs(target)) else _clamp(completion)
+            score = (
+                1.0 if abs(actual - target) <= 1e-9 * max(1.0, abs(target)) else _clamp(completion)
+            )
     return Evaluation(completion, pace, score, rag_for_score(score))
 
 
@@ -160,14 +164,18 @@ def combine(parts: Iterable[tuple[Evaluation, float]]) -> Evaluation:
         return Evaluation(None, None, None, Rag.GREY, red_below)
     score = score_sum / total_weight
     completion = completion_sum / completion_weight if completion_weight else None
-    return Evaluation(completion, expected_sum / total_weight, score, rag_for_score(score), red_below)
+    return Evaluation(
+        completion, expected_sum / total_weight, score, rag_for_score(score), red_below
+    )
 
 
 def evaluate_item(
     item: Item, indicator_evaluations: Sequence[Evaluation], status: ItemStatus | None
 ) -> Evaluation:
     if item.indicators:
-        rolled = combine(zip(indicator_evaluations, (i.weight for i in item.indicators), strict=True))
+        rolled = combine(
+            zip(indicator_evaluations, (i.weight for i in item.indicators), strict=True)
+        )
     else:
         rolled = Evaluation(None, None, None, Rag.GREY)
     if rolled.score is None and status is not None:
@@ -176,7 +184,9 @@ def evaluate_item(
         rolled = Evaluation(completion, None, score, rag_for_score(score), rolled.red_below)
     if status is ItemStatus.LAGGING and rolled.status is not Rag.RED:
         # The department says it is behind: believe it over the figures.
-        rolled = Evaluation(rolled.completion, rolled.expected, rolled.score, Rag.RED, rolled.red_below)
+        rolled = Evaluation(
+            rolled.completion, rolled.expected, rolled.score, Rag.RED, rolled.red_below
+        )
     return rolled
 
 
@@ -220,7 +230,9 @@ def evaluate_plan(data: PlanData, quarter: int) -> PlanProgress:
                     for q in range(1, 5)
                     if (a := data.actuals.get((indicator.id, q))) is not None
                 }
-                evaluation = evaluate_indicator(indicator, year_to_date(indicator, figures, quarter), quarter)
+                evaluation = evaluate_indicator(
+                    indicator, year_to_date(indicator, figures, quarter), quarter
+                )
                 indicators[indicator.id] = evaluation
                 evaluations.append(evaluation)
             progress = data.progress.get((item.id or "", quarter))
@@ -239,9 +251,7 @@ def quarter_snapshot(data: PlanData, quarter: int) -> dict[str, object]:
     return {
         "quarter": quarter,
         "taken_on": date.today().isoformat(),
-        "actuals": {
-            ind_id: a.value for (ind_id, q), a in data.actuals.items() if q == quarter
-        },
+        "actuals": {ind_id: a.value for (ind_id, q), a in data.actuals.items() if q == quarter},
         "progress": {
             item_id: {"status": p.status.value if p.status else None, "text": p.text}
             for (item_id, q), p in data.progress.items()

@@ -60,15 +60,38 @@ EDITABLE: dict[str, frozenset[str]] = {
     "chapter": frozenset({"numeral", "title", "intro", "position"}),
     "item": frozenset(
         {
-            "number", "title", "text", "section", "lead_department_id", "co_department_ids",
-            "due_date", "weight", "position", "chapter_id",
+            "number",
+            "title",
+            "text",
+            "section",
+            "lead_department_id",
+            "co_department_ids",
+            "due_date",
+            "weight",
+            "position",
+            "chapter_id",
         }
     ),
     "indicator": frozenset(
         {
-            "name", "text", "span_start", "span_end", "value", "unit", "comparator", "kind",
-            "stretch_value", "weight", "pace_q1", "pace_q2", "pace_q3", "pace_q4", "tolerance",
-            "accumulation", "position", "item_id",
+            "name",
+            "text",
+            "span_start",
+            "span_end",
+            "value",
+            "unit",
+            "comparator",
+            "kind",
+            "stretch_value",
+            "weight",
+            "pace_q1",
+            "pace_q2",
+            "pace_q3",
+            "pace_q4",
+            "tolerance",
+            "accumulation",
+            "position",
+            "item_id",
         }
     ),
     "actual": frozenset({"value", "note"}),
@@ -83,8 +106,12 @@ _STAMPS = ("version", "modified_at", "modified_by")
 class ConflictError(StoreError):
     """Someone else changed the value since it was loaded; nothing was written."""
 
-    def __init__(self, table: str, row_id: str, field: str, expected: object, actual: object) -> None:
-        super().__init__(None, f"{table}.{field} of {row_id} is now {actual!r}, expected {expected!r}")
+    def __init__(
+        self, table: str, row_id: str, field: str, expected: object, actual: object
+    ) -> None:
+        super().__init__(
+            None, f"{table}.{field} of {row_id} is now {actual!r}, expected {expected!r}"
+        )
         self.table = table
         self.row_id = row_id
         self.field = field
@@ -196,17 +223,38 @@ class Write:
         self._seq += 1
         return stamp
 
-    def log(self, op: str, table: str, row_id: str, field: str | None, old: Any, new: Any) -> Change:
+    def log(
+        self, op: str, table: str, row_id: str, field: str | None, old: Any, new: Any
+    ) -> Change:
         change = Change(
-            new_id(), self.txn, self._stamp(), self.user, self.machine, self.source, op,
-            table, row_id, field, old, new, self.summary,
+            new_id(),
+            self.txn,
+            self._stamp(),
+            self.user,
+            self.machine,
+            self.source,
+            op,
+            table,
+            row_id,
+            field,
+            old,
+            new,
+            self.summary,
         )
         self.db.execute(
             "INSERT INTO change_log (id, txn, ts, user, machine, source, op, tbl, row_id, field,"
             " old, new, summary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                change.id, change.txn, change.ts, change.user, change.machine, change.source,
-                change.op, change.tbl, change.row_id, change.field,
+                change.id,
+                change.txn,
+                change.ts,
+                change.user,
+                change.machine,
+                change.source,
+                change.op,
+                change.tbl,
+                change.row_id,
+                change.field,
                 None if old is None and op == "insert" else _to_json(old),
                 None if new is None and op == "delete" else _to_json(new),
                 change.summary,
@@ -240,7 +288,9 @@ class Write:
         """Change fields of one row; returns the old values of the fields that changed."""
         unknown = set(changes) - EDITABLE[table]
         if unknown:
-            raise InvalidValueError(", ".join(sorted(unknown)), None, f"not an editable field of {table}")
+            raise InvalidValueError(
+                ", ".join(sorted(unknown)), None, f"not an editable field of {table}"
+            )
         current = self.store.row(table, row_id)
         if current is None:
             raise RowMissingError(None, f"{table} {row_id} no longer exists")
@@ -401,8 +451,11 @@ class Store:
                 chapter.id = w.insert(
                     "chapter",
                     {
-                        "plan_id": plan.id, "position": c_pos, "numeral": chapter.numeral,
-                        "title": chapter.title, "intro": chapter.intro,
+                        "plan_id": plan.id,
+                        "position": c_pos,
+                        "numeral": chapter.numeral,
+                        "title": chapter.title,
+                        "intro": chapter.intro,
                     },
                 )
                 for i_pos, item in enumerate(chapter.items):
@@ -412,14 +465,23 @@ class Store:
     def _insert_item(
         self, w: Write, chapter_id: str, position: int, item: Item, departments: dict[str, str]
     ) -> str:
-        lead = self._department_id(w, item.lead_department, departments) if item.lead_department else None
+        lead = (
+            self._department_id(w, item.lead_department, departments)
+            if item.lead_department
+            else None
+        )
         co = [self._department_id(w, name, departments) for name in item.co_departments]
         item.id = w.insert(
             "item",
             {
-                "chapter_id": chapter_id, "position": position, "number": item.number,
-                "title": item.title, "text": item.text, "section": item.section,
-                "lead_department_id": lead, "co_department_ids": _to_json(co),
+                "chapter_id": chapter_id,
+                "position": position,
+                "number": item.number,
+                "title": item.title,
+                "text": item.text,
+                "section": item.section,
+                "lead_department_id": lead,
+                "co_department_ids": _to_json(co),
                 "due_date": item.due_date.isoformat() if item.due_date else None,
                 "weight": item.weight,
             },
@@ -433,13 +495,24 @@ class Store:
         ind.id = w.insert(
             "indicator",
             {
-                "item_id": item_id, "position": position, "name": ind.name, "text": ind.text,
+                "item_id": item_id,
+                "position": position,
+                "name": ind.name,
+                "text": ind.text,
                 "span_start": ind.span[0] if ind.span else None,
                 "span_end": ind.span[1] if ind.span else None,
-                "value": ind.value, "unit": ind.unit, "comparator": ind.comparator.value,
-                "kind": ind.kind.value, "stretch_value": ind.stretch_value, "weight": ind.weight,
-                "pace_q1": pace[0], "pace_q2": pace[1], "pace_q3": pace[2], "pace_q4": pace[3],
-                "tolerance": ind.tolerance, "accumulation": ind.accumulation.value,
+                "value": ind.value,
+                "unit": ind.unit,
+                "comparator": ind.comparator.value,
+                "kind": ind.kind.value,
+                "stretch_value": ind.stretch_value,
+                "weight": ind.weight,
+                "pace_q1": pace[0],
+                "pace_q2": pace[1],
+                "pace_q3": pace[2],
+                "pace_q4": pace[3],
+                "tolerance": ind.tolerance,
+                "accumulation": ind.accumulation.value,
             },
         )
         return ind.id
@@ -449,7 +522,9 @@ class Store:
     def departments(self) -> list[Department]:
         return [
             Department(row["id"], row["name"], row["position"])
-            for row in self.rows("SELECT id, name, position FROM department ORDER BY position, name")
+            for row in self.rows(
+                "SELECT id, name, position FROM department ORDER BY position, name"
+            )
         ]
 
     def _department_ids(self) -> dict[str, str]:
@@ -471,9 +546,9 @@ class Store:
         self,
         item_id: str,
         *,
-        lead: str | None | Any = MISSING,
+        lead: str | Any | None = MISSING,
         co: Sequence[str] | Any = MISSING,
-        expected_lead: str | None | Any = MISSING,
+        expected_lead: str | Any | None = MISSING,
     ) -> None:
         """Set an item's lead department and/or co-departments by name (created if new)."""
         with self.write("修改牵头单位" if co is MISSING else "修改责任单位") as w:
@@ -481,9 +556,13 @@ class Store:
             changes: dict[str, Any] = {}
             expected: dict[str, Any] = {}
             if lead is not MISSING:
-                changes["lead_department_id"] = self._department_id(w, lead, known) if lead else None
+                changes["lead_department_id"] = (
+                    self._department_id(w, lead, known) if lead else None
+                )
                 if expected_lead is not MISSING:
-                    expected["lead_department_id"] = known.get(expected_lead) if expected_lead else None
+                    expected["lead_department_id"] = (
+                        known.get(expected_lead) if expected_lead else None
+                    )
             if co is not MISSING:
                 ids = [self._department_id(w, name, known) for name in co if name.strip()]
                 changes["co_department_ids"] = _to_json(list(dict.fromkeys(ids)))
@@ -495,7 +574,8 @@ class Store:
         joins = {
             "indicator": "SELECT c.plan_id FROM indicator n JOIN item i ON i.id = n.item_id"
             " JOIN chapter c ON c.id = i.chapter_id WHERE n.id = ?",
-            "item": "SELECT c.plan_id FROM item i JOIN chapter c ON c.id = i.chapter_id WHERE i.id = ?",
+            "item": "SELECT c.plan_id FROM item i JOIN chapter c ON c.id = i.chapter_id"
+            " WHERE i.id = ?",
         }
         found = self.database.execute(joins[table], (row_id,)).fetchone()
         return found[0] if found else None
@@ -515,10 +595,10 @@ class Store:
         self,
         indicator_id: str,
         quarter: int,
-        value: float | None | Any = MISSING,
+        value: float | Any | None = MISSING,
         *,
         note: str | Any = MISSING,
-        expected_value: float | None | Any = MISSING,
+        expected_value: float | Any | None = MISSING,
         source: str = "edit",
     ) -> None:
         """Record an indicator's figure (and/or note) for a quarter."""
@@ -534,8 +614,13 @@ class Store:
                     raise ConflictError("actual", row_id, "value", expected_value, None)
                 w.insert(
                     "actual",
-                    {"id": row_id, "indicator_id": indicator_id, "quarter": quarter,
-                     "value": changes.get("value"), "note": changes.get("note", "")},
+                    {
+                        "id": row_id,
+                        "indicator_id": indicator_id,
+                        "quarter": quarter,
+                        "value": changes.get("value"),
+                        "note": changes.get("note", ""),
+                    },
                 )
             else:
                 w.update("actual", row_id, changes, {"value": expected_value})
@@ -545,9 +630,9 @@ class Store:
         item_id: str,
         quarter: int,
         *,
-        status: ItemStatus | None | Any = MISSING,
+        status: ItemStatus | Any | None = MISSING,
         text: str | Any = MISSING,
-        expected_status: ItemStatus | None | Any = MISSING,
+        expected_status: ItemStatus | Any | None = MISSING,
         expected_text: str | Any = MISSING,
         source: str = "edit",
     ) -> None:
@@ -558,7 +643,9 @@ class Store:
         if text is not MISSING:
             changes["text"] = text
         expected = {
-            "status": ItemStatus(expected_status).value if expected_status not in (MISSING, None) else expected_status,
+            "status": ItemStatus(expected_status).value
+            if expected_status not in (MISSING, None)
+            else expected_status,
             "text": expected_text,
         }
         with self.write("修改进展情况" if "text" in changes else "修改状态", source) as w:
@@ -570,8 +657,13 @@ class Store:
                         raise ConflictError("progress", row_id, field, value, None)
                 w.insert(
                     "progress",
-                    {"id": row_id, "item_id": item_id, "quarter": quarter,
-                     "status": changes.get("status"), "text": changes.get("text", "")},
+                    {
+                        "id": row_id,
+                        "item_id": item_id,
+                        "quarter": quarter,
+                        "status": changes.get("status"),
+                        "text": changes.get("text", ""),
+                    },
                 )
             else:
                 w.update("progress", row_id, changes, expected)
@@ -594,7 +686,9 @@ class Store:
 
     # -- quarter locks --
 
-    def set_quarter_locked(self, plan_id: str, quarter: int, locked: bool, snapshot: dict[str, object] | None = None) -> None:
+    def set_quarter_locked(
+        self, plan_id: str, quarter: int, locked: bool, snapshot: dict[str, object] | None = None
+    ) -> None:
         """Freeze a quarter's figures (with a snapshot to compare against) or unfreeze them."""
         row_id = pair_id(plan_id, quarter)
         user, machine = self.actor
@@ -608,7 +702,9 @@ class Store:
             if locked:
                 values["snapshot"] = _to_json(snapshot) if snapshot is not None else None
             if self.row("quarter_lock", row_id) is None:
-                w.insert("quarter_lock", {"id": row_id, "plan_id": plan_id, "quarter": quarter, **values})
+                w.insert(
+                    "quarter_lock", {"id": row_id, "plan_id": plan_id, "quarter": quarter, **values}
+                )
             else:
                 w.update("quarter_lock", row_id, values)
 
@@ -627,9 +723,13 @@ class Store:
         if row is None:
             raise RowMissingError(self.path, f"plan {plan_id} does not exist")
         plan = Plan(
-            title=row["title"], year=row["year"], issuer=row["issuer"],
+            title=row["title"],
+            year=row["year"],
+            issuer=row["issuer"],
             issued_on=date.fromisoformat(row["issued_on"]) if row["issued_on"] else None,
-            source_text=row["source_text"], preamble=row["preamble"], id=row["id"],
+            source_text=row["source_text"],
+            preamble=row["preamble"],
+            id=row["id"],
         )
         departments = self.departments()
         names = {d.id: d.name for d in departments}
@@ -645,11 +745,15 @@ class Store:
             (plan_id,),
         ):
             item = Item(
-                number=i["number"], title=i["title"], text=i["text"], section=i["section"],
+                number=i["number"],
+                title=i["title"],
+                text=i["text"],
+                section=i["section"],
                 lead_department=names.get(i["lead_department_id"]),
                 co_departments=[names[d] for d in json.loads(i["co_department_ids"]) if d in names],
                 due_date=date.fromisoformat(i["due_date"]) if i["due_date"] else None,
-                weight=i["weight"], id=i["id"],
+                weight=i["weight"],
+                id=i["id"],
             )
             items[i["id"]] = item
             chapters[i["chapter_id"]].items.append(item)
@@ -670,7 +774,12 @@ class Store:
             (plan_id,),
         ):
             data.actuals[(a["indicator_id"], a["quarter"])] = Actual(
-                a["indicator_id"], a["quarter"], a["value"], a["note"], a["modified_at"], a["modified_by"]
+                a["indicator_id"],
+                a["quarter"],
+                a["value"],
+                a["note"],
+                a["modified_at"],
+                a["modified_by"],
             )
         for p in self.rows(
             "SELECT p.* FROM progress p JOIN item i ON i.id = p.item_id"
@@ -678,19 +787,28 @@ class Store:
             (plan_id,),
         ):
             data.progress[(p["item_id"], p["quarter"])] = Progress(
-                p["item_id"], p["quarter"], ItemStatus(p["status"]) if p["status"] else None,
-                p["text"], p["modified_at"], p["modified_by"],
+                p["item_id"],
+                p["quarter"],
+                ItemStatus(p["status"]) if p["status"] else None,
+                p["text"],
+                p["modified_at"],
+                p["modified_by"],
             )
         for lock in self.rows("SELECT * FROM quarter_lock WHERE plan_id = ?", (plan_id,)):
             data.locks[lock["quarter"]] = QuarterLock(
-                lock["quarter"], bool(lock["locked"]), lock["locked_at"], lock["locked_by"],
+                lock["quarter"],
+                bool(lock["locked"]),
+                lock["locked_at"],
+                lock["locked_by"],
                 json.loads(lock["snapshot"]) if lock["snapshot"] else None,
             )
         return data
 
     # -- history --
 
-    def history(self, row_ids: Sequence[str] | None = None, limit: int | None = None) -> list[Change]:
+    def history(
+        self, row_ids: Sequence[str] | None = None, limit: int | None = None
+    ) -> list[Change]:
         """Change-log entries, newest first; for the given rows only if ``row_ids`` is set."""
         sql = "SELECT * FROM change_log"
         params: list[Any] = []
@@ -715,7 +833,9 @@ class Store:
             row["source"]: row["n"]
             for row in self.rows("SELECT source, count(*) AS n FROM change_log GROUP BY source")
         }
-        last = self.rows("SELECT ts, user, machine, summary FROM change_log ORDER BY ts DESC LIMIT 1")
+        last = self.rows(
+            "SELECT ts, user, machine, summary FROM change_log ORDER BY ts DESC LIMIT 1"
+        )
         return CheckReport(
             path=str(self.path),
             schema_version=db.user_version(),
@@ -750,12 +870,19 @@ def indicator_from_row(n: Mapping[str, Any]) -> Indicator:
     kind = Kind(n["kind"])
     pace = (n["pace_q1"], n["pace_q2"], n["pace_q3"], n["pace_q4"])
     return Indicator(
-        name=n["name"], value=n["value"], unit=n["unit"], comparator=Comparator(n["comparator"]),
-        kind=kind, text=n["text"],
+        name=n["name"],
+        value=n["value"],
+        unit=n["unit"],
+        comparator=Comparator(n["comparator"]),
+        kind=kind,
+        text=n["text"],
         span=(n["span_start"], n["span_end"]) if n["span_start"] is not None else None,
-        stretch_value=n["stretch_value"], weight=n["weight"],
+        stretch_value=n["stretch_value"],
+        weight=n["weight"],
         pace=None if pace == default_pace(kind) else pace,
-        tolerance=n["tolerance"], accumulation=Accumulation(n["accumulation"]), id=n["id"],
+        tolerance=n["tolerance"],
+        accumulation=Accumulation(n["accumulation"]),
+        id=n["id"],
     )
 
 
@@ -801,7 +928,16 @@ def validate_field(table: str, field: str, value: Any) -> Any:
             return Accumulation(value).value
         except ValueError as exc:
             raise InvalidValueError(field, value, "must be ytd or quarter") from exc
-    if field in ("value", "stretch_value", "weight", "tolerance", "pace_q1", "pace_q2", "pace_q3", "pace_q4"):
+    if field in (
+        "value",
+        "stretch_value",
+        "weight",
+        "tolerance",
+        "pace_q1",
+        "pace_q2",
+        "pace_q3",
+        "pace_q4",
+    ):
         if value is None and field in ("value", "stretch_value"):
             return None
         try:
@@ -817,9 +953,23 @@ def validate_field(table: str, field: str, value: Any) -> Any:
         if value in (None, ""):
             return None
         try:
-            return (value if isinstance(value, date) else date.fromisoformat(str(value))).isoformat()
+            return (
+                value if isinstance(value, date) else date.fromisoformat(str(value))
+            ).isoformat()
         except ValueError as exc:
             raise InvalidValueError(field, value, "not a date (YYYY-MM-DD)") from exc
     if field in ("name", "title") and not str(value).strip():
         raise InvalidValueError(field, value, "must not be empty")
     return value
+
+
+def ensure_default_database(path: Path | None = None) -> Path:
+    """The default plan file in the user's data folder, created from the shipped 2022 plan
+    on first start."""
+    from .parser import read_plan_file
+    from .paths import SEED_PLAN, default_db_path, resource_path
+
+    path = path or default_db_path()
+    if not path.exists():
+        Store.create(path, read_plan_file(resource_path(SEED_PLAN)).plan).close()
+    return path

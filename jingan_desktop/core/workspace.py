@@ -1,0 +1,489 @@
+"""A plan open for work: the store, the loaded plan, the chosen quarter and its evaluation.
+
+The Qt layer talks to this object only. Each edit is described by an :class:`Edit` (what,
+where, old value, new value); applying it writes one transaction through the store, then
+updates the in-memory plan and its evaluation, so the UI never re-reads the whole file for a
+single change. Undo applies the same edit backwards, with the new value as the expected one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from .model import (
+    Accumulation,
+    Actual,
+    Chapter,
+    Comparator,
+    Indicator,
+    Item,
+    ItemStatus,
+    Kind,
+    PlanData,
+    Progress,
+    Quarter,
+)
+from .numbers import format_number
+from .progress import Evaluation, PlanProgress, Rag, evaluate_plan, quarter_snapshot
+from .store import FIELD_LABELS, Store, validate_field
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One undoable change of one value.
+
+    ``target`` is "actual" (indicator figure or note for a quarter), "progress" (item status
+    or text for a quarter), "departments" (an item's lead or co-departments, by name) or a
+    table name ("indicator", "item", "chapter", "plan") for a plain field.
+    """
+
+    target: str
+    row_id: str
+    field: str
+    old: Any
+    new: Any
+    quarter: int | None = None
+
+    @property
+    def label(self) -> str:
+        """What the Edit menu shows: "撤销 修改实际值"."""
+        if self.target == "actual":
+            return "修改实际值" if self.field == "value" else "修改备注"
+        if self.target == "progress":
+            return "修改进展情况" if self.field == "text" else "修改状态"
+        if self.target == "departments":
+            return "修改牵头单位" if self.field == "lead" else "修改配合单位"
+        return f"修改{FIELD_LABELS.get(self.field, self.field)}"
+
+    def reversed(self) -> Edit:
+        return replace(self, old=self.new, new=self.old)
+
+
+@dataclass(frozen=True)
+class Warning:
+    """An entry of the 预警 list."""
+
+    kind: str  # "lagging", "overdue", "due_soon", "no_progress"
+    row_id: str
+    message: str
+
+
+class Workspace:
+    def __init__(
+        self, store: Store, plan_id: str | None = None, quarter: int | None = None
+    ) -> None:
+        self.store = store
+        self.data: PlanData = store.load(plan_id)
+        self.quarter = quarter or default_quarter(self.data.plan.year)
+        self._index()
+        self.progress: PlanProgress = evaluate_plan(self.data, self.quarter)
+
+    # -- loading --
+
+    def _index(self) -> None:
+        self.chapters: dict[str, Chapter] = {}
+        self.items: dict[str, Item] = {}
+        self.indicators: dict[str, Indicator] = {}
+        self.parent: dict[str, str] = {}
+        for chapter in self.data.plan.chapters:
+            assert chapter.id is not None
+            self.chapters[chapter.id] = chapter
+            for item in chapter.items:
+                assert item.id is not None
+                self.items[item.id] = item
+                self.parent[item.id] = chapter.id
+                for indicator in item.indicators:
+                    assert indicator.id is not None
+                    self.indicators[indicator.id] = indicator
+                    self.parent[indicator.id] = item.id
+
+    def reload(self) -> None:
+        """Re-read the plan (after another user's commit, a merge or an import)."""
+        self.data = self.store.load(self.data.plan.id)
+        self._index()
+        self.evaluate()
+
+    def evaluate(self) -> None:
+        self.progress = evaluate_plan(self.data, self.quarter)
+
+    def set_quarter(self, quarter: int) -> None:
+        self.quarter = quarter
+        self.evaluate()
+
+    # -- reading --
+
+    @property
+    def plan(self):
+        return self.data.plan
+
+    @property
+    def quarter_label(self) -> str:
+        return Quarter(self.plan.year, self.quarter).label
+
+    @property
+    def readonly(self) -> bool:
+        return self.store.readonly
+
+    def locked(self, quarter: int | None = None) -> bool:
+        return self.data.is_locked(quarter or self.quarter)
+
+    def actual(self, indicator_id: str, quarter: int | None = None) -> Actual | None:
+        return self.data.actuals.get((indicator_id, quarter or self.quarter))
+
+    def progress_of(self, item_id: str, quarter: int | None = None) -> Progress | None:
+        return self.data.progress.get((item_id, quarter or self.quarter))
+
+    def evaluation(self, row_id: str) -> Evaluation:
+        return self.progress.of(row_id)
+
+    def item_of(self, row_id: str) -> Item | None:
+        if row_id in self.items:
+            return self.items[row_id]
+        parent = self.parent.get(row_id)
+        return self.items.get(parent) if parent else None
+
+    def current_value(self, edit: Edit) -> Any:
+        """The value the workspace holds now for what ``edit`` changes."""
+        if edit.target == "actual":
+            record = self.actual(edit.row_id, edit.quarter)
+            if record is None:
+                return None if edit.field == "value" else ""
+            return getattr(record, edit.field)
+        if edit.target == "progress":
+            record = self.progress_of(edit.row_id, edit.quarter)
+            if record is None:
+                return None if edit.field == "status" else ""
+            value = getattr(record, edit.field)
+            return value.value if isinstance(value, ItemStatus) else value
+        if edit.target == "departments":
+            item = self.items[edit.row_id]
+            return item.lead_department if edit.field == "lead" else list(item.co_departments)
+        return _model_value(self._object(edit.target, edit.row_id), edit.field)
+
+    def _object(self, target: str, row_id: str) -> Any:
+        if target == "plan":
+            return self.plan
+        return {"chapter": self.chapters, "item": self.items, "indicator": self.indicators}[target][
+            row_id
+        ]
+
+    # -- writing --
+
+    def make_edit(
+        self, target: str, row_id: str, field: str, new: Any, quarter: int | None = None
+    ) -> Edit:
+        if target in ("actual", "progress"):
+            quarter = quarter or self.quarter
+        edit = Edit(target, row_id, field, None, new, quarter)
+        return replace(edit, old=self.current_value(edit))
+
+    def apply(self, edit: Edit, source: str = "edit") -> None:
+        """Write ``edit`` (expecting ``edit.old`` in the file) and update the loaded plan.
+
+        Raises the store's errors (ConflictError, QuarterLockedError, BusyError …) with
+        nothing changed in memory when the write did not commit.
+        """
+        store = self.store
+        if edit.target == "actual":
+            assert edit.quarter is not None
+            if edit.field == "value":
+                store.set_actual(
+                    edit.row_id, edit.quarter, edit.new, expected_value=edit.old, source=source
+                )
+            else:
+                store.set_actual(edit.row_id, edit.quarter, note=edit.new, source=source)
+            self._refresh_actual(edit.row_id, edit.quarter)
+        elif edit.target == "progress":
+            assert edit.quarter is not None
+            if edit.field == "status":
+                store.set_progress(
+                    edit.row_id,
+                    edit.quarter,
+                    status=edit.new,
+                    expected_status=edit.old,
+                    source=source,
+                )
+            else:
+                store.set_progress(
+                    edit.row_id, edit.quarter, text=edit.new, expected_text=edit.old, source=source
+                )
+            self._refresh_progress(edit.row_id, edit.quarter)
+        elif edit.target == "departments":
+            if edit.field == "lead":
+                store.set_item_departments(edit.row_id, lead=edit.new, expected_lead=edit.old)
+            else:
+                store.set_item_departments(edit.row_id, co=list(edit.new))
+            self._refresh_row("item", edit.row_id)
+            self.data.departments = store.departments()
+        else:
+            value = validate_field(edit.target, edit.field, _storage_value(edit.field, edit.new))
+            expected = _storage_value(edit.field, edit.old)
+            store.update_field(
+                edit.target, edit.row_id, edit.field, value, expected=expected, source=source
+            )
+            self._refresh_row(edit.target, edit.row_id)
+        self.evaluate()
+
+    def _refresh_actual(self, indicator_id: str, quarter: int) -> None:
+        row = self.store.rows(
+            "SELECT * FROM actual WHERE indicator_id = ? AND quarter = ?", (indicator_id, quarter)
+        )
+        if row:
+            r = row[0]
+            self.data.actuals[(indicator_id, quarter)] = Actual(
+                indicator_id, quarter, r["value"], r["note"], r["modified_at"], r["modified_by"]
+            )
+
+    def _refresh_progress(self, item_id: str, quarter: int) -> None:
+        row = self.store.rows(
+            "SELECT * FROM progress WHERE item_id = ? AND quarter = ?", (item_id, quarter)
+        )
+        if row:
+            r = row[0]
+            self.data.progress[(item_id, quarter)] = Progress(
+                item_id,
+                quarter,
+                ItemStatus(r["status"]) if r["status"] else None,
+                r["text"],
+                r["modified_at"],
+                r["modified_by"],
+            )
+
+    def _refresh_row(self, table: str, row_id: str) -> None:
+        row = self.store.row(table, row_id)
+        if row is None:
+            return
+        target = self._object(table, row_id)
+        if table == "indicator":
+            from .store import indicator_from_row
+
+            fresh = indicator_from_row(row)
+            for name in (
+                "name",
+                "value",
+                "unit",
+                "comparator",
+                "kind",
+                "text",
+                "span",
+                "stretch_value",
+                "weight",
+                "pace",
+                "tolerance",
+                "accumulation",
+            ):
+                setattr(target, name, getattr(fresh, name))
+        elif table == "item":
+            names = {d.id: d.name for d in self.store.departments()}
+            target.number = row["number"]
+            target.title = row["title"]
+            target.text = row["text"]
+            target.section = row["section"]
+            target.lead_department = names.get(row["lead_department_id"])
+            target.co_departments = [
+                names[d] for d in json.loads(row["co_department_ids"]) if d in names
+            ]
+            target.due_date = date.fromisoformat(row["due_date"]) if row["due_date"] else None
+            target.weight = row["weight"]
+        elif table == "chapter":
+            target.numeral, target.title, target.intro = row["numeral"], row["title"], row["intro"]
+        elif table == "plan":
+            target.title, target.issuer = row["title"], row["issuer"]
+            target.issued_on = date.fromisoformat(row["issued_on"]) if row["issued_on"] else None
+
+    # -- quarter locks --
+
+    def lock_quarter(self, quarter: int | None = None) -> None:
+        quarter = quarter or self.quarter
+        assert self.plan.id is not None
+        self.store.set_quarter_locked(
+            self.plan.id, quarter, True, quarter_snapshot(self.data, quarter)
+        )
+        self.data.locks = self.store.load(self.plan.id).locks
+
+    def unlock_quarter(self, quarter: int | None = None) -> None:
+        quarter = quarter or self.quarter
+        assert self.plan.id is not None
+        self.store.set_quarter_locked(self.plan.id, quarter, False)
+        self.data.locks = self.store.load(self.plan.id).locks
+
+    # -- warnings --
+
+    def warnings(self, today: date | None = None) -> list[Warning]:
+        """Indicators behind pace, items overdue or due within 30 days, items with no
+        progress text for the current quarter."""
+        today = today or date.today()
+        found: list[Warning] = []
+        for indicator_id, indicator in self.indicators.items():
+            evaluation = self.progress.indicators.get(indicator_id)
+            if evaluation is not None and evaluation.status is Rag.RED:
+                found.append(
+                    Warning(
+                        "lagging", indicator_id, f"{indicator.name}：落后于{self.quarter_label}进度"
+                    )
+                )
+        for item_id, item in self.items.items():
+            progress = self.progress_of(item_id)
+            done = progress is not None and progress.status is ItemStatus.DONE
+            if item.due_date and not done:
+                if item.due_date < today:
+                    found.append(
+                        Warning(
+                            "overdue",
+                            item_id,
+                            f"{item.number}. {item.title}：已超过完成时限 {item.due_date}",
+                        )
+                    )
+                elif item.due_date <= today + timedelta(days=30):
+                    found.append(
+                        Warning(
+                            "due_soon",
+                            item_id,
+                            f"{item.number}. {item.title}：30天内到期（{item.due_date}）",
+                        )
+                    )
+            if progress is None or not progress.text.strip():
+                found.append(
+                    Warning(
+                        "no_progress", item_id, f"{item.number}. {item.title}：本季度尚未填报进展"
+                    )
+                )
+        return found
+
+
+def default_quarter(year: int, today: date | None = None) -> int:
+    """The quarter being reported on: the current one in the plan's year, else Q4 / Q1."""
+    today = today or date.today()
+    if today.year > year:
+        return 4
+    if today.year < year:
+        return 1
+    return (today.month - 1) // 3 + 1
+
+
+def _model_value(obj: Any, field: str) -> Any:
+    if field.startswith("pace_q"):
+        return obj.effective_pace()[int(field[-1]) - 1]
+    value = getattr(obj, field)
+    if isinstance(value, Comparator | Kind | Accumulation):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _storage_value(field: str, value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def describe_target(indicator: Indicator) -> str:
+    """ "≥ 10000 家", "≈ 4.26 万名", "增长 ≥ 6 %（力争 8）"."""
+    prefix = {"growth": "增长 ", "decline": "下降 "}.get(indicator.kind.value, "")
+    text = f"{prefix}{indicator.comparator.label} {format_number(indicator.value)}"
+    if indicator.stretch_value is not None:
+        text += f"（力争 {format_number(indicator.stretch_value)}）"
+    return text
+
+
+def search_text(parts: Iterable[str | None]) -> str:
+    return " ".join(p for p in parts if p).casefold()
+
+
+class RowFilter:
+    """Which rows the tree shows for a search text, a department and a status filter.
+
+    Kept here (not in the Qt proxy) so it is plain Python and cheap: each row's search text
+    is built once and reused until the plan changes.
+    """
+
+    STATUS_FILTERS: ClassVar[dict[str, str]] = {
+        "": "全部状态",
+        "red": "只看滞后",
+        "amber": "只看预警及滞后",
+        "grey": "只看未填报",
+        "green": "只看正常",
+    }
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._text_cache: dict[str, str] = {}
+
+    def invalidate(self) -> None:
+        self._text_cache.clear()
+
+    def _text(self, row_id: str) -> str:
+        cached = self._text_cache.get(row_id)
+        if cached is None:
+            ws = self.workspace
+            if row_id in ws.indicators:
+                ind = ws.indicators[row_id]
+                cached = search_text((ind.name, ind.text, ind.unit))
+            elif row_id in ws.items:
+                item = ws.items[row_id]
+                cached = search_text(
+                    (
+                        str(item.number),
+                        item.title,
+                        item.text,
+                        item.lead_department,
+                        *item.co_departments,
+                    )
+                )
+            else:
+                chapter = ws.chapters[row_id]
+                cached = search_text((chapter.numeral, chapter.title))
+            self._text_cache[row_id] = cached
+        return cached
+
+    def _status_ok(self, row_id: str, status: str) -> bool:
+        rag = self.workspace.evaluation(row_id).status
+        if status == "amber":
+            return rag in (Rag.AMBER, Rag.RED)
+        return rag.value == status
+
+    def matching(self, text: str = "", department: str = "", status: str = "") -> set[str] | None:
+        """Ids of the rows that match (their ancestors are shown by the view); None: all."""
+        needle = text.strip().casefold()
+        if not needle and not department and not status:
+            return None
+        ws = self.workspace
+        found: set[str] = set()
+        progress_texts = {
+            item_id: p.text.casefold()
+            for (item_id, q), p in ws.data.progress.items()
+            if q == ws.quarter
+        }
+        for chapter_id, chapter in ws.chapters.items():
+            chapter_hit = bool(needle) and needle in self._text(chapter_id)
+            for item in chapter.items:
+                item_id = item.id or ""
+                if (
+                    department
+                    and item.lead_department != department
+                    and department not in item.co_departments
+                ):
+                    continue
+                item_text_hit = (
+                    not needle
+                    or chapter_hit
+                    or needle in self._text(item_id)
+                    or needle in progress_texts.get(item_id, "")
+                )
+                indicator_hits = [
+                    ind.id
+                    for ind in item.indicators
+                    if (item_text_hit or needle in self._text(ind.id or ""))
+                    and (not status or self._status_ok(ind.id or "", status))
+                ]
+                found.update(i for i in indicator_hits if i)
+                if item_text_hit and (not status or self._status_ok(item_id, status)):
+                    found.add(item_id)
+            if chapter_hit and not department and not status:
+                found.add(chapter_id)
+        return found

@@ -1,0 +1,755 @@
+"""The main window: the plan tree, the quarter, the detail panel, warnings and history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSettings, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QTreeView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.db import StoreError
+from ..core.model import Quarter
+from ..core.parser import read_plan_file
+from ..core.store import ConflictError, PlanExistsError, Store, pair_id
+from ..core.workspace import Edit, RowFilter, Workspace
+from .delegates import PlanItemDelegate
+from .detail_panel import DetailPanel
+from .messages import describe, show_error
+from .tree_model import PlanTreeModel
+from .undo import UndoController
+
+MAX_RECENT = 8
+PLAN_FILE_FILTER = "计划数据文件 (*.sqlite *.db);;所有文件 (*)"
+PLAN_TEXT_FILTER = "计划文本 (*.txt *.docx);;所有文件 (*)"
+
+
+class PlanFilterProxy(QSortFilterProxyModel):
+    """Shows the rows a :class:`RowFilter` matched, with their ancestors."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setRecursiveFilteringEnabled(True)
+        self.allowed: set[str] | None = None
+
+    def set_allowed(self, allowed: set[str] | None) -> None:
+        self.beginFilterChange()
+        self.allowed = allowed
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
+        if self.allowed is None:
+            return True
+        model = self.sourceModel()
+        assert isinstance(model, PlanTreeModel)
+        node = model.node(source_parent).children[source_row]
+        return node.row_id in self.allowed
+
+
+class MainWindow(QMainWindow):
+    file_opened = Signal(str)
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.workspace: Workspace | None = None
+        self.model: PlanTreeModel | None = None
+        self.undo: UndoController | None = None
+        self.row_filter: RowFilter | None = None
+        self.setAcceptDrops(True)
+        self.resize(1280, 800)
+        self._build_actions()
+        self._build_ui()
+        self._build_menus()
+        self._filter_timer = QTimer(self, singleShot=True, interval=120)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self._update_title()
+        self._update_actions()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # -- construction --
+
+    def _action(self, text: str, shortcut: Any, slot: Any, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip or text)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.act_new = self._action(
+            "新建(&N)…",
+            QKeySequence.StandardKey.New,
+            self.new_from_text,
+            "从计划文本新建计划数据文件",
+        )
+        self.act_open = self._action(
+            "打开(&O)…", QKeySequence.StandardKey.Open, self.choose_and_open
+        )
+        self.act_save_copy = self._action("另存为/备份副本(&A)…", "Ctrl+Shift+S", self.save_copy)
+        self.act_import = self._action("导入计划文本(&I)…", "Ctrl+I", self.import_plan_text)
+        self.act_quit = self._action("退出(&X)", QKeySequence.StandardKey.Quit, self.close)
+        self.act_undo = self._action("撤销", QKeySequence.StandardKey.Undo, self.do_undo)
+        self.act_redo = self._action("重做", "Ctrl+Shift+Z", self.do_redo)
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.act_find = self._action("查找(&F)", QKeySequence.StandardKey.Find, self.focus_search)
+        self.act_lock = self._action("锁定本季度(&L)", "Ctrl+L", self.toggle_lock)
+        self.act_reload = self._action("刷新(&R)", QKeySequence.StandardKey.Refresh, self.reload)
+        self.act_expand = self._action("全部展开", "Ctrl+E", lambda: self.tree.expandAll())
+        self.act_collapse = self._action(
+            "全部折叠", "Ctrl+Shift+E", lambda: self.tree.collapseAll()
+        )
+        self.act_about = self._action("关于(&A)", None, self.about)
+        self.quarter_actions = [
+            self._action(
+                f"第{'一二三四'[q - 1]}季度", f"Ctrl+{q}", lambda _c=False, q=q: self.set_quarter(q)
+            )
+            for q in range(1, 5)
+        ]
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu("文件(&F)")
+        menu.addActions([self.act_new, self.act_open])
+        self.recent_menu = menu.addMenu("最近打开(&R)")
+        menu.addSeparator()
+        menu.addActions([self.act_save_copy, self.act_import])
+        menu.addSeparator()
+        menu.addAction(self.act_quit)
+        self._fill_recent_menu()
+        edit = self.menuBar().addMenu("编辑(&E)")
+        edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        edit.addAction(self.act_find)
+        view = self.menuBar().addMenu("视图(&V)")
+        view.addActions([*self.quarter_actions])
+        view.addSeparator()
+        view.addActions([self.act_expand, self.act_collapse, self.act_reload])
+        quarter = self.menuBar().addMenu("季度(&Q)")
+        quarter.addAction(self.act_lock)
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        help_menu.addAction(self.act_about)
+
+    def _build_ui(self) -> None:
+        toolbar = QToolBar("工具栏", self)
+        toolbar.setObjectName("main-toolbar")
+        self.addToolBar(toolbar)
+        toolbar.addWidget(QLabel(" 季度："))
+        self.quarter_combo = QComboBox()
+        self.quarter_combo.setObjectName("quarter-combo")
+        self.quarter_combo.activated.connect(lambda i: self.set_quarter(i + 1))
+        toolbar.addWidget(self.quarter_combo)
+        toolbar.addAction(self.act_lock)
+        toolbar.addSeparator()
+        self.search_edit = QLineEdit(placeholderText="搜索事项、指标、进展 (Ctrl+F)")
+        self.search_edit.setObjectName("search")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumWidth(240)
+        self.search_edit.setMaximumWidth(420)
+        self.search_edit.textChanged.connect(lambda _t: self._filter_timer.start())
+        toolbar.addWidget(self.search_edit)
+        self.department_filter = QComboBox()
+        self.department_filter.setObjectName("department-filter")
+        self.department_filter.activated.connect(lambda _i: self.apply_filter())
+        toolbar.addWidget(self.department_filter)
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("status-filter")
+        for key, label in RowFilter.STATUS_FILTERS.items():
+            self.status_filter.addItem(label, key)
+        self.status_filter.activated.connect(lambda _i: self.apply_filter())
+        toolbar.addWidget(self.status_filter)
+
+        self.readonly_banner = QLabel()
+        self.readonly_banner.setObjectName("readonly-banner")
+        self.readonly_banner.setStyleSheet(
+            "background:#fff3b0; color:#6b4e00; padding:6px; font-weight:bold;"
+        )
+        self.readonly_banner.setVisible(False)
+        self.lock_banner = QLabel()
+        self.lock_banner.setStyleSheet("background:#e8eefc; color:#1d3c78; padding:4px;")
+        self.lock_banner.setVisible(False)
+
+        self.tree = QTreeView()
+        self.tree.setObjectName("plan-tree")
+        self.tree.setAlternatingRowColors(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.delegate = PlanItemDelegate(self._department_names, self.tree)
+        self.delegate.message.connect(self.show_message)
+        self.tree.setItemDelegate(self.delegate)
+        self.proxy = PlanFilterProxy(self)
+
+        self.detail = DetailPanel()
+        self.detail.message.connect(self.show_message)
+        self.warnings = QListWidget()
+        self.warnings.setObjectName("warnings")
+        self.warnings.itemActivated.connect(self._warning_activated)
+        self.warnings.itemClicked.connect(self._warning_activated)
+        self.history = QTreeWidget()
+        self.history.setObjectName("history")
+        self.history.setHeaderLabels(["时间", "用户", "操作", "字段", "原值", "新值", "方式"])
+        self.history.setRootIsDecorated(False)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.detail, "详情")
+        self.tabs.addTab(self.warnings, "预警")
+        self.tabs.addTab(self.history, "修改记录")
+
+        splitter = QSplitter()
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.readonly_banner)
+        layout.addWidget(self.lock_banner)
+        layout.addWidget(splitter)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("就绪")
+
+    # -- files --
+
+    def open_path(self, path: str | Path, quarter: int | None = None) -> bool:
+        """Open a plan file; on any problem show why and keep what was open."""
+        path = Path(path)
+        try:
+            store = Store.open(path)
+        except (StoreError, OSError) as exc:
+            show_error(self, exc)
+            return False
+        try:
+            workspace = Workspace(store, quarter=quarter)
+        except StoreError as exc:
+            store.close()
+            show_error(self, exc)
+            return False
+        self.set_workspace(workspace)
+        self._remember_recent(path)
+        self.file_opened.emit(str(path))
+        return True
+
+    def set_workspace(self, workspace: Workspace) -> None:
+        if self.workspace is not None:
+            self.workspace.store.close()
+        self.workspace = workspace
+        self.row_filter = RowFilter(workspace)
+        self.model = PlanTreeModel(workspace, self)
+        self.undo = UndoController(workspace, self._edit_applied, self._edit_failed)
+        self.undo.stack.indexChanged.connect(lambda _i: self._update_actions())
+        self.model.submit_edit = self.undo.submit
+        self.proxy.setSourceModel(self.model)
+        self.tree.setModel(self.proxy)
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        header = self.tree.header()
+        header.setSectionResizeMode(PlanTreeModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        for column, width in ((0, 120), (2, 110), (3, 70), (4, 80), (5, 60), (6, 100), (7, 100)):
+            self.tree.setColumnWidth(column, width)
+        self.tree.expandToDepth(0)
+        self.detail.set_workspace(workspace)
+        self.detail.submit = self.undo.submit
+        self.quarter_combo.clear()
+        for q in range(1, 5):
+            self.quarter_combo.addItem(Quarter(workspace.plan.year, q).label, q)
+        self.quarter_combo.setCurrentIndex(workspace.quarter - 1)
+        self._fill_department_filter()
+        self.readonly_banner.setText(
+            "只读模式：文件所在位置不可写入（写保护U盘或只读共享目录），所有修改都不会保存。"
+        )
+        self.readonly_banner.setVisible(workspace.readonly)
+        self._refresh_after_change()
+        self._update_title()
+        self._update_actions()
+
+    def choose_and_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "打开计划数据文件", self._last_dir(), PLAN_FILE_FILTER
+        )
+        if path:
+            self.open_any(Path(path))
+
+    def open_any(self, path: Path) -> None:
+        """Open a plan file, or start a new one from a plan text (.txt/.docx)."""
+        if path.suffix.lower() in (".txt", ".docx"):
+            self.new_from_text(path)
+        else:
+            self.open_path(path)
+
+    def new_from_text(self, text_path: Path | None = None) -> None:
+        if not isinstance(text_path, Path):
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "选择计划文本", self._last_dir(), PLAN_TEXT_FILTER
+            )
+            if not chosen:
+                return
+            text_path = Path(chosen)
+        try:
+            result = read_plan_file(text_path)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        if not result.plan.chapters:
+            QMessageBox.warning(
+                self,
+                "无法识别",
+                f"在“{text_path.name}”中没有找到“一、……”形式的章节标题，未创建文件。",
+            )
+            return
+        target, _ = QFileDialog.getSaveFileName(
+            self, "保存新的计划数据文件", str(text_path.with_suffix(".sqlite")), PLAN_FILE_FILTER
+        )
+        if not target:
+            return
+        target_path = Path(target)
+        if target_path.exists():
+            QMessageBox.warning(
+                self,
+                "文件已存在",
+                f"“{target_path}”已存在。请另选文件名，或用“导入计划文本”加入已有文件。",
+            )
+            return
+        try:
+            Store.create(target_path, result.plan).close()
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.open_path(target_path)
+        self._report_ignored(result)
+
+    def import_plan_text(self) -> None:
+        if self.workspace is None:
+            self.new_from_text()
+            return
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "导入计划文本", self._last_dir(), PLAN_TEXT_FILTER
+        )
+        if not chosen:
+            return
+        try:
+            result = read_plan_file(chosen)
+            try:
+                self.workspace.store.import_plan(result.plan)
+            except PlanExistsError:
+                answer = QMessageBox.question(
+                    self,
+                    "计划已存在",
+                    f"文件中已有 {result.plan.year} 年的计划。是否用新文本替换？（原计划及其填报数据将被删除，可在修改记录中追溯）",
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+                self.workspace.store.import_plan(result.plan, replace=True)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        store = self.workspace.store
+        self.set_workspace(Workspace(store, plan_id=result.plan.id))
+        self._report_ignored(result)
+
+    def _report_ignored(self, result: Any) -> None:
+        if result.ignored:
+            lines = "\n".join(f"第 {e.line} 行：{e.text}" for e in result.ignored[:20])
+            QMessageBox.information(
+                self, "部分内容未识别", f"以下内容无法归入任何事项，已忽略：\n{lines}"
+            )
+
+    def save_copy(self) -> None:
+        if self.workspace is None:
+            return
+        current = self.workspace.store.path
+        suggestion = current.with_name(f"{current.stem}-副本-{datetime.now():%Y%m%d}.sqlite")
+        target, _ = QFileDialog.getSaveFileName(
+            self, "另存为/备份副本", str(suggestion), PLAN_FILE_FILTER
+        )
+        if not target:
+            return
+        if Path(target).resolve() == current.resolve():
+            QMessageBox.warning(self, "无法保存", "副本不能覆盖当前打开的文件。")
+            return
+        try:
+            self.workspace.store.database.backup_to(target)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.show_message(f"副本已保存到 {target}")
+
+    def _last_dir(self) -> str:
+        recent = self.recent_files()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent/files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def _remember_recent(self, path: Path) -> None:
+        entry = str(path.resolve())
+        files = [f for f in self.recent_files() if f != entry]
+        self.settings.setValue("recent/files", [entry, *files][:MAX_RECENT])
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for number, name in enumerate(files, start=1):
+            action = self.recent_menu.addAction(f"&{number} {name}")
+            action.triggered.connect(lambda _c=False, n=name: self.open_path(n))
+        self.recent_menu.setEnabled(bool(files))
+
+    # -- drag and drop --
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_any(Path(url.toLocalFile()))
+                event.acceptProposedAction()
+                return
+
+    # -- quarters --
+
+    def set_quarter(self, quarter: int) -> None:
+        if self.workspace is None or not 1 <= quarter <= 4:
+            return
+        self.workspace.set_quarter(quarter)
+        self.quarter_combo.setCurrentIndex(quarter - 1)
+        self._refresh_after_change()
+
+    def toggle_lock(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        label = ws.quarter_label
+        try:
+            if ws.locked():
+                answer = QMessageBox.question(
+                    self,
+                    "解锁季度",
+                    f"{label}已锁定（报告已印发）。确定要解锁并允许修改吗？此操作将被记录。",
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+                ws.unlock_quarter()
+                self.show_message(f"{label}已解锁")
+            else:
+                answer = QMessageBox.question(
+                    self,
+                    "锁定季度",
+                    f"锁定{label}后，该季度的实际值和进展将被冻结并保存快照。确定锁定吗？",
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+                ws.lock_quarter()
+                self.show_message(f"{label}已锁定")
+        except Exception as exc:
+            show_error(self, exc)
+        self._refresh_after_change()
+
+    # -- edits --
+
+    def _edit_applied(self, edit: Edit) -> None:
+        assert self.model is not None and self.workspace is not None
+        if self.row_filter:
+            self.row_filter.invalidate()
+        rows = [edit.row_id]
+        self.model.refresh_rows(rows)
+        self._refresh_side_panels()
+        self.show_message(f"已保存：{edit.label}（{datetime.now():%H:%M:%S}）")
+        self._update_actions()
+
+    def _edit_failed(self, exc: BaseException, edit: Edit) -> None:
+        if isinstance(exc, ConflictError) and self.workspace is not None:
+            self._resolve_conflict(exc, edit)
+            return
+        show_error(self, exc)
+        self.statusBar().showMessage(f"未保存：{edit.label}", 10000)
+
+    def _resolve_conflict(self, exc: ConflictError, edit: Edit) -> None:
+        """Someone else changed the value meanwhile: show both and let the user choose."""
+        assert self.workspace is not None and self.undo is not None
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("数据已被他人修改")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"“{edit.label}”：在您读取之后，其他用户已修改了该数据。\n\n"
+            f"您读取时的值：{_show(edit.old)}\n其他用户改为：{_show(exc.actual)}\n您要保存的值：{_show(edit.new)}"
+        )
+        keep_theirs = box.addButton("保留其他用户的值", QMessageBox.ButtonRole.RejectRole)
+        box.addButton("用我的值覆盖", QMessageBox.ButtonRole.AcceptRole)
+        box.exec()
+        self.workspace.reload()
+        if box.clickedButton() is not keep_theirs:
+            fresh = self.workspace.make_edit(
+                edit.target, edit.row_id, edit.field, edit.new, edit.quarter
+            )
+            self.undo.submit(fresh)
+        self._refresh_after_change()
+
+    def do_undo(self) -> None:
+        if self.undo is not None:
+            self.undo.undo()
+
+    def do_redo(self) -> None:
+        if self.undo is not None:
+            self.undo.redo()
+
+    # -- refreshing --
+
+    def reload(self) -> None:
+        if self.workspace is None:
+            return
+        try:
+            self.workspace.reload()
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        if self.model is not None:
+            self.model.rebuild()
+            self.tree.expandToDepth(0)
+        self._refresh_after_change()
+
+    def _refresh_after_change(self) -> None:
+        if self.model is not None:
+            self.model.refresh_all()
+        if self.row_filter is not None:
+            self.row_filter.invalidate()
+        self._refresh_side_panels()
+        self._update_actions()
+
+    def _refresh_side_panels(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        current = self.tree.currentIndex()
+        row_id = current.data(PlanTreeModel.RowIdRole) if current.isValid() else None
+        kind = current.data(PlanTreeModel.KindRole) if current.isValid() else None
+        self.detail.show_row(row_id, kind)
+        self._fill_warnings()
+        self._fill_history(row_id, kind)
+        locked = ws.locked()
+        self.lock_banner.setVisible(locked)
+        if locked:
+            lock = ws.data.locks[ws.quarter]
+            self.lock_banner.setText(
+                f"{ws.quarter_label}已锁定（{lock.locked_by}，{lock.locked_at}）：数据已冻结，如需修改请先解锁。"
+            )
+        if self.filter_active():
+            self.apply_filter()
+
+    def _fill_warnings(self) -> None:
+        assert self.workspace is not None
+        self.warnings.clear()
+        icons = {"lagging": "🔴", "overdue": "⏰", "due_soon": "⏳", "no_progress": "📝"}
+        found = self.workspace.warnings()
+        for warning in found:
+            entry = QListWidgetItem(f"{icons.get(warning.kind, '')} {warning.message}")
+            entry.setData(Qt.ItemDataRole.UserRole, warning.row_id)
+            self.warnings.addItem(entry)
+        self.tabs.setTabText(1, f"预警 ({len(found)})")
+
+    def _fill_history(self, row_id: str | None, kind: str | None) -> None:
+        self.history.clear()
+        ws = self.workspace
+        if ws is None or row_id is None or kind is None:
+            return
+        item = ws.item_of(row_id) if kind != "chapter" else None
+        ids = [row_id]
+        if item is not None and item.id:
+            ids = [item.id, *[pair_id(item.id, q) for q in range(1, 5)]]
+            for indicator in item.indicators:
+                if indicator.id:
+                    ids.extend([indicator.id, *[pair_id(indicator.id, q) for q in range(1, 5)]])
+        try:
+            changes = ws.store.history(ids, limit=500)
+        except StoreError:
+            return
+        for change in changes:
+            entry = QTreeWidgetItem(
+                [
+                    change.ts[:19].replace("T", " "),
+                    f"{change.user}@{change.machine}",
+                    change.summary,
+                    change.field or change.op,
+                    _show(change.old),
+                    _show(change.new),
+                    change.source,
+                ]
+            )
+            self.history.addTopLevelItem(entry)
+
+    # -- filtering --
+
+    def filter_active(self) -> bool:
+        return bool(
+            self.search_edit.text().strip()
+            or self.department_filter.currentData()
+            or self.status_filter.currentData()
+        )
+
+    def apply_filter(self) -> None:
+        if self.row_filter is None:
+            return
+        allowed = self.row_filter.matching(
+            self.search_edit.text(),
+            self.department_filter.currentData() or "",
+            self.status_filter.currentData() or "",
+        )
+        self.proxy.set_allowed(allowed)
+        if allowed is not None:
+            self.tree.expandAll()
+            self.statusBar().showMessage(f"筛选结果：{len(allowed)} 条")
+
+    def _fill_department_filter(self) -> None:
+        current = self.department_filter.currentData()
+        self.department_filter.clear()
+        self.department_filter.addItem("全部单位", "")
+        for name in self._department_names():
+            self.department_filter.addItem(name, name)
+        position = self.department_filter.findData(current)
+        self.department_filter.setCurrentIndex(max(0, position))
+
+    def _department_names(self) -> list[str]:
+        return [d.name for d in self.workspace.data.departments] if self.workspace else []
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    # -- selection --
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row_id = current.data(PlanTreeModel.RowIdRole) if current.isValid() else None
+        kind = current.data(PlanTreeModel.KindRole) if current.isValid() else None
+        self.detail.show_row(row_id, kind)
+        self._fill_history(row_id, kind)
+
+    def select_row(self, row_id: str) -> bool:
+        if self.model is None:
+            return False
+        source = self.model.index_of(row_id)
+        index = self.proxy.mapFromSource(source)
+        if not index.isValid():
+            # Hidden by the filter: clear it so the row can be shown.
+            self.search_edit.clear()
+            self.status_filter.setCurrentIndex(0)
+            self.department_filter.setCurrentIndex(0)
+            self.apply_filter()
+            index = self.proxy.mapFromSource(source)
+        if not index.isValid():
+            return False
+        self.tree.scrollTo(index)
+        self.tree.setCurrentIndex(index)
+        self.tree.setFocus()
+        return True
+
+    def _warning_activated(self, entry: QListWidgetItem) -> None:
+        row_id = entry.data(Qt.ItemDataRole.UserRole)
+        if row_id:
+            self.select_row(row_id)
+
+    # -- chrome --
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _update_title(self) -> None:
+        if self.workspace is None:
+            self.setWindowTitle("静安区政府重点工作跟踪")
+            return
+        suffix = "（只读）" if self.workspace.readonly else ""
+        self.setWindowTitle(
+            f"{self.workspace.store.path.name}{suffix} — {self.workspace.plan.title} — 静安区政府重点工作跟踪"
+        )
+        self.setWindowFilePath(str(self.workspace.store.path))
+
+    def _update_actions(self) -> None:
+        has = self.workspace is not None
+        writable = has and not self.workspace.readonly  # type: ignore[union-attr]
+        for action in (
+            self.act_save_copy,
+            self.act_find,
+            self.act_reload,
+            self.act_expand,
+            self.act_collapse,
+        ):
+            action.setEnabled(has)
+        self.act_import.setEnabled(writable or not has)
+        self.act_lock.setEnabled(writable)
+        if has and self.workspace is not None:
+            self.act_lock.setText("解锁本季度(&L)" if self.workspace.locked() else "锁定本季度(&L)")
+        stack = self.undo.stack if self.undo else None
+        can_undo = bool(stack and stack.canUndo()) and writable
+        can_redo = bool(stack and stack.canRedo()) and writable
+        self.act_undo.setEnabled(can_undo)
+        self.act_redo.setEnabled(can_redo)
+        self.act_undo.setText(f"撤销 {stack.undoText()}" if can_undo and stack else "撤销")
+        self.act_redo.setText(f"重做 {stack.redoText()}" if can_redo and stack else "重做")
+
+    def about(self) -> None:
+        from .. import __version__
+
+        QMessageBox.about(
+            self,
+            "关于",
+            f"静安区政府重点工作跟踪 {__version__}\n\n离线使用：计划、季度实际值、进展和修改记录保存在一个 SQLite 文件中。\n"
+            "内置字体：文泉驿微米黑（Apache-2.0）。",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # A progress text being typed is saved when the editor loses focus; make sure it does.
+        focus = self.focusWidget()
+        if focus is not None:
+            focus.clearFocus()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        if self.workspace is not None:
+            self.workspace.store.close()
+            self.workspace = None
+        super().closeEvent(event)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "（空）"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict):
+        return "、".join(f"{k}={v}" for k, v in value.items() if k not in ("id",))[:80]
+    return str(value)
+
+
+__all__ = ["MainWindow", "describe"]

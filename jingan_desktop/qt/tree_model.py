@@ -1,0 +1,322 @@
+"""The plan tree: chapters → items → indicators, as a QAbstractItemModel over the workspace.
+
+The model keeps a light index of nodes (kind, id, parent, children) and asks the workspace for
+everything it shows, so opening a plan of thousands of rows costs one pass over the ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from ..core.model import ItemStatus
+from ..core.numbers import NumberFormatError, format_number, parse_number
+from ..core.progress import Evaluation, Rag
+from ..core.workspace import Edit, Workspace, describe_target
+
+Index = QModelIndex | QPersistentModelIndex
+
+RAG_BACKGROUND = {
+    Rag.GREEN: QColor("#e3f4e1"),
+    Rag.AMBER: QColor("#fff1cc"),
+    Rag.RED: QColor("#fbdada"),
+    Rag.GREY: QColor("#ffffff"),
+}
+RAG_FOREGROUND = {
+    Rag.GREEN: QColor("#1e6b2a"),
+    Rag.AMBER: QColor("#8a5a00"),
+    Rag.RED: QColor("#b3261e"),
+    Rag.GREY: QColor("#6b6b6b"),
+}
+
+
+@dataclass(eq=False)
+class Node:
+    kind: str  # "root", "chapter", "item", "indicator"
+    row_id: str
+    parent: Node | None
+    row: int
+    children: list[Node] = field(default_factory=list)
+
+
+class PlanTreeModel(QAbstractItemModel):
+    COL_NUMBER, COL_NAME, COL_TARGET, COL_UNIT, COL_ACTUAL, COL_COMPLETION, COL_STATUS, COL_LEAD = (
+        range(8)
+    )
+    HEADERS = ("编号", "名称", "目标", "单位", "本期实际", "完成率", "状态", "牵头单位")
+    RowIdRole = Qt.ItemDataRole.UserRole + 1
+    KindRole = Qt.ItemDataRole.UserRole + 2
+    RagRole = Qt.ItemDataRole.UserRole + 3
+
+    def __init__(self, workspace: Workspace, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        # Called with an Edit; returns True when it was written. Set by the window, which
+        # runs it through the undo stack and turns errors into messages.
+        self.submit_edit: Callable[[Edit], bool] = self._apply_directly
+        self.last_error: str | None = None
+        self._build()
+
+    def _apply_directly(self, edit: Edit) -> bool:
+        self.workspace.apply(edit)
+        return True
+
+    # -- structure --
+
+    def _build(self) -> None:
+        self._root = Node("root", "", None, 0)
+        self._nodes: list[Node] = []
+        self._position: dict[int, int] = {}  # id(node) → its place in _nodes (the internal id)
+        self._by_id: dict[str, Node] = {}
+        for c_row, chapter in enumerate(self.workspace.plan.chapters):
+            c_node = self._add(Node("chapter", chapter.id or "", self._root, c_row))
+            for i_row, item in enumerate(chapter.items):
+                i_node = self._add(Node("item", item.id or "", c_node, i_row))
+                for n_row, indicator in enumerate(item.indicators):
+                    self._add(Node("indicator", indicator.id or "", i_node, n_row))
+
+    def _add(self, node: Node) -> Node:
+        assert node.parent is not None
+        node.parent.children.append(node)
+        self._position[id(node)] = len(self._nodes)
+        self._nodes.append(node)
+        self._by_id[node.row_id] = node
+        return node
+
+    def rebuild(self) -> None:
+        """Re-read the whole tree (after a reload, an import, adding or removing rows)."""
+        self.beginResetModel()
+        self._build()
+        self.endResetModel()
+
+    def node(self, index: Index) -> Node:
+        if not index.isValid():
+            return self._root
+        return self._nodes[index.internalId()]
+
+    def index_of(self, row_id: str, column: int = 0) -> QModelIndex:
+        node = self._by_id.get(row_id)
+        if node is None:
+            return QModelIndex()
+        return self.createIndex(node.row, column, self._position[id(node)])
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        parent_node = self.node(parent)
+        if not (0 <= row < len(parent_node.children)) or not (0 <= column < len(self.HEADERS)):
+            return QModelIndex()
+        child = parent_node.children[row]
+        return self.createIndex(row, column, self._position[id(child)])
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid():
+            return QModelIndex()
+        node = self.node(index)
+        parent = node.parent
+        if parent is None or parent is self._root:
+            return QModelIndex()
+        return self.createIndex(parent.row, 0, self._position[id(parent)])
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self.node(parent).children)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    # -- data --
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node = self.node(index)
+        column = index.column()
+        if role == self.RowIdRole:
+            return node.row_id
+        if role == self.KindRole:
+            return node.kind
+        evaluation = self.workspace.evaluation(node.row_id)
+        if role == self.RagRole:
+            return evaluation.status.value
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return self._text(node, column, evaluation, role == Qt.ItemDataRole.EditRole)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(RAG_BACKGROUND[evaluation.status])
+        if role == Qt.ItemDataRole.ForegroundRole and column in (
+            self.COL_STATUS,
+            self.COL_COMPLETION,
+        ):
+            return QBrush(RAG_FOREGROUND[evaluation.status])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(node, evaluation)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+            self.COL_TARGET,
+            self.COL_ACTUAL,
+            self.COL_COMPLETION,
+        ):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _text(self, node: Node, column: int, evaluation: Evaluation, editing: bool) -> Any:
+        ws = self.workspace
+        if node.kind == "chapter":
+            chapter = ws.chapters[node.row_id]
+            values = {self.COL_NUMBER: chapter.numeral, self.COL_NAME: chapter.title}
+        elif node.kind == "item":
+            item = ws.items[node.row_id]
+            progress = ws.progress_of(node.row_id)
+            status = progress.status.value if progress and progress.status else ""
+            values = {
+                self.COL_NUMBER: str(item.number),
+                self.COL_NAME: item.title,
+                self.COL_ACTUAL: status,
+                self.COL_LEAD: item.lead_department or "",
+            }
+        else:
+            indicator = ws.indicators[node.row_id]
+            item = ws.items[ws.parent[node.row_id]]
+            actual = ws.actual(node.row_id)
+            actual_value = actual.value if actual else None
+            values = {
+                self.COL_NUMBER: f"{item.number}.{node.row + 1}",
+                self.COL_NAME: indicator.name,
+                self.COL_TARGET: format_number(indicator.value)
+                if editing
+                else describe_target(indicator),
+                self.COL_UNIT: indicator.unit,
+                self.COL_ACTUAL: format_number(actual_value),
+                self.COL_LEAD: item.lead_department or "",
+            }
+        if column == self.COL_COMPLETION:
+            return "" if evaluation.completion is None else f"{evaluation.completion * 100:.0f}%"
+        if column == self.COL_STATUS:
+            label = evaluation.status.label
+            if (
+                node.kind != "indicator"
+                and evaluation.red_below
+                and evaluation.status is not Rag.RED
+            ):
+                label += "（含滞后）"
+            return label
+        return values.get(column, "")
+
+    def _tooltip(self, node: Node, evaluation: Evaluation) -> str | None:
+        ws = self.workspace
+        if node.kind == "indicator":
+            indicator = ws.indicators[node.row_id]
+            pace = (
+                ""
+                if evaluation.expected is None
+                else f"；本季度应达 {evaluation.expected * 100:.0f}%"
+            )
+            return f"{indicator.text}{pace}"
+        if node.kind == "item":
+            progress = ws.progress_of(node.row_id)
+            return progress.text if progress and progress.text else None
+        return None
+
+    # -- editing --
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.workspace.readonly:
+            return flags
+        node = self.node(index)
+        column = index.column()
+        editable = {
+            "chapter": {self.COL_NAME},
+            "item": {self.COL_NAME, self.COL_ACTUAL, self.COL_LEAD},
+            "indicator": {self.COL_NAME, self.COL_TARGET, self.COL_UNIT, self.COL_ACTUAL},
+        }[node.kind]
+        if column in editable:
+            if column == self.COL_ACTUAL and self.workspace.locked():
+                return flags
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def edit_for(self, index: Index, value: Any) -> Edit:
+        """The Edit that putting ``value`` into the cell means (raises ValueError if invalid)."""
+        node = self.node(index)
+        column = index.column()
+        ws = self.workspace
+        text = "" if value is None else str(value).strip()
+        if node.kind == "indicator":
+            indicator = ws.indicators[node.row_id]
+            if column == self.COL_ACTUAL:
+                number = None if text == "" else parse_number(text, indicator.unit)
+                return ws.make_edit("actual", node.row_id, "value", number)
+            if column == self.COL_TARGET:
+                return ws.make_edit(
+                    "indicator", node.row_id, "value", parse_number(text, indicator.unit)
+                )
+            if column == self.COL_UNIT:
+                return ws.make_edit("indicator", node.row_id, "unit", text)
+            if column == self.COL_NAME:
+                return ws.make_edit("indicator", node.row_id, "name", _non_empty(text))
+        if node.kind == "item":
+            if column == self.COL_ACTUAL:
+                return ws.make_edit(
+                    "progress", node.row_id, "status", ItemStatus(text).value if text else None
+                )
+            if column == self.COL_LEAD:
+                return ws.make_edit("departments", node.row_id, "lead", text or None)
+            if column == self.COL_NAME:
+                return ws.make_edit("item", node.row_id, "title", _non_empty(text))
+        if node.kind == "chapter" and column == self.COL_NAME:
+            return ws.make_edit("chapter", node.row_id, "title", _non_empty(text))
+        raise ValueError("该单元格不可编辑")
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        try:
+            edit = self.edit_for(index, value)
+        except NumberFormatError:
+            self.last_error = f"“{value}”不是有效数字：只能输入数字，可带万、亿或千位分隔符"
+            return False
+        except ValueError as exc:
+            self.last_error = str(exc) if str(exc) else "输入无效"
+            return False
+        if edit.old == edit.new:
+            return False
+        return self.submit_edit(edit)
+
+    def refresh_all(self) -> None:
+        """Values changed everywhere (quarter switched, reload): repaint without resetting."""
+        # No rows move, so persistent indexes (selection, expansion) survive; views and
+        # the filter proxy re-read everything in one go instead of one signal per parent.
+        self.layoutAboutToBeChanged.emit()
+        self.layoutChanged.emit()
+
+    def refresh_rows(self, row_ids: list[str]) -> None:
+        """Repaint the given rows and their ancestors (their roll-ups changed too)."""
+        seen: set[int] = set()
+        for row_id in row_ids:
+            node = self._by_id.get(row_id)
+            while node is not None and node is not self._root and id(node) not in seen:
+                seen.add(id(node))
+                position = self._position[id(node)]
+                self.dataChanged.emit(
+                    self.createIndex(node.row, 0, position),
+                    self.createIndex(node.row, self.columnCount() - 1, position),
+                )
+                node = node.parent
+
+
+def _non_empty(text: str) -> str:
+    if not text:
+        raise ValueError("名称不能为空")
+    return text
