@@ -264,8 +264,10 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.row_filter = RowFilter(workspace)
         self.model = PlanTreeModel(workspace, self)
-        self.undo = UndoController(workspace, self._edit_applied, self._edit_failed)
-        self.undo.stack.indexChanged.connect(lambda _i: self._update_actions())
+        if self.undo is not None:
+            self.undo.stack.deleteLater()
+        self.undo = UndoController(workspace, self._edit_applied, self._edit_failed, self)
+        self.undo.stack.indexChanged.connect(self._update_actions)
         self.model.submit_edit = self.undo.submit
         self.proxy.setSourceModel(self.model)
         self.tree.setModel(self.proxy)
@@ -508,11 +510,11 @@ class MainWindow(QMainWindow):
             f"“{edit.label}”：在您读取之后，其他用户已修改了该数据。\n\n"
             f"您读取时的值：{_show(edit.old)}\n其他用户改为：{_show(exc.actual)}\n您要保存的值：{_show(edit.new)}"
         )
-        keep_theirs = box.addButton("保留其他用户的值", QMessageBox.ButtonRole.RejectRole)
-        box.addButton("用我的值覆盖", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("保留其他用户的值", QMessageBox.ButtonRole.RejectRole)
+        overwrite = box.addButton("用我的值覆盖", QMessageBox.ButtonRole.AcceptRole)
         box.exec()
         self.workspace.reload()
-        if box.clickedButton() is not keep_theirs:
+        if box.clickedButton() is overwrite:
             fresh = self.workspace.make_edit(
                 edit.target, edit.row_id, edit.field, edit.new, edit.quarter
             )
@@ -696,7 +698,7 @@ class MainWindow(QMainWindow):
         )
         self.setWindowFilePath(str(self.workspace.store.path))
 
-    def _update_actions(self) -> None:
+    def _update_actions(self, *_args: object) -> None:
         has = self.workspace is not None
         writable = has and not self.workspace.readonly  # type: ignore[union-attr]
         for action in (

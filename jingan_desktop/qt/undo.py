@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.workspace import Edit, Workspace
@@ -33,9 +34,10 @@ class UndoController:
         workspace: Workspace,
         on_applied: Callable[[Edit], None],
         on_error: Callable[[BaseException, Edit], None],
+        parent: QObject | None = None,
     ) -> None:
         self.workspace = workspace
-        self.stack = QUndoStack()
+        self.stack = QUndoStack(parent)
         self.on_applied = on_applied
         self.on_error = on_error
 

@@ -1,0 +1,291 @@
+"""The main window, driven as a clerk would: select, type, Enter, undo, filter, open files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QInputMethodEvent, QKeyEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+
+from jingan_desktop.core.parser import read_plan_file
+from jingan_desktop.core.store import Store, pair_id
+from jingan_desktop.qt.app import create_application, settings
+from jingan_desktop.qt.main_window import MainWindow
+from jingan_desktop.qt.tree_model import PlanTreeModel
+
+
+@pytest.fixture
+def plan_file(tmp_path, seed_path) -> Path:
+    path = tmp_path / "plan.sqlite"
+    Store.create(path, read_plan_file(seed_path).plan).close()
+    return path
+
+
+@pytest.fixture
+def messages(monkeypatch) -> list[str]:
+    """Message boxes are recorded instead of shown."""
+    shown: list[str] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        shown.append(f"{box.windowTitle()}: {box.text()}")
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, plan_file, messages) -> MainWindow:
+    create_application()
+    win = MainWindow(settings())
+    qtbot.addWidget(win)
+    assert win.open_path(plan_file, quarter=2)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def indicator_id(window: MainWindow, item_number: int, position: int = 0) -> str:
+    ws = window.workspace
+    item = next(i for i in ws.items.values() if i.number == item_number)
+    return item.indicators[position].id
+
+
+def stored_actual(path: Path, ind_id: str, quarter: int = 2):
+    with sqlite3.connect(path) as conn:
+        row = conn.execute(
+            "SELECT value FROM actual WHERE id = ?", (pair_id(ind_id, quarter),)
+        ).fetchone()
+    return row[0] if row else None
+
+
+def type_text(widget, text: str) -> None:
+    """Type any text, Chinese included (QTest.keyClicks aborts on non-ASCII)."""
+    for ch in text:
+        QApplication.sendEvent(
+            widget, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, ch)
+        )
+        QApplication.sendEvent(
+            widget, QKeyEvent(QEvent.Type.KeyRelease, 0, Qt.KeyboardModifier.NoModifier, ch)
+        )
+
+
+def commit_chinese(widget, text: str) -> None:
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def press_enter(qtbot, editor) -> None:
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    QApplication.processEvents()  # the delegate commits on a queued call
+
+
+def edit_cell(qtbot, window: MainWindow, row_id: str, column: int, keys: str) -> QLineEdit | None:
+    assert window.select_row(row_id)
+    index = window.tree.currentIndex().siblingAtColumn(column)
+    window.tree.setCurrentIndex(index)
+    window.tree.edit(index)
+    editor = window.tree.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    qtbot.keyClicks(editor, keys)
+    return editor
+
+
+def test_window_shows_the_plan_in_chinese(window, plan_file):
+    assert plan_file.name in window.windowTitle()
+    model = window.model
+    assert model.rowCount() == 6
+    first = model.index(0, PlanTreeModel.COL_NAME)
+    assert first.data() == "全力以赴稳增长,推动区域经济高质量发展"
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(8)] == list(
+        PlanTreeModel.HEADERS
+    )
+    assert window.quarter_combo.currentText() == "2022年第二季度"
+
+
+def test_typing_an_actual_writes_it_to_disk_and_undo_restores_it(qtbot, window, plan_file):
+    ind = indicator_id(window, 2)  # 全年新增注册企业10000家以上
+    editor = edit_cell(qtbot, window, ind, PlanTreeModel.COL_ACTUAL, "5,200")
+    press_enter(qtbot, editor)
+    assert stored_actual(plan_file, ind) == 5200
+    index = window.model.index_of(ind, PlanTreeModel.COL_COMPLETION)
+    assert index.data() == "52%"
+    assert window.model.index_of(ind, PlanTreeModel.COL_STATUS).data() == "正常"
+    assert window.act_undo.text() == "撤销 修改实际值"
+
+    qtbot.keyClick(window.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert stored_actual(plan_file, ind) is None
+    assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == ""
+    qtbot.keyClick(
+        window.tree,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert stored_actual(plan_file, ind) == 5200
+
+
+def test_wan_suffix_is_converted_into_the_unit(qtbot, window, plan_file):
+    ind = indicator_id(window, 19, 7)  # 约4.26万名持证残疾人
+    editor = edit_cell(qtbot, window, ind, PlanTreeModel.COL_ACTUAL, "4.2")
+    type_text(editor, "万")  # 4.2万 people in a column counted in 万名 is 4.2
+    assert editor.text() == "4.2万"
+    press_enter(qtbot, editor)
+    assert stored_actual(plan_file, ind) == pytest.approx(4.2)
+    assert window.model.index_of(ind, PlanTreeModel.COL_COMPLETION).data() == "99%"
+
+
+def test_letters_are_refused_with_a_reason(qtbot, window, plan_file):
+    ind = indicator_id(window, 2)
+    editor = edit_cell(qtbot, window, ind, PlanTreeModel.COL_ACTUAL, "12abc")
+    assert editor.text() == "12"
+    assert "只能输入数字" in window.statusBar().currentMessage()
+    press_enter(qtbot, editor)
+    assert stored_actual(plan_file, ind) == 12
+
+
+def test_item_progress_text_in_chinese_is_saved(qtbot, window, plan_file):
+    item = next(i for i in window.workspace.items.values() if i.number == 29)
+    assert window.select_row(item.id)
+    panel = window.detail
+    panel.progress_edit.setFocus()
+    type_text(panel.progress_edit, "湿垃圾")
+    commit_chinese(panel.progress_edit, "处置量已达标。")
+    qtbot.keyClick(panel.progress_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    panel.progress_save.click()
+    with sqlite3.connect(plan_file) as conn:
+        text = conn.execute(
+            "SELECT text FROM progress WHERE id = ?", (pair_id(item.id, 2),)
+        ).fetchone()[0]
+    assert text.replace("\n", "") == "湿垃圾处置量已达标。"
+    assert window.act_undo.text() == "撤销 修改进展情况"
+
+
+def test_filter_as_you_type_and_only_lagging(qtbot, window):
+    commit_chinese(window.search_edit, "垃圾")
+    window.apply_filter()
+    proxy = window.proxy
+    chapters = [proxy.index(r, 1).data() for r in range(proxy.rowCount())]
+    assert chapters == ["持续推进城区精细化治理,优化城区环境品质"]
+    chapter = proxy.index(0, 0)
+    items = [proxy.index(r, 0, chapter).data() for r in range(proxy.rowCount(chapter))]
+    assert items == ["29"]
+
+    window.search_edit.clear()
+    ind = indicator_id(window, 2)
+    window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 100.0))
+    window.status_filter.setCurrentIndex(window.status_filter.findData("red"))
+    window.apply_filter()
+    item = window.workspace.item_of(ind)
+    assert window.proxy.allowed == {ind, item.id}  # the item rolls up red too
+    assert window.proxy.rowCount() == 1
+
+
+def test_warning_click_selects_its_row(qtbot, window):
+    assert window.warnings.count() > 0
+    entry = window.warnings.item(0)
+    window._warning_activated(entry)
+    assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == entry.data(
+        Qt.ItemDataRole.UserRole
+    )
+
+
+def test_locked_quarter_refuses_edits(qtbot, window, plan_file, messages):
+    window.toggle_lock()
+    assert window.workspace.locked()
+    assert window.lock_banner.isVisible()
+    ind = indicator_id(window, 2)
+    index = window.model.index_of(ind, PlanTreeModel.COL_ACTUAL)
+    assert not (window.model.flags(index) & Qt.ItemFlag.ItemIsEditable)
+    assert window.model.setData(index, "10") is False
+    assert any("已锁定" in m for m in messages)
+    assert stored_actual(plan_file, ind) is None
+    window.toggle_lock()
+    assert not window.workspace.locked()
+    with sqlite3.connect(plan_file) as conn:
+        sources = [
+            r[0] for r in conn.execute("SELECT summary FROM change_log WHERE source = 'lock'")
+        ]
+    assert "锁定季度" in sources and "解锁季度" in sources
+
+
+def test_edit_conflict_shows_both_values(qtbot, window, plan_file, messages):
+    ind = indicator_id(window, 2)
+    other = Store.open(plan_file)
+    other.set_actual(ind, 2, 777)
+    other.close()
+    editor = edit_cell(qtbot, window, ind, PlanTreeModel.COL_ACTUAL, "5000")
+    press_enter(qtbot, editor)
+    assert any("其他用户改为：777" in m and "您要保存的值：5000" in m for m in messages)
+    # Closing the dialog without choosing keeps the other user's value.
+    assert stored_actual(plan_file, ind) == 777
+    assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "777"
+
+
+def test_edit_conflict_user_can_overwrite(qtbot, window, plan_file, monkeypatch):
+    def choose_mine(box: QMessageBox) -> int:
+        next(b for b in box.buttons() if b.text() == "用我的值覆盖").click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", choose_mine)
+    ind = indicator_id(window, 2)
+    other = Store.open(plan_file)
+    other.set_actual(ind, 2, 777)
+    other.close()
+    editor = edit_cell(qtbot, window, ind, PlanTreeModel.COL_ACTUAL, "5000")
+    press_enter(qtbot, editor)
+    assert stored_actual(plan_file, ind) == 5000
+    with sqlite3.connect(plan_file) as conn:
+        values = [
+            r[0]
+            for r in conn.execute(
+                "SELECT new FROM change_log WHERE tbl = 'actual' AND field = 'value' ORDER BY ts"
+            )
+        ]
+    assert values == ["5000.0"]  # the other user's insert is logged as an insert, ours as an update
+
+
+def test_bad_files_give_a_chinese_message_and_stay_untouched(qtbot, window, tmp_path, messages):
+    bad = tmp_path / "random.sqlite"
+    bad.write_bytes(b"\x13\x37" * 500)
+    before = bad.read_bytes()
+    assert window.open_path(bad) is False
+    assert messages and "不是计划数据文件" in messages[-1]
+    assert bad.read_bytes() == before
+    # The plan that was open stays open.
+    assert window.workspace is not None and window.model.rowCount() == 6
+
+
+def test_readonly_file_shows_banner_and_nothing_is_editable(
+    qtbot, plan_file, messages, monkeypatch
+):
+    monkeypatch.setattr("jingan_desktop.core.db.is_writable", lambda path: False)
+    create_application()
+    win = MainWindow(settings())
+    qtbot.addWidget(win)
+    assert win.open_path(plan_file)
+    win.show()
+    assert win.readonly_banner.isVisible()
+    assert "只读" in win.windowTitle()
+    ind = indicator_id(win, 2)
+    index = win.model.index_of(ind, PlanTreeModel.COL_ACTUAL)
+    assert not (win.model.flags(index) & Qt.ItemFlag.ItemIsEditable)
+
+
+def test_recent_files_and_geometry_are_remembered(qtbot, window, plan_file):
+    assert window.recent_files()[0] == str(plan_file.resolve())
+    window.resize(700, 500)
+    window.close()
+    again = MainWindow(settings())
+    qtbot.addWidget(again)
+    assert (again.size().width(), again.size().height()) == (700, 500)
+    assert again.recent_files()[0] == str(plan_file.resolve())
+
+
+def test_tree_model_passes_the_model_tester(qtmodeltester, window):
+    qtmodeltester.check(window.model)
+    qtmodeltester.check(window.proxy)
