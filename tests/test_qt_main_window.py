@@ -82,7 +82,8 @@ def commit_chinese(widget, text: str) -> None:
 
 def press_enter(qtbot, editor) -> None:
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    QApplication.processEvents()  # the delegate commits on a queued call
+    QApplication.processEvents()  # the delegate commits on a queued call …
+    QApplication.processEvents()  # … and failures are reported on the next turn
 
 
 def edit_cell(qtbot, window: MainWindow, row_id: str, column: int, keys: str) -> QLineEdit | None:
@@ -202,6 +203,7 @@ def test_locked_quarter_refuses_edits(qtbot, window, plan_file, messages):
     index = window.model.index_of(ind, PlanTreeModel.COL_ACTUAL)
     assert not (window.model.flags(index) & Qt.ItemFlag.ItemIsEditable)
     assert window.model.setData(index, "10") is False
+    QApplication.processEvents()
     assert any("已锁定" in m for m in messages)
     assert stored_actual(plan_file, ind) is None
     window.toggle_lock()

@@ -274,9 +274,14 @@ class Database:
         path = Path(path)
         if path.exists():
             raise FileExistsError(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-        conn = sqlite3.connect(str(temp), isolation_level=None, check_same_thread=False)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(temp), isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise _classify(exc, str(path)) from exc
+        except OSError as exc:
+            raise WriteFailedError(path, exc.strerror or str(exc)) from exc
         try:
             database = cls(temp, conn, readonly=False)
             _configure(conn, readonly=False)
@@ -285,10 +290,14 @@ class Database:
                 populate(database)
             conn.close()
             os.replace(temp, path)
-        except BaseException:
+        except BaseException as exc:
             conn.close()
             _unlink_quietly(temp)
             _unlink_quietly(temp.with_name(temp.name + "-journal"))
+            if isinstance(exc, sqlite3.Error):
+                raise _classify(exc, str(path)) from exc
+            if isinstance(exc, OSError):
+                raise WriteFailedError(path, exc.strerror or str(exc)) from exc
             raise
         return cls.open(path)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
+import math
 import os
 import platform
 import socket
@@ -335,6 +336,22 @@ _CHILDREN: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+def _status_value(status: Any) -> str | None:
+    if not status:
+        return None
+    try:
+        return ItemStatus(status).value
+    except ValueError as exc:
+        raise InvalidValueError(
+            "status", status, "must be one of 未启动 推进中 已完成 滞后"
+        ) from exc
+
+
+def _position_after(siblings: list[dict[str, Any]], after_id: str | None) -> int:
+    ids = [row["id"] for row in siblings]
+    return ids.index(after_id) + 1 if after_id in ids else len(ids)
+
+
 def _same(a: object, b: object) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
         return float(a) == float(b)
@@ -347,6 +364,7 @@ class Store:
     def __init__(self, database: Database, actor: tuple[str, str] | None = None) -> None:
         self.database = database
         self.actor = actor or current_actor()
+        self._active: Write | None = None
 
     # -- opening --
 
@@ -393,9 +411,19 @@ class Store:
 
     @contextlib.contextmanager
     def write(self, summary: str, source: str = "edit") -> Iterator[Write]:
-        """One user action: one ``BEGIN IMMEDIATE`` transaction with its change-log rows."""
+        """One user action: one ``BEGIN IMMEDIATE`` transaction with its change-log rows.
+
+        Writes nested inside an open one join it (same transaction, same txn id), so an
+        action built from several store calls stays one action for undo and history."""
+        if self._active is not None:
+            yield self._active
+            return
         with self.database.transaction():
-            yield Write(self, source, summary)
+            self._active = Write(self, source, summary)
+            try:
+                yield self._active
+            finally:
+                self._active = None
 
     # -- reading rows --
 
@@ -542,6 +570,32 @@ class Store:
         with self.write(f"添加单位 {name}") as w:
             return self._department_id(w, name, self._department_ids())
 
+    def rename_department(self, department_id: str, name: str) -> None:
+        name = name.strip()
+        if not name:
+            raise InvalidValueError("name", name, "must not be empty")
+        if any(d.name == name and d.id != department_id for d in self.departments()):
+            raise InvalidValueError("name", name, "another department already has this name")
+        with self.write(f"重命名单位为 {name}") as w:
+            w.update("department", department_id, {"name": name})
+
+    def remove_department(self, department_id: str) -> None:
+        """Remove a department; items it led or helped lose it (each change logged)."""
+        with self.write("删除单位") as w:
+            for row in self.rows(
+                "SELECT id, lead_department_id, co_department_ids FROM item"
+                " WHERE lead_department_id = ? OR co_department_ids LIKE ?",
+                (department_id, f'%"{department_id}"%'),
+            ):
+                changes: dict[str, Any] = {}
+                if row["lead_department_id"] == department_id:
+                    changes["lead_department_id"] = None
+                co = json.loads(row["co_department_ids"])
+                if department_id in co:
+                    changes["co_department_ids"] = _to_json([d for d in co if d != department_id])
+                w.update("item", row["id"], changes)
+            w.delete("department", department_id)
+
     def set_item_departments(
         self,
         item_id: str,
@@ -603,8 +657,8 @@ class Store:
     ) -> None:
         """Record an indicator's figure (and/or note) for a quarter."""
         changes = {k: v for k, v in (("value", value), ("note", note)) if v is not MISSING}
-        if "value" in changes and changes["value"] is not None:
-            changes["value"] = float(changes["value"])
+        if changes.get("value") is not None:
+            changes["value"] = finite_number("value", changes["value"])
         summary = "修改实际值" if "value" in changes else "修改备注"
         with self.write(summary, source) as w:
             self._check_unlocked("indicator", indicator_id, quarter)
@@ -639,13 +693,13 @@ class Store:
         """Record an item's status and/or progress text for a quarter."""
         changes: dict[str, Any] = {}
         if status is not MISSING:
-            changes["status"] = ItemStatus(status).value if status else None
+            changes["status"] = _status_value(status)
         if text is not MISSING:
             changes["text"] = text
         expected = {
-            "status": ItemStatus(expected_status).value
-            if expected_status not in (MISSING, None)
-            else expected_status,
+            "status": expected_status
+            if expected_status is MISSING
+            else _status_value(expected_status),
             "text": expected_text,
         }
         with self.write("修改进展情况" if "text" in changes else "修改状态", source) as w:
@@ -683,6 +737,114 @@ class Store:
         value = validate_field(table, field, value)
         with self.write(summary or f"修改{FIELD_LABELS.get(field, field)}", source) as w:
             w.update(table, row_id, {field: value}, {field: expected})
+
+    # -- structure: adding, removing, reordering rows --
+
+    def add_item(
+        self, chapter_id: str, after_id: str | None = None, title: str = "新事项"
+    ) -> tuple[str, list[Change]]:
+        """A new item in a chapter, after ``after_id`` (or at the end); returns its id and the
+        logged changes (for undo)."""
+        with self.write("添加事项") as w:
+            siblings = self.rows(
+                "SELECT id, number FROM item WHERE chapter_id = ? ORDER BY position", (chapter_id,)
+            )
+            position = _position_after(siblings, after_id)
+            numbers = self.rows(
+                "SELECT max(i.number) AS n FROM item i JOIN chapter c ON c.id = i.chapter_id"
+                " WHERE c.plan_id = (SELECT plan_id FROM chapter WHERE id = ?)",
+                (chapter_id,),
+            )
+            number = (numbers[0]["n"] or 0) + 1
+            self._shift(w, "item", siblings, position)
+            item = Item(number, title, title)
+            item_id = self._insert_item(w, chapter_id, position, item, self._department_ids())
+            return item_id, w.changes
+
+    def add_indicator(
+        self, item_id: str, after_id: str | None = None, name: str = "新指标"
+    ) -> tuple[str, list[Change]]:
+        with self.write("添加指标") as w:
+            siblings = self.rows(
+                "SELECT id FROM indicator WHERE item_id = ? ORDER BY position", (item_id,)
+            )
+            position = _position_after(siblings, after_id)
+            self._shift(w, "indicator", siblings, position)
+            indicator = Indicator(name, None, "")  # type: ignore[arg-type]  # target not set yet
+            indicator_id = self._insert_indicator(w, item_id, position, indicator)
+            return indicator_id, w.changes
+
+    def _shift(self, w: Write, table: str, siblings: list[dict[str, Any]], position: int) -> None:
+        for index, row in enumerate(siblings):
+            if index >= position:
+                w.update(table, row["id"], {"position": index + 1})
+
+    def remove_row(self, table: str, row_id: str) -> list[Change]:
+        """Remove a chapter, item or indicator with everything under it (logged, undoable)."""
+        label = {"chapter": "删除章节", "item": "删除事项", "indicator": "删除指标"}[table]
+        with self.write(label) as w:
+            if self.row(table, row_id) is None:
+                raise RowMissingError(None, f"{table} {row_id} no longer exists")
+            w.delete(table, row_id)
+            return w.changes
+
+    def move_row(self, table: str, row_id: str, delta: int) -> list[Change]:
+        """Move a chapter, item or indicator up (-1) or down (+1) among its siblings."""
+        parent_column = {"chapter": "plan_id", "item": "chapter_id", "indicator": "item_id"}[table]
+        with self.write("调整顺序") as w:
+            row = self.row(table, row_id)
+            if row is None:
+                raise RowMissingError(None, f"{table} {row_id} no longer exists")
+            siblings = self.rows(
+                f"SELECT id FROM {table} WHERE {parent_column} = ? ORDER BY position",
+                (row[parent_column],),
+            )
+            ids = [r["id"] for r in siblings]
+            index = ids.index(row_id)
+            target = index + delta
+            if not 0 <= target < len(ids):
+                return []
+            ids[index], ids[target] = ids[target], ids[index]
+            for position, sibling in enumerate(ids):
+                w.update(table, sibling, {"position": position})
+            return w.changes
+
+    def revert(self, changes: Sequence[Change], source: str = "undo") -> list[Change]:
+        """Undo a transaction from its logged changes, newest first. Each field is only put
+        back if it still holds what the transaction wrote (else ConflictError)."""
+        summary = changes[0].summary if changes else ""
+        with self.write(summary, source) as w:
+            for change in reversed(changes):
+                if change.op == "insert":
+                    w.delete(change.tbl, change.row_id)
+                elif change.op == "delete":
+                    w.insert(change.tbl, change.old)
+                elif change.field is not None:
+                    w.update(
+                        change.tbl,
+                        change.row_id,
+                        {change.field: change.old},
+                        {change.field: change.new},
+                    )
+            return w.changes
+
+    def replay(self, changes: Sequence[Change], source: str = "redo") -> list[Change]:
+        """Apply a transaction's logged changes again, oldest first (redo)."""
+        summary = changes[0].summary if changes else ""
+        with self.write(summary, source) as w:
+            for change in changes:
+                if change.op == "insert":
+                    w.insert(change.tbl, change.new)
+                elif change.op == "delete":
+                    w.delete(change.tbl, change.row_id)
+                elif change.field is not None:
+                    w.update(
+                        change.tbl,
+                        change.row_id,
+                        {change.field: change.new},
+                        {change.field: change.old},
+                    )
+            return w.changes
 
     # -- quarter locks --
 
@@ -909,6 +1071,19 @@ FIELD_LABELS = {
 }
 
 
+def finite_number(field: str, value: Any) -> float:
+    """A float that SQLite stores faithfully (no NaN, no infinity, no text)."""
+    if isinstance(value, bool):
+        raise InvalidValueError(field, value, "not a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidValueError(field, value, "not a number") from exc
+    if not math.isfinite(number):
+        raise InvalidValueError(field, value, "not a finite number")
+    return number
+
+
 def validate_field(table: str, field: str, value: Any) -> Any:
     """Normalise a value for a field, or raise :class:`InvalidValueError`."""
     if field not in EDITABLE.get(table, ()):
@@ -940,12 +1115,7 @@ def validate_field(table: str, field: str, value: Any) -> Any:
     ):
         if value is None and field in ("value", "stretch_value"):
             return None
-        try:
-            number = float(value)
-        except (TypeError, ValueError) as exc:
-            raise InvalidValueError(field, value, "not a number") from exc
-        if number != number or number in (float("inf"), float("-inf")):
-            raise InvalidValueError(field, value, "not a finite number")
+        number = finite_number(field, value)
         if field in ("weight", "tolerance") and number < 0:
             raise InvalidValueError(field, value, "must not be negative")
         return number

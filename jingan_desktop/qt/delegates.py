@@ -73,8 +73,9 @@ class PlanItemDelegate(QStyledItemDelegate):
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
         value = editor.currentText() if isinstance(editor, QComboBox) else editor.text()  # type: ignore[attr-defined]
+        # Look the source model up first: after setData the index may no longer be valid.
+        source_model, _ = self._source(index)
         if not model.setData(index, value):
-            source_model, _ = self._source(index)
             if source_model.last_error:
                 self.message.emit(source_model.last_error)
                 source_model.last_error = None

@@ -493,11 +493,16 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _edit_failed(self, exc: BaseException, edit: Edit) -> None:
+        self.statusBar().showMessage(f"未保存：{edit.label}", 10000)
+        # Edits fail inside the view's commit (setData): report once that call has returned,
+        # so no dialog loop or model reload runs underneath the item view.
+        QTimer.singleShot(0, lambda: self._report_failure(exc, edit))
+
+    def _report_failure(self, exc: BaseException, edit: Edit) -> None:
         if isinstance(exc, ConflictError) and self.workspace is not None:
             self._resolve_conflict(exc, edit)
             return
         show_error(self, exc)
-        self.statusBar().showMessage(f"未保存：{edit.label}", 10000)
 
     def _resolve_conflict(self, exc: ConflictError, edit: Edit) -> None:
         """Someone else changed the value meanwhile: show both and let the user choose."""

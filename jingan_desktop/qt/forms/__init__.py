@@ -1,0 +1,1 @@
+"""Generated Qt Designer forms (see build_scripts/compile_forms.py)."""
