@@ -200,7 +200,7 @@ def split_sql(script: str) -> list[str]:
 # --- the connection -------------------------------------------------------------------------
 
 
-def _classify(exc: sqlite3.Error, path: str) -> StoreError:
+def classify_error(exc: sqlite3.Error, path: str) -> StoreError:
     name = getattr(exc, "sqlite_errorname", "") or ""
     message = str(exc)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
@@ -279,7 +279,7 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(temp), isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise _classify(exc, str(path)) from exc
+            raise classify_error(exc, str(path)) from exc
         except OSError as exc:
             raise WriteFailedError(path, exc.strerror or str(exc)) from exc
         try:
@@ -295,7 +295,7 @@ class Database:
             _unlink_quietly(temp)
             _unlink_quietly(temp.with_name(temp.name + "-journal"))
             if isinstance(exc, sqlite3.Error):
-                raise _classify(exc, str(path)) from exc
+                raise classify_error(exc, str(path)) from exc
             if isinstance(exc, OSError):
                 raise WriteFailedError(path, exc.strerror or str(exc)) from exc
             raise
@@ -340,7 +340,7 @@ class Database:
         try:
             return self.conn.execute(sql, params)
         except sqlite3.Error as exc:
-            raise _classify(exc, str(self.path)) from exc
+            raise classify_error(exc, str(self.path)) from exc
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Database]:
@@ -372,7 +372,7 @@ class Database:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise _classify(exc, str(self.path)) from exc
+                raise classify_error(exc, str(self.path)) from exc
         except BaseException:
             if self.conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
@@ -387,7 +387,7 @@ class Database:
                 self.conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.Error as exc:
-                error = _classify(exc, str(self.path))
+                error = classify_error(exc, str(self.path))
                 if not isinstance(error, BusyError) or attempt == self.busy_retries:
                     if not self.path.exists():
                         raise FileMissingError(
@@ -437,7 +437,7 @@ class Database:
             os.replace(temp, destination)
         except sqlite3.Error as exc:
             _unlink_quietly(temp)
-            raise _classify(exc, str(destination)) from exc
+            raise classify_error(exc, str(destination)) from exc
         except BaseException:
             _unlink_quietly(temp)
             raise
@@ -451,12 +451,12 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
             sqlite_uri(path, mode), uri=True, isolation_level=None, check_same_thread=False
         )
     except sqlite3.Error as exc:
-        raise _classify(exc, str(path)) from exc
+        raise classify_error(exc, str(path)) from exc
     try:
         _configure(conn, readonly)
     except sqlite3.Error as exc:
         conn.close()
-        raise _classify(exc, str(path)) from exc
+        raise classify_error(exc, str(path)) from exc
     return conn
 
 

@@ -19,6 +19,7 @@ import math
 import os
 import platform
 import socket
+import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .db import SCHEMA_VERSION, Database, StoreError
+from .db import SCHEMA_VERSION, Database, StoreError, classify_error
 from .model import (
     Accumulation,
     Actual,
@@ -428,16 +429,15 @@ class Store:
     # -- reading rows --
 
     def row(self, table: str, row_id: str) -> dict[str, Any] | None:
-        cursor = self.database.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
-        found = cursor.fetchone()
-        if found is None:
-            return None
-        return dict(zip([c[0] for c in cursor.description], found, strict=True))
+        found = self.rows(f"SELECT * FROM [{table}] WHERE id = ?", (row_id,))
+        return found[0] if found else None
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self.database.execute(sql, tuple(params))
-        names = [c[0] for c in cursor.description]
-        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        """Rows as dicts (sqlite-utils' query), with SQLite errors turned into ours."""
+        try:
+            return list(self.database.db.query(sql, tuple(params)))
+        except sqlite3.Error as exc:
+            raise classify_error(exc, str(self.path)) from exc
 
     def meta(self) -> dict[str, str]:
         return {row["key"]: row["value"] for row in self.rows("SELECT key, value FROM meta")}
@@ -987,10 +987,7 @@ class Store:
 
     def check(self) -> CheckReport:
         db = self.database
-        counts = {
-            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in (*TABLES, "change_log")
-        }
+        counts = {table: db.db.table(table).count for table in (*TABLES, "change_log")}
         sources = {
             row["source"]: row["n"]
             for row in self.rows("SELECT source, count(*) AS n FROM change_log GROUP BY source")

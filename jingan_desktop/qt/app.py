@@ -86,6 +86,10 @@ def run_app(args: argparse.Namespace) -> int:
         return run_self_check(args)
     app = create_application()
     install_crash_handler()
+    if headless:
+        from . import messages
+
+        messages.REPORT_TO_STDERR = True
     from .main_window import MainWindow
 
     path = Path(args.db) if args.db else ensure_default_database()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QFontDatabase, QRawFont
+from PySide6.QtGui import QFont, QFontDatabase, QTextLayout
 from PySide6.QtWidgets import QApplication
 
 from ..core.fonts import BUNDLED_FONT, FONT_FAMILY
@@ -27,6 +27,23 @@ def register_bundled_font(app: QApplication | None = None, point_size: float = 1
 
 
 def missing_glyphs(text: str, family: str) -> list[str]:
-    """Characters of ``text`` that the font cannot draw (used by tests and --self-check)."""
-    raw = QRawFont.fromFont(QFont(family))
-    return [ch for ch in text if not ch.isspace() and not raw.supportsCharacter(ch)]
+    """Characters of ``text`` that would not be drawn with a real glyph of ``family``.
+
+    Each character is laid out as Qt would render it; a missing one comes back as glyph 0
+    (the "tofu" box) or from a fallback font of another family.
+    """
+    font = QFont(family)
+    missing = []
+    for ch in dict.fromkeys(text):
+        if ch.isspace():
+            continue
+        layout = QTextLayout(ch, font)
+        layout.beginLayout()
+        layout.createLine()
+        layout.endLayout()
+        runs = layout.glyphRuns()
+        if not runs or any(
+            0 in run.glyphIndexes() or run.rawFont().familyName() != family for run in runs
+        ):
+            missing.append(ch)
+    return missing

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -74,8 +76,16 @@ def describe(exc: BaseException) -> tuple[str, str]:
     return "程序错误", f"发生了意外错误：{type(exc).__name__}: {exc}"
 
 
+# Set when the app runs without anyone to click a dialog (--screenshot, --self-check):
+# errors then go to stderr instead of a modal box that would wait forever.
+REPORT_TO_STDERR = False
+
+
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
     title, text = describe(exc)
+    if REPORT_TO_STDERR:
+        sys.stderr.write(f"{title}: {text}\n")
+        return
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.exec()

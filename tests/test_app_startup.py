@@ -1,0 +1,97 @@
+"""Start-up as a clerk meets it: first start creates the default plan; --screenshot renders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from jingan_desktop.core.paths import default_db_path
+from jingan_desktop.core.store import Store, ensure_default_database
+from jingan_desktop.qt.app import create_application
+from jingan_desktop.qt.fonts import missing_glyphs, register_bundled_font
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_first_start_creates_the_default_plan_in_the_data_folder(_isolated_data_dir):
+    path = ensure_default_database()
+    assert path == default_db_path() and path.parent == _isolated_data_dir
+    store = Store.open(path)
+    data = store.load()
+    assert data.plan.title == "2022年区政府重点工作安排"
+    assert len(data.plan.items()) == 34
+    store.set_actual(data.plan.indicators()[0].id, 1, 3.0)
+    store.close()
+    # A second start opens the same file; nothing is re-created.
+    assert ensure_default_database() == path
+    store = Store.open(path)
+    assert store.check().counts["actual"] == 1
+    store.close()
+
+
+def test_bundled_font_draws_every_character_of_the_plan(qapp, seed_text):
+    create_application()
+    family = register_bundled_font()
+    assert family == "WenQuanYi Micro Hei"
+    text = "".join(sorted(set(seed_text) - {"\n"}))
+    assert missing_glyphs(text, family) == []
+    assert qapp.font().family() == family
+
+
+def test_screenshot_command_renders_the_window(tmp_path):
+    target = tmp_path / "shot.png"
+    env = {**os.environ, "JINGAN_DATA_DIR": str(tmp_path / "data"), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jingan_desktop",
+            "--screenshot",
+            str(target),
+            "--quarter",
+            "2022Q2",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(target))
+    assert image.width() >= 1200 and image.height() >= 700
+    # Not a blank image: the tree's coloured rows and text make many distinct colours.
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
+    }
+    assert len(colours) > 20
+    assert (tmp_path / "data" / "jingan-plan.sqlite").exists()
+
+
+def test_screenshot_of_a_bad_file_fails_cleanly(tmp_path):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"not a database at all")
+    env = {**os.environ, "JINGAN_DATA_DIR": str(tmp_path / "data"), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jingan_desktop",
+            "--db",
+            str(bad),
+            "--screenshot",
+            str(tmp_path / "x.png"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert bad.read_bytes() == b"not a database at all"
