@@ -148,7 +148,7 @@ _STATUS_SCORE = {
 def combine(parts: Iterable[tuple[Evaluation, float]]) -> Evaluation:
     """Weighted roll-up of children's evaluations (those without data are left out)."""
     total_weight = score_sum = completion_sum = expected_sum = 0.0
-    completion_weight = 0.0
+    completion_weight = expected_weight = 0.0
     red_below = False
     for evaluation, weight in parts:
         red_below = red_below or evaluation.status is Rag.RED or evaluation.red_below
@@ -156,7 +156,9 @@ def combine(parts: Iterable[tuple[Evaluation, float]]) -> Evaluation:
             continue
         total_weight += weight
         score_sum += evaluation.score * weight
-        expected_sum += (evaluation.expected or 0.0) * weight
+        if evaluation.expected is not None:
+            expected_weight += weight
+            expected_sum += evaluation.expected * weight
         if evaluation.completion is not None:
             completion_weight += weight
             completion_sum += _clamp(evaluation.completion) * weight
@@ -164,9 +166,8 @@ def combine(parts: Iterable[tuple[Evaluation, float]]) -> Evaluation:
         return Evaluation(None, None, None, Rag.GREY, red_below)
     score = score_sum / total_weight
     completion = completion_sum / completion_weight if completion_weight else None
-    return Evaluation(
-        completion, expected_sum / total_weight, score, rag_for_score(score), red_below
-    )
+    expected = expected_sum / expected_weight if expected_weight else None
+    return Evaluation(completion, expected, score, rag_for_score(score), red_below)
 
 
 def evaluate_item(

@@ -1,0 +1,207 @@
+"""The built-in charts, as matplotlib Figures (never pyplot's global state).
+
+Used by the Qt charts tab (inside a FigureCanvas), the PDF report (as PNG) and the export
+buttons (PNG / SVG). All text uses the bundled CJK font, so no glyph is missing on a machine
+without Chinese fonts.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matplotlib import font_manager, rc_context
+from matplotlib.figure import Figure
+
+from .fonts import BUNDLED_FONT, FONT_FAMILY
+from .model import Quarter
+from .numbers import format_number
+from .progress import Rag, year_to_date
+from .workspace import Workspace
+
+RAG_COLOURS = {
+    Rag.GREEN: "#3a9d4a",
+    Rag.AMBER: "#e0a100",
+    Rag.RED: "#d2382f",
+    Rag.GREY: "#b5b5b5",
+}
+_registered = False
+
+
+def ensure_font() -> str:
+    """Register the bundled font with matplotlib once; returns its family name."""
+    global _registered
+    if not _registered:
+        font_manager.fontManager.addfont(str(BUNDLED_FONT))
+        _registered = True
+    return FONT_FAMILY
+
+
+def _style() -> dict[str, object]:
+    ensure_font()
+    return {
+        "font.family": [FONT_FAMILY],
+        "axes.unicode_minus": False,  # the font has no U+2212; use "-"
+        "svg.fonttype": "path",  # SVGs carry glyph outlines: same on every machine
+        "figure.dpi": 100,
+    }
+
+
+@dataclass
+class Chart:
+    """A figure plus what its clickable parts stand for (bar → chapter id)."""
+
+    figure: Figure
+    targets: dict[object, str] = field(default_factory=dict)  # artist → row id
+
+    def target_of(self, artist: object) -> str | None:
+        return self.targets.get(artist)
+
+
+def _short(text: str, limit: int = 16) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def chapter_completion(workspace: Workspace, figsize: tuple[float, float] = (7.0, 4.2)) -> Chart:
+    """Completion by chapter (horizontal bars) against the quarter's expected pace."""
+    with rc_context(_style()):
+        figure = Figure(figsize=figsize, layout="constrained")
+        axes = figure.add_subplot()
+        chapters = workspace.plan.chapters
+        labels, values, expected, colours, ids = [], [], [], [], []
+        for chapter in chapters:
+            evaluation = workspace.progress.chapters.get(chapter.id or "")
+            labels.append(f"{chapter.numeral}、{_short(chapter.title)}")
+            completion = evaluation.completion if evaluation else None
+            values.append(None if completion is None else completion * 100)
+            expected.append(
+                (evaluation.expected or 0.0) * 100
+                if evaluation and evaluation.expected is not None
+                else None
+            )
+            colours.append(RAG_COLOURS[evaluation.status if evaluation else Rag.GREY])
+            ids.append(chapter.id or "")
+        positions = list(range(len(chapters)))[::-1]
+        bars = axes.barh(
+            positions, [v or 0.0 for v in values], color=colours, height=0.6, picker=True
+        )
+        chart = Chart(figure)
+        for bar, chapter_id in zip(bars, ids, strict=True):
+            chart.targets[bar] = chapter_id
+        for position, pace in zip(positions, expected, strict=True):
+            if pace is not None:
+                axes.plot(
+                    [pace, pace], [position - 0.4, position + 0.4], color="#1d3c78", linewidth=2
+                )
+        for position, value in zip(positions, values, strict=True):
+            label = "无量化数据" if value is None else f"{value:.0f}%"
+            axes.text((value or 0) + 1, position, label, va="center", fontsize=8)
+        axes.set_yticks(positions, labels, fontsize=8)
+        axes.set_xlim(0, max(110.0, max((v or 0 for v in values), default=0) + 12))
+        axes.set_xlabel("完成率（%）  竖线：本季度应达进度")
+        axes.set_title(f"各章节完成情况 · {workspace.quarter_label}", fontsize=11)
+        axes.grid(axis="x", alpha=0.3)
+        return chart
+
+
+def status_counts(workspace: Workspace, figsize: tuple[float, float] = (4.5, 3.2)) -> Chart:
+    """How many indicators are green / amber / red / not reported."""
+    with rc_context(_style()):
+        figure = Figure(figsize=figsize, layout="constrained")
+        axes = figure.add_subplot()
+        counts = workspace.progress.counts()
+        order = [Rag.GREEN, Rag.AMBER, Rag.RED, Rag.GREY]
+        bars = axes.bar(
+            [r.label for r in order],
+            [counts[r] for r in order],
+            color=[RAG_COLOURS[r] for r in order],
+        )
+        for bar, rag in zip(bars, order, strict=True):
+            axes.text(
+                bar.get_x() + bar.get_width() / 2,
+                bar.get_height(),
+                str(counts[rag]),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+            )
+        axes.set_ylabel("指标数")
+        axes.set_title(f"指标状态分布 · {workspace.quarter_label}", fontsize=11)
+        axes.margins(y=0.15)
+        return Chart(figure)
+
+
+def indicator_trend(
+    workspace: Workspace, indicator_id: str, figsize: tuple[float, float] = (5.5, 3.4)
+) -> Chart:
+    """An indicator's figure quarter by quarter against its target and expected pace."""
+    indicator = workspace.indicators[indicator_id]
+    with rc_context(_style()):
+        figure = Figure(figsize=figsize, layout="constrained")
+        axes = figure.add_subplot()
+        quarters = [1, 2, 3, 4]
+        labels = [
+            Quarter(workspace.plan.year, q).label.removeprefix(f"{workspace.plan.year}年")
+            for q in quarters
+        ]
+        figures = {
+            q: a.value for q in quarters if (a := workspace.actual(indicator_id, q)) is not None
+        }
+        actual = [year_to_date(indicator, figures, q) for q in quarters]
+        target = indicator.value or 0.0
+        pace = [target * p / 100.0 for p in indicator.effective_pace()]
+        reported = [
+            (label, value) for label, value in zip(labels, actual, strict=True) if value is not None
+        ]
+        if reported:
+            axes.bar(
+                [r[0] for r in reported],
+                [r[1] for r in reported],
+                color="#4a78c2",
+                width=0.5,
+                label="实际（累计）",
+            )
+            for label, value in reported:
+                axes.text(
+                    label,
+                    value,
+                    format_number(round(value, 2)),
+                    ha="center",
+                    va="bottom",
+                    fontsize=8,
+                )
+        axes.plot(labels, pace, color="#1d3c78", marker="o", linestyle="--", label="应达进度")
+        axes.axhline(
+            target,
+            color="#d2382f",
+            linewidth=1.5,
+            label=f"全年目标 {format_number(target)}{indicator.unit}",
+        )
+        axes.set_ylabel(indicator.unit or "")
+        axes.set_title(_short(indicator.name, 24), fontsize=11)
+        axes.legend(fontsize=8, loc="upper left")
+        axes.margins(y=0.15)
+        if not reported:
+            axes.text(
+                0.5, 0.5, "尚未填报实际值", transform=axes.transAxes, ha="center", color="#888888"
+            )
+        return Chart(figure)
+
+
+def figure_png(figure: Figure, dpi: int = 150) -> bytes:
+    buffer = io.BytesIO()
+    with rc_context(_style()):
+        figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def save_figure(figure: Figure, path: str | Path) -> Path:
+    """Write PNG or SVG by the file's suffix (SVG text as outlines: same on every machine)."""
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("png", "svg"):
+        raise ValueError(f"unsupported chart format {suffix!r} (use .png or .svg)")
+    with rc_context(_style()):
+        figure.savefig(path, format=suffix, dpi=150)
+    return path
