@@ -291,3 +291,137 @@ def test_recent_files_and_geometry_are_remembered(qtbot, window, plan_file):
 def test_tree_model_passes_the_model_tester(qtmodeltester, window):
     qtmodeltester.check(window.model)
     qtmodeltester.check(window.proxy)
+
+
+def item_numbers(path: Path, chapter_position: int = 0) -> list[int]:
+    with sqlite3.connect(path) as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT i.number FROM item i JOIN chapter c ON c.id = i.chapter_id"
+                " WHERE c.position = ? ORDER BY i.position",
+                (chapter_position,),
+            )
+        ]
+
+
+def test_add_move_remove_items_with_undo(qtbot, window, plan_file):
+    first = next(i for i in window.workspace.items.values() if i.number == 1)
+    assert window.select_row(first.id)
+    window.act_add_item.trigger()
+    assert item_numbers(plan_file) == [1, 35, 2, 3, 4, 5, 6]
+    new_id = window.tree.currentIndex().data(PlanTreeModel.RowIdRole)
+    assert window.workspace.items[new_id].title == "新事项"
+    window.act_move_down.trigger()
+    assert item_numbers(plan_file) == [1, 2, 35, 3, 4, 5, 6]
+    assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == new_id
+    assert window.act_undo.text() == "撤销 调整顺序"
+    window.act_undo.trigger()
+    assert item_numbers(plan_file) == [1, 35, 2, 3, 4, 5, 6]
+    window.act_undo.trigger()
+    assert item_numbers(plan_file) == [1, 2, 3, 4, 5, 6]
+    window.act_redo.trigger()
+    assert item_numbers(plan_file) == [1, 35, 2, 3, 4, 5, 6]
+
+
+def test_removing_an_item_with_figures_can_be_undone(qtbot, window, plan_file):
+    ind = indicator_id(window, 2)
+    window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 4000.0))
+    item = window.workspace.item_of(ind)
+    assert window.select_row(item.id)
+    window.act_remove.trigger()
+    assert 2 not in item_numbers(plan_file)
+    assert stored_actual(plan_file, ind) is None
+    assert item.id not in window.workspace.items
+    window.act_undo.trigger()
+    assert item_numbers(plan_file) == [1, 2, 3, 4, 5, 6]
+    assert stored_actual(plan_file, ind) == 4000
+    assert len(window.workspace.items[item.id].indicators) == 3
+    with sqlite3.connect(plan_file) as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_add_indicator_then_type_its_target(qtbot, window, plan_file):
+    item = next(i for i in window.workspace.items.values() if i.number == 8)  # no indicators
+    assert window.select_row(item.id)
+    window.act_add_indicator.trigger()
+    new_id = window.tree.currentIndex().data(PlanTreeModel.RowIdRole)
+    assert window.workspace.indicators[new_id].name == "新指标"
+    editor = edit_cell(qtbot, window, new_id, PlanTreeModel.COL_TARGET, "12")
+    press_enter(qtbot, editor)
+    with sqlite3.connect(plan_file) as conn:
+        assert (
+            conn.execute("SELECT value FROM indicator WHERE id = ?", (new_id,)).fetchone()[0] == 12
+        )
+
+
+def test_departments_are_maintained_and_picked(qtbot, window, plan_file, monkeypatch):
+    from jingan_desktop.qt.departments_dialog import DepartmentsDialog
+
+    dialog = DepartmentsDialog(window.workspace, window)
+    qtbot.addWidget(dialog)
+    for name in ("区发改委", "区商务委"):
+        dialog.ui.nameEdit.setText(name)
+        dialog.ui.addButton.click()
+    assert [dialog.ui.list.item(i).text() for i in range(dialog.ui.list.count())] == [
+        "区发改委",
+        "区商务委",
+    ]
+    item = next(i for i in window.workspace.items.values() if i.number == 2)
+    window.workspace.apply(window.workspace.make_edit("departments", item.id, "lead", "区商务委"))
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QInputDialog.getText", lambda *a, **k: ("区商务委员会", True)
+    )
+    dialog.ui.list.setCurrentRow(1)
+    dialog.ui.renameButton.click()
+    window.workspace.reload()
+    assert window.workspace.items[item.id].lead_department == "区商务委员会"
+    dialog.ui.list.setCurrentRow(1)
+    dialog.ui.removeButton.click()
+    window.workspace.reload()
+    assert window.workspace.items[item.id].lead_department is None
+    with sqlite3.connect(plan_file) as conn:
+        logged = conn.execute(
+            "SELECT count(*) FROM change_log WHERE tbl = 'item' AND field = 'lead_department_id'"
+        ).fetchone()[0]
+    assert logged == 2  # set, then cleared when the department was removed
+
+
+def test_charts_tab_draws_and_exports(qtbot, window, tmp_path):
+    ind = indicator_id(window, 2)
+    window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 4000.0))
+    window.select_row(ind)
+    window.tabs.setCurrentWidget(window.charts)
+    charts_tab = window.charts
+    assert charts_tab.chapters.canvas is not None and charts_tab.trend.canvas is not None
+    png = charts_tab.chapters.export("png", str(tmp_path / "chapters.png"))
+    svg = charts_tab.trend.export("svg", str(tmp_path / "trend.svg"))
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in svg.read_text(encoding="utf-8")
+    # Clicking a chapter's bar selects the chapter in the tree.
+    bar, chapter_id = next(iter(charts_tab.chapters.chart.targets.items()))
+
+    class Pick:
+        artist = bar
+
+    charts_tab.chapters._picked(Pick())
+    assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == chapter_id
+
+
+def test_dropping_a_plan_file_opens_it(qtbot, window, tmp_path, seed_path):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    other = tmp_path / "other.sqlite"
+    Store.create(other, read_plan_file(seed_path).plan).close()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(other))])
+    event = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert window.workspace.store.path == other

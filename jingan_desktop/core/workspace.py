@@ -29,7 +29,7 @@ from .model import (
 )
 from .numbers import format_number
 from .progress import Evaluation, PlanProgress, Rag, evaluate_plan, quarter_snapshot
-from .store import FIELD_LABELS, Store, validate_field
+from .store import FIELD_LABELS, Change, Store, validate_field
 
 
 @dataclass(frozen=True)
@@ -294,6 +294,45 @@ class Workspace:
         elif table == "plan":
             target.title, target.issuer = row["title"], row["issuer"]
             target.issued_on = date.fromisoformat(row["issued_on"]) if row["issued_on"] else None
+
+    # -- structure --
+
+    def add_item(self, chapter_id: str, after_id: str | None = None) -> tuple[str, list[Change]]:
+        item_id, changes = self.store.add_item(chapter_id, after_id)
+        self.reload()
+        return item_id, changes
+
+    def add_indicator(self, item_id: str, after_id: str | None = None) -> tuple[str, list[Change]]:
+        indicator_id, changes = self.store.add_indicator(item_id, after_id)
+        self.reload()
+        return indicator_id, changes
+
+    def remove(self, row_id: str) -> list[Change]:
+        changes = self.store.remove_row(self.table_of(row_id), row_id)
+        self.reload()
+        return changes
+
+    def move(self, row_id: str, delta: int) -> list[Change]:
+        changes = self.store.move_row(self.table_of(row_id), row_id, delta)
+        self.reload()
+        return changes
+
+    def revert(self, changes: list[Change], source: str = "undo") -> None:
+        self.store.revert(changes, source)
+        self.reload()
+
+    def replay(self, changes: list[Change], source: str = "redo") -> None:
+        self.store.replay(changes, source)
+        self.reload()
+
+    def table_of(self, row_id: str) -> str:
+        if row_id in self.indicators:
+            return "indicator"
+        if row_id in self.items:
+            return "item"
+        if row_id in self.chapters:
+            return "chapter"
+        raise KeyError(row_id)
 
     # -- quarter locks --
 

@@ -34,7 +34,9 @@ from ..core.model import Quarter
 from ..core.parser import read_plan_file
 from ..core.store import ConflictError, PlanExistsError, Store, pair_id
 from ..core.workspace import Edit, RowFilter, Workspace
+from .charts_tab import ChartsTab
 from .delegates import PlanItemDelegate
+from .departments_dialog import DepartmentsDialog
 from .detail_panel import DetailPanel
 from .messages import describe, show_error
 from .tree_model import PlanTreeModel
@@ -125,6 +127,18 @@ class MainWindow(QMainWindow):
             "全部折叠", "Ctrl+Shift+E", lambda: self.tree.collapseAll()
         )
         self.act_about = self._action("关于(&A)", None, self.about)
+        self.act_add_item = self._action(
+            "添加事项", "Ctrl+Shift+N", self.add_item, "在所选事项之后添加新事项"
+        )
+        self.act_add_indicator = self._action(
+            "添加指标", "Ctrl+Shift+I", self.add_indicator, "为所选事项添加指标"
+        )
+        self.act_remove = self._action("删除所选", "Ctrl+Delete", self.remove_selected)
+        self.act_move_up = self._action("上移", "Alt+Up", lambda: self.move_selected(-1))
+        self.act_move_down = self._action("下移", "Alt+Down", lambda: self.move_selected(1))
+        self.act_departments = self._action(
+            "单位管理(&D)…", "Ctrl+Shift+D", self.manage_departments
+        )
         self.quarter_actions = [
             self._action(
                 f"第{'一二三四'[q - 1]}季度", f"Ctrl+{q}", lambda _c=False, q=q: self.set_quarter(q)
@@ -143,6 +157,18 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         edit = self.menuBar().addMenu("编辑(&E)")
         edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        edit.addActions(
+            [
+                self.act_add_item,
+                self.act_add_indicator,
+                self.act_remove,
+                self.act_move_up,
+                self.act_move_down,
+            ]
+        )
+        edit.addSeparator()
+        edit.addAction(self.act_departments)
         edit.addSeparator()
         edit.addAction(self.act_find)
         view = self.menuBar().addMenu("视图(&V)")
@@ -222,6 +248,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.detail, "详情")
         self.tabs.addTab(self.warnings, "预警")
         self.tabs.addTab(self.history, "修改记录")
+        self.charts = ChartsTab()
+        self.charts.chapter_clicked.connect(self.select_row)
+        self.tabs.addTab(self.charts, "图表")
 
         splitter = QSplitter()
         splitter.addWidget(self.tree)
@@ -280,6 +309,7 @@ class MainWindow(QMainWindow):
         self.tree.expandToDepth(0)
         self.detail.set_workspace(workspace)
         self.detail.submit = self.undo.submit
+        self.charts.set_workspace(workspace)
         self.quarter_combo.clear()
         for q in range(1, 5):
             self.quarter_combo.addItem(Quarter(workspace.plan.year, q).label, q)
@@ -449,6 +479,7 @@ class MainWindow(QMainWindow):
         self.workspace.set_quarter(quarter)
         self.quarter_combo.setCurrentIndex(quarter - 1)
         self._refresh_after_change()
+        self.charts.mark_dirty()
 
     def toggle_lock(self) -> None:
         ws = self.workspace
@@ -482,24 +513,56 @@ class MainWindow(QMainWindow):
 
     # -- edits --
 
-    def _edit_applied(self, edit: Edit) -> None:
+    def _edit_applied(self, edit: Edit | None) -> None:
+        """An edit committed (None: a structural change, which rebuilds the tree)."""
         assert self.model is not None and self.workspace is not None
         if self.row_filter:
             self.row_filter.invalidate()
-        rows = [edit.row_id]
-        self.model.refresh_rows(rows)
+        if edit is None:
+            self._rebuild_tree()
+            label = self.undo.stack.undoText() if self.undo else ""
+        else:
+            self.model.refresh_rows([edit.row_id])
+            label = edit.label
         self._refresh_side_panels()
-        self.show_message(f"已保存：{edit.label}（{datetime.now():%H:%M:%S}）")
+        self.charts.mark_dirty()
+        self.show_message(f"已保存：{label}（{datetime.now():%H:%M:%S}）")
         self._update_actions()
 
-    def _edit_failed(self, exc: BaseException, edit: Edit) -> None:
-        self.statusBar().showMessage(f"未保存：{edit.label}", 10000)
+    def _rebuild_tree(self, select: str | None = None) -> None:
+        """Re-read the tree's rows, keeping what was expanded and selected."""
+        assert self.model is not None
+        current = self.tree.currentIndex()
+        select = select or (current.data(PlanTreeModel.RowIdRole) if current.isValid() else None)
+        expanded = self._expanded_ids()
+        self.model.rebuild()
+        for row_id in expanded:
+            index = self.proxy.mapFromSource(self.model.index_of(row_id))
+            if index.isValid():
+                self.tree.setExpanded(index, True)
+        if select:
+            self.select_row(select)
+
+    def _expanded_ids(self) -> list[str]:
+        found = []
+        pending = [QModelIndex()]
+        while pending:
+            parent = pending.pop()
+            for row in range(self.proxy.rowCount(parent)):
+                index = self.proxy.index(row, 0, parent)
+                if self.tree.isExpanded(index):
+                    found.append(index.data(PlanTreeModel.RowIdRole))
+                    pending.append(index)
+        return found
+
+    def _edit_failed(self, exc: BaseException, edit: Edit | None) -> None:
+        self.statusBar().showMessage(f"未保存：{edit.label if edit else '结构调整'}", 10000)
         # Edits fail inside the view's commit (setData): report once that call has returned,
         # so no dialog loop or model reload runs underneath the item view.
         QTimer.singleShot(0, lambda: self._report_failure(exc, edit))
 
-    def _report_failure(self, exc: BaseException, edit: Edit) -> None:
-        if isinstance(exc, ConflictError) and self.workspace is not None:
+    def _report_failure(self, exc: BaseException, edit: Edit | None) -> None:
+        if isinstance(exc, ConflictError) and self.workspace is not None and edit is not None:
             self._resolve_conflict(exc, edit)
             return
         show_error(self, exc)
@@ -533,6 +596,84 @@ class MainWindow(QMainWindow):
     def do_redo(self) -> None:
         if self.undo is not None:
             self.undo.redo()
+
+    # -- structure --
+
+    def _selected(self) -> tuple[str | None, str | None]:
+        current = self.tree.currentIndex()
+        if not current.isValid():
+            return None, None
+        return current.data(PlanTreeModel.RowIdRole), current.data(PlanTreeModel.KindRole)
+
+    def add_item(self) -> None:
+        ws = self.workspace
+        row_id, kind = self._selected()
+        if ws is None or self.undo is None or row_id is None:
+            self.show_message("请先选择一个章节或事项")
+            return
+        chapter_id = row_id if kind == "chapter" else ws.parent.get(ws.item_of(row_id).id or "")  # type: ignore[union-attr]
+        after = ws.item_of(row_id).id if kind != "chapter" else None  # type: ignore[union-attr]
+        created: list[str] = []
+
+        def action() -> list:
+            new_id, changes = ws.add_item(chapter_id, after)
+            created.append(new_id)
+            return changes
+
+        if self.undo.submit_structure("添加事项", action) and created:
+            self._rebuild_tree(select=created[0])
+
+    def add_indicator(self) -> None:
+        ws = self.workspace
+        row_id, kind = self._selected()
+        if ws is None or self.undo is None or row_id is None or kind == "chapter":
+            self.show_message("请先选择一个事项或指标")
+            return
+        item = ws.item_of(row_id)
+        assert item is not None and item.id is not None
+        after = row_id if kind == "indicator" else None
+        created: list[str] = []
+
+        def action() -> list:
+            new_id, changes = ws.add_indicator(item.id or "", after)
+            created.append(new_id)
+            return changes
+
+        if self.undo.submit_structure("添加指标", action) and created:
+            self._rebuild_tree(select=created[0])
+
+    def remove_selected(self) -> None:
+        ws = self.workspace
+        row_id, kind = self._selected()
+        if ws is None or self.undo is None or row_id is None:
+            return
+        names = {"chapter": "章节", "item": "事项", "indicator": "指标"}
+        answer = QMessageBox.question(
+            self,
+            f"删除{names[kind or 'item']}",
+            f"确定删除所选{names[kind or 'item']}及其下属内容和填报数据吗？可以用“撤销”恢复。",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.undo.submit_structure(f"删除{names[kind or 'item']}", lambda: ws.remove(row_id))
+
+    def move_selected(self, delta: int) -> None:
+        ws = self.workspace
+        row_id, _kind = self._selected()
+        if ws is None or self.undo is None or row_id is None:
+            return
+        if self.undo.submit_structure("调整顺序", lambda: ws.move(row_id, delta)):
+            self._rebuild_tree(select=row_id)
+
+    def manage_departments(self) -> None:
+        if self.workspace is None:
+            return
+        dialog = DepartmentsDialog(self.workspace, self)
+        dialog.exec()
+        if dialog.changed:
+            self.workspace.reload()
+            self._fill_department_filter()
+            self._refresh_after_change()
 
     # -- refreshing --
 
@@ -663,6 +804,9 @@ class MainWindow(QMainWindow):
         kind = current.data(PlanTreeModel.KindRole) if current.isValid() else None
         self.detail.show_row(row_id, kind)
         self._fill_history(row_id, kind)
+        if kind == "indicator":
+            self.charts.set_indicator(row_id)
+        self._update_actions()
 
     def select_row(self, row_id: str) -> bool:
         if self.model is None:
@@ -715,6 +859,11 @@ class MainWindow(QMainWindow):
         ):
             action.setEnabled(has)
         self.act_import.setEnabled(writable or not has)
+        row_id, kind = self._selected() if has else (None, None)
+        for action in (self.act_add_item, self.act_remove, self.act_move_up, self.act_move_down):
+            action.setEnabled(writable and row_id is not None)
+        self.act_add_indicator.setEnabled(writable and kind in ("item", "indicator"))
+        self.act_departments.setEnabled(has)
         self.act_lock.setEnabled(writable)
         if has and self.workspace is not None:
             self.act_lock.setText("解锁本季度(&L)" if self.workspace.locked() else "锁定本季度(&L)")

@@ -13,10 +13,13 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from ..core.store import Change
 from ..core.workspace import Edit, Workspace
 
 
 class EditCommand(QUndoCommand):
+    """A changed value (written through Workspace.apply)."""
+
     def __init__(self, edit: Edit) -> None:
         super().__init__(edit.label)
         self.edit = edit
@@ -28,12 +31,26 @@ class EditCommand(QUndoCommand):
         pass
 
 
+class ChangesCommand(QUndoCommand):
+    """A structural change (rows added, removed, moved), undone from its logged changes."""
+
+    def __init__(self, label: str, changes: list[Change]) -> None:
+        super().__init__(label)
+        self.changes = changes
+
+    def redo(self) -> None:
+        pass
+
+    def undo(self) -> None:
+        pass
+
+
 class UndoController:
     def __init__(
         self,
         workspace: Workspace,
-        on_applied: Callable[[Edit], None],
-        on_error: Callable[[BaseException, Edit], None],
+        on_applied: Callable[[Edit | None], None],
+        on_error: Callable[[BaseException, Edit | None], None],
         parent: QObject | None = None,
     ) -> None:
         self.workspace = workspace
@@ -52,23 +69,41 @@ class UndoController:
         self.on_applied(edit)
         return True
 
+    def submit_structure(self, label: str, action: Callable[[], list[Change]]) -> bool:
+        """Run a structural change (``action`` returns its logged changes) and push it."""
+        try:
+            changes = action()
+        except Exception as exc:
+            self.on_error(exc, None)
+            return False
+        if changes:
+            self.stack.push(ChangesCommand(label, changes))
+        self.on_applied(None)
+        return True
+
     def undo(self) -> bool:
         if not self.stack.canUndo():
             return False
         command = self.stack.command(self.stack.index() - 1)
+        if isinstance(command, ChangesCommand):
+            return self._run(None, lambda: self.workspace.revert(command.changes), self.stack.undo)
         assert isinstance(command, EditCommand)
-        return self._run(command.edit.reversed(), "undo", self.stack.undo)
+        edit = command.edit.reversed()
+        return self._run(edit, lambda: self.workspace.apply(edit, source="undo"), self.stack.undo)
 
     def redo(self) -> bool:
         if not self.stack.canRedo():
             return False
         command = self.stack.command(self.stack.index())
+        if isinstance(command, ChangesCommand):
+            return self._run(None, lambda: self.workspace.replay(command.changes), self.stack.redo)
         assert isinstance(command, EditCommand)
-        return self._run(command.edit, "redo", self.stack.redo)
+        edit = command.edit
+        return self._run(edit, lambda: self.workspace.apply(edit, source="redo"), self.stack.redo)
 
-    def _run(self, edit: Edit, source: str, move: Callable[[], None]) -> bool:
+    def _run(self, edit: Edit | None, write: Callable[[], None], move: Callable[[], None]) -> bool:
         try:
-            self.workspace.apply(edit, source=source)
+            write()
         except Exception as exc:
             self.on_error(exc, edit)
             return False
