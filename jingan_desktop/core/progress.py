@@ -215,35 +215,55 @@ class PlanProgress:
         return counts
 
 
+def _evaluate_item_tree(
+    data: PlanData, item: Item, quarter: int, indicators: dict[str, Evaluation]
+) -> Evaluation:
+    """Evaluate an item's indicators (into ``indicators``) and the item itself."""
+    evaluations = []
+    for indicator in item.indicators:
+        assert indicator.id is not None
+        figures = {
+            q: a.value
+            for q in range(1, quarter + 1)
+            if (a := data.actuals.get((indicator.id, q))) is not None
+        }
+        evaluation = evaluate_indicator(
+            indicator, year_to_date(indicator, figures, quarter), quarter
+        )
+        indicators[indicator.id] = evaluation
+        evaluations.append(evaluation)
+    progress = data.progress.get((item.id or "", quarter))
+    return evaluate_item(item, evaluations, progress.status if progress else None)
+
+
 def evaluate_plan(data: PlanData, quarter: int) -> PlanProgress:
     indicators: dict[str, Evaluation] = {}
     items: dict[str, Evaluation] = {}
     chapters: dict[str, Evaluation] = {}
-    chapter_parts = []
     for chapter in data.plan.chapters:
-        item_parts = []
         for item in chapter.items:
-            evaluations = []
-            for indicator in item.indicators:
-                assert indicator.id is not None
-                figures = {
-                    q: a.value
-                    for q in range(1, 5)
-                    if (a := data.actuals.get((indicator.id, q))) is not None
-                }
-                evaluation = evaluate_indicator(
-                    indicator, year_to_date(indicator, figures, quarter), quarter
+            items[item.id or ""] = _evaluate_item_tree(data, item, quarter, indicators)
+        chapters[chapter.id or ""] = combine((items[i.id or ""], i.weight) for i in chapter.items)
+    plan = combine((chapters[c.id or ""], 1.0) for c in data.plan.chapters)
+    return PlanProgress(quarter, indicators, items, chapters, plan)
+
+
+def reevaluate_item(progress: PlanProgress, data: PlanData, item_id: str) -> None:
+    """After one item's figures, status or targets changed: update it, its chapter and the
+    plan in place (a few evaluations instead of the whole plan's)."""
+    for chapter in data.plan.chapters:
+        for item in chapter.items:
+            if item.id == item_id:
+                progress.items[item_id] = _evaluate_item_tree(
+                    data, item, progress.quarter, progress.indicators
                 )
-                indicators[indicator.id] = evaluation
-                evaluations.append(evaluation)
-            progress = data.progress.get((item.id or "", quarter))
-            evaluation = evaluate_item(item, evaluations, progress.status if progress else None)
-            items[item.id or ""] = evaluation
-            item_parts.append((evaluation, item.weight))
-        evaluation = combine(item_parts)
-        chapters[chapter.id or ""] = evaluation
-        chapter_parts.append((evaluation, 1.0))
-    return PlanProgress(quarter, indicators, items, chapters, combine(chapter_parts))
+                progress.chapters[chapter.id or ""] = combine(
+                    (progress.items[i.id or ""], i.weight) for i in chapter.items
+                )
+                progress.plan = combine(
+                    (progress.chapters[c.id or ""], 1.0) for c in data.plan.chapters
+                )
+                return
 
 
 def quarter_snapshot(data: PlanData, quarter: int) -> dict[str, object]:

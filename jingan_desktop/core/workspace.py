@@ -28,7 +28,14 @@ from .model import (
     Quarter,
 )
 from .numbers import format_number
-from .progress import Evaluation, PlanProgress, Rag, evaluate_plan, quarter_snapshot
+from .progress import (
+    Evaluation,
+    PlanProgress,
+    Rag,
+    evaluate_plan,
+    quarter_snapshot,
+    reevaluate_item,
+)
 from .store import FIELD_LABELS, Change, Store, validate_field
 
 
@@ -226,7 +233,11 @@ class Workspace:
                 edit.target, edit.row_id, edit.field, value, expected=expected, source=source
             )
             self._refresh_row(edit.target, edit.row_id)
-        self.evaluate()
+        item = self.item_of(edit.row_id)
+        if item is not None and item.id is not None:
+            reevaluate_item(self.progress, self.data, item.id)
+        else:
+            self.evaluate()  # a chapter or the plan itself: cheap enough to redo all
 
     def _refresh_actual(self, indicator_id: str, quarter: int) -> None:
         row = self.store.rows(

@@ -28,13 +28,10 @@ class PlanItemDelegate(QStyledItemDelegate):
         self._departments = departments  # callable returning the current department names
 
     @staticmethod
-    def _source(index: Index) -> tuple[PlanTreeModel, QModelIndex]:
+    def _source(index: Index) -> tuple[PlanTreeModel, Index]:
         model = index.model()
-        source_index = QModelIndex(index)
-        while not isinstance(model, PlanTreeModel):
-            source_index = model.mapToSource(source_index)  # type: ignore[attr-defined]
-            model = source_index.model()
-        return model, source_index
+        assert isinstance(model, PlanTreeModel)
+        return model, index
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         model, source = self._source(index)

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSettings, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,28 +45,6 @@ from .undo import UndoController
 MAX_RECENT = 8
 PLAN_FILE_FILTER = "计划数据文件 (*.sqlite *.db);;所有文件 (*)"
 PLAN_TEXT_FILTER = "计划文本 (*.txt *.docx);;所有文件 (*)"
-
-
-class PlanFilterProxy(QSortFilterProxyModel):
-    """Shows the rows a :class:`RowFilter` matched, with their ancestors."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.setRecursiveFilteringEnabled(True)
-        self.allowed: set[str] | None = None
-
-    def set_allowed(self, allowed: set[str] | None) -> None:
-        self.beginFilterChange()
-        self.allowed = allowed
-        self.endFilterChange()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
-        if self.allowed is None:
-            return True
-        model = self.sourceModel()
-        assert isinstance(model, PlanTreeModel)
-        node = model.node(source_parent).children[source_row]
-        return node.row_id in self.allowed
 
 
 class MainWindow(QMainWindow):
@@ -232,7 +210,6 @@ class MainWindow(QMainWindow):
         self.delegate = PlanItemDelegate(self._department_names, self.tree)
         self.delegate.message.connect(self.show_message)
         self.tree.setItemDelegate(self.delegate)
-        self.proxy = PlanFilterProxy(self)
 
         self.detail = DetailPanel()
         self.detail.message.connect(self.show_message)
@@ -298,8 +275,7 @@ class MainWindow(QMainWindow):
         self.undo = UndoController(workspace, self._edit_applied, self._edit_failed, self)
         self.undo.stack.indexChanged.connect(self._update_actions)
         self.model.submit_edit = self.undo.submit
-        self.proxy.setSourceModel(self.model)
-        self.tree.setModel(self.proxy)
+        self.tree.setModel(self.model)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         header = self.tree.header()
         header.setSectionResizeMode(PlanTreeModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
@@ -537,7 +513,7 @@ class MainWindow(QMainWindow):
         expanded = self._expanded_ids()
         self.model.rebuild()
         for row_id in expanded:
-            index = self.proxy.mapFromSource(self.model.index_of(row_id))
+            index = self.model.index_of(row_id)
             if index.isValid():
                 self.tree.setExpanded(index, True)
         if select:
@@ -548,8 +524,8 @@ class MainWindow(QMainWindow):
         pending = [QModelIndex()]
         while pending:
             parent = pending.pop()
-            for row in range(self.proxy.rowCount(parent)):
-                index = self.proxy.index(row, 0, parent)
+            for row in range(self.model.rowCount(parent)):
+                index = self.model.index(row, 0, parent)
                 if self.tree.isExpanded(index):
                     found.append(index.data(PlanTreeModel.RowIdRole))
                     pending.append(index)
@@ -769,16 +745,21 @@ class MainWindow(QMainWindow):
         )
 
     def apply_filter(self) -> None:
-        if self.row_filter is None:
+        if self.row_filter is None or self.model is None:
             return
         allowed = self.row_filter.matching(
             self.search_edit.text(),
             self.department_filter.currentData() or "",
             self.status_filter.currentData() or "",
         )
-        self.proxy.set_allowed(allowed)
+        self.model.set_filter(allowed)
         if allowed is not None:
-            self.tree.expandAll()
+            # Expanding thousands of rows costs more than the filtering itself; a broad
+            # match opens the chapters only.
+            if len(allowed) <= 400:
+                self.tree.expandAll()
+            else:
+                self.tree.expandToDepth(0)
             self.statusBar().showMessage(f"筛选结果：{len(allowed)} 条")
 
     def _fill_department_filter(self) -> None:
@@ -811,15 +792,14 @@ class MainWindow(QMainWindow):
     def select_row(self, row_id: str) -> bool:
         if self.model is None:
             return False
-        source = self.model.index_of(row_id)
-        index = self.proxy.mapFromSource(source)
-        if not index.isValid():
+        index = self.model.index_of(row_id)
+        if not index.isValid() and self.model.allowed is not None:
             # Hidden by the filter: clear it so the row can be shown.
             self.search_edit.clear()
             self.status_filter.setCurrentIndex(0)
             self.department_filter.setCurrentIndex(0)
             self.apply_filter()
-            index = self.proxy.mapFromSource(source)
+            index = self.model.index_of(row_id)
         if not index.isValid():
             return False
         self.tree.scrollTo(index)

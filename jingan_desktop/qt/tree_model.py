@@ -2,6 +2,10 @@
 
 The model keeps a light index of nodes (kind, id, parent, children) and asks the workspace for
 everything it shows, so opening a plan of thousands of rows costs one pass over the ids.
+
+Filtering happens here too, not in a QSortFilterProxyModel: the proxy calls back into Python
+for every row on every keystroke, while here a filter is one pass over the node lists and a
+model reset, which keeps filter-as-you-type fast on plans of thousands of rows.
 """
 
 from __future__ import annotations
@@ -39,8 +43,10 @@ class Node:
     kind: str  # "root", "chapter", "item", "indicator"
     row_id: str
     parent: Node | None
-    row: int
+    row: int  # the row among the *shown* siblings
     children: list[Node] = field(default_factory=list)
+    shown: list[Node] = field(default_factory=list)  # the children the filter lets through
+    position: int = 0  # the place among all siblings (for numbering)
 
 
 class PlanTreeModel(QAbstractItemModel):
@@ -59,6 +65,7 @@ class PlanTreeModel(QAbstractItemModel):
         # runs it through the undo stack and turns errors into messages.
         self.submit_edit: Callable[[Edit], bool] = self._apply_directly
         self.last_error: str | None = None
+        self.allowed: set[str] | None = None
         self._build()
 
     def _apply_directly(self, edit: Edit) -> bool:
@@ -78,9 +85,31 @@ class PlanTreeModel(QAbstractItemModel):
                 i_node = self._add(Node("item", item.id or "", c_node, i_row))
                 for n_row, indicator in enumerate(item.indicators):
                     self._add(Node("indicator", indicator.id or "", i_node, n_row))
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        """Set each node's shown children: those allowed, and the ancestors of those."""
+        allowed = self.allowed
+
+        def visit(node: Node) -> bool:
+            shown = [child for child in node.children if visit(child)]
+            for row, child in enumerate(shown):
+                child.row = row
+            node.shown = shown
+            return allowed is None or bool(shown) or node.row_id in allowed
+
+        visit(self._root)
+
+    def set_filter(self, allowed: set[str] | None) -> None:
+        """Show only the rows in ``allowed`` (with their ancestors); None shows everything."""
+        self.beginResetModel()
+        self.allowed = allowed
+        self._apply_filter()
+        self.endResetModel()
 
     def _add(self, node: Node) -> Node:
         assert node.parent is not None
+        node.position = len(node.parent.children)
         node.parent.children.append(node)
         self._position[id(node)] = len(self._nodes)
         self._nodes.append(node)
@@ -99,16 +128,25 @@ class PlanTreeModel(QAbstractItemModel):
         return self._nodes[index.internalId()]
 
     def index_of(self, row_id: str, column: int = 0) -> QModelIndex:
+        """The row's index, or an invalid one if it does not exist or is filtered out."""
         node = self._by_id.get(row_id)
-        if node is None:
+        if node is None or not self._is_shown(node):
             return QModelIndex()
         return self.createIndex(node.row, column, self._position[id(node)])
 
+    def _is_shown(self, node: Node) -> bool:
+        while node.parent is not None:
+            parent = node.parent
+            if node.row >= len(parent.shown) or parent.shown[node.row] is not node:
+                return False
+            node = parent
+        return True
+
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         parent_node = self.node(parent)
-        if not (0 <= row < len(parent_node.children)) or not (0 <= column < len(self.HEADERS)):
+        if not (0 <= row < len(parent_node.shown)) or not (0 <= column < len(self.HEADERS)):
             return QModelIndex()
-        child = parent_node.children[row]
+        child = parent_node.shown[row]
         return self.createIndex(row, column, self._position[id(child)])
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
@@ -123,7 +161,7 @@ class PlanTreeModel(QAbstractItemModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() and parent.column() != 0:
             return 0
-        return len(self.node(parent).children)
+        return len(self.node(parent).shown)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return len(self.HEADERS)
@@ -189,7 +227,7 @@ class PlanTreeModel(QAbstractItemModel):
             actual = ws.actual(node.row_id)
             actual_value = actual.value if actual else None
             values = {
-                self.COL_NUMBER: f"{item.number}.{node.row + 1}",
+                self.COL_NUMBER: f"{item.number}.{node.position + 1}",
                 self.COL_NAME: indicator.name,
                 self.COL_TARGET: format_number(indicator.value)
                 if editing
@@ -296,8 +334,8 @@ class PlanTreeModel(QAbstractItemModel):
 
     def refresh_all(self) -> None:
         """Values changed everywhere (quarter switched, reload): repaint without resetting."""
-        # No rows move, so persistent indexes (selection, expansion) survive; views and
-        # the filter proxy re-read everything in one go instead of one signal per parent.
+        # No rows move, so persistent indexes (selection, expansion) survive; views
+        # re-read everything in one go instead of one signal per parent.
         self.layoutAboutToBeChanged.emit()
         self.layoutChanged.emit()
 
@@ -306,6 +344,8 @@ class PlanTreeModel(QAbstractItemModel):
         seen: set[int] = set()
         for row_id in row_ids:
             node = self._by_id.get(row_id)
+            if node is not None and not self._is_shown(node):
+                continue
             while node is not None and node is not self._root and id(node) not in seen:
                 seen.add(id(node))
                 position = self._position[id(node)]
