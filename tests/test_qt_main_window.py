@@ -427,3 +427,26 @@ def test_dropping_a_plan_file_opens_it(qtbot, window, tmp_path, seed_path):
     )
     window.dropEvent(event)
     assert window.workspace.store.path == other
+
+
+def test_keyboard_only_edit(qtbot, window, plan_file):
+    """Ctrl+T to the tree, arrows to a row, F2 to edit, type, Enter: no mouse."""
+    window.act_focus_tree.trigger()
+    window.tree.setCurrentIndex(window.model.index(0, 0))
+    for key in (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Right, Qt.Key.Key_Down):
+        qtbot.keyClick(window.tree, key)  # open 一, go to item 1, open it, first indicator
+    current = window.tree.currentIndex()
+    assert current.data(PlanTreeModel.KindRole) == "indicator"
+    window.tree.setCurrentIndex(current.siblingAtColumn(PlanTreeModel.COL_ACTUAL))
+    qtbot.keyClick(window.tree, Qt.Key.Key_F2)
+    editor = window.tree.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    qtbot.keyClicks(editor, "5.5")
+    press_enter(qtbot, editor)
+    assert stored_actual(plan_file, current.data(PlanTreeModel.RowIdRole)) == 5.5
+    shortcuts = [
+        a.shortcut().toString()
+        for a in window.actions()
+        if a.text() and not a.text().startswith("&")
+    ]
+    assert all(shortcuts), [a.text() for a in window.actions() if not a.shortcut().toString()]

@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         )
         self.act_save_copy = self._action("另存为/备份副本(&A)…", "Ctrl+Shift+S", self.save_copy)
         self.act_import = self._action("导入计划文本(&I)…", "Ctrl+I", self.import_plan_text)
-        self.act_quit = self._action("退出(&X)", QKeySequence.StandardKey.Quit, self.close)
+        self.act_quit = self._action("退出(&X)", "Ctrl+Q", self.close)
         self.act_undo = self._action("撤销", QKeySequence.StandardKey.Undo, self.do_undo)
         self.act_redo = self._action("重做", "Ctrl+Shift+Z", self.do_redo)
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
@@ -104,7 +104,14 @@ class MainWindow(QMainWindow):
         self.act_collapse = self._action(
             "全部折叠", "Ctrl+Shift+E", lambda: self.tree.collapseAll()
         )
-        self.act_about = self._action("关于(&A)", None, self.about)
+        self.act_about = self._action("关于(&A)", QKeySequence.StandardKey.HelpContents, self.about)
+        self.act_focus_tree = self._action("转到计划树", "Ctrl+T", lambda: self.tree.setFocus())
+        self.tab_actions = [
+            self._action(
+                f"转到{name}", f"Alt+{n}", lambda _c=False, n=n: self.tabs.setCurrentIndex(n - 1)
+            )
+            for n, name in enumerate(("详情", "预警", "修改记录", "图表"), start=1)
+        ]
         self.act_add_item = self._action(
             "添加事项", "Ctrl+Shift+N", self.add_item, "在所选事项之后添加新事项"
         )
@@ -153,6 +160,8 @@ class MainWindow(QMainWindow):
         view.addActions([*self.quarter_actions])
         view.addSeparator()
         view.addActions([self.act_expand, self.act_collapse, self.act_reload])
+        view.addSeparator()
+        view.addActions([self.act_focus_tree, *self.tab_actions])
         quarter = self.menuBar().addMenu("季度(&Q)")
         quarter.addAction(self.act_lock)
         help_menu = self.menuBar().addMenu("帮助(&H)")
