@@ -297,9 +297,9 @@ class Write:
         if current is None:
             raise RowMissingError(None, f"{table} {row_id} no longer exists")
         for field, value in (expected or {}).items():
-            if value is not MISSING and not _same(current[field], value):
+            if value is not MISSING and not same_value(current[field], value):
                 raise ConflictError(table, row_id, field, value, current[field])
-        changed = {f: v for f, v in changes.items() if not _same(current[f], v)}
+        changed = {f: v for f, v in changes.items() if not same_value(current[f], v)}
         if not changed:
             return {}
         assignments = ", ".join(f"{field} = ?" for field in changed)
@@ -315,7 +315,7 @@ class Write:
     def delete(self, table: str, row_id: str) -> None:
         """Remove a row and, first, everything that hangs off it, each logged whole so the
         removal can be undone and carried over by a merge."""
-        for child_table, column in _CHILDREN.get(table, ()):
+        for child_table, column in CHILDREN.get(table, ()):
             for (child_id,) in self.db.execute(
                 f"SELECT id FROM {child_table} WHERE {column} = ?", (row_id,)
             ).fetchall():
@@ -329,7 +329,7 @@ class Write:
 
 
 # Rows removed together with their parent (the schema cascades; we log them first).
-_CHILDREN: dict[str, tuple[tuple[str, str], ...]] = {
+CHILDREN: dict[str, tuple[tuple[str, str], ...]] = {
     "plan": (("chapter", "plan_id"), ("quarter_lock", "plan_id")),
     "chapter": (("item", "chapter_id"),),
     "item": (("indicator", "item_id"), ("progress", "item_id")),
@@ -353,7 +353,7 @@ def _position_after(siblings: list[dict[str, Any]], after_id: str | None) -> int
     return ids.index(after_id) + 1 if after_id in ids else len(ids)
 
 
-def _same(a: object, b: object) -> bool:
+def same_value(a: object, b: object) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
         return float(a) == float(b)
     return a == b

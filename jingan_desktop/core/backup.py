@@ -1,0 +1,142 @@
+"""Automatic backups: consistent copies through SQLite's backup API, kept next to the data.
+
+Taken before a merge, an import or a schema migration, and once a day on open; the newest
+``KEEP`` are kept. Restoring first backs up the current state, so a restore can be undone.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .db import Database, StoreError, read_header
+from .paths import backups_dir
+
+KEEP = 20
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}(?:-\d+)?)-(?P<reason>[a-z-]+)\.sqlite$")
+REASON_LABELS = {
+    "daily": "每日自动备份",
+    "merge": "合并副本前",
+    "import": "导入前",
+    "migration": "升级数据格式前",
+    "restore": "从备份恢复前",
+    "manual": "手动备份",
+}
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    taken_at: datetime
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.taken_at:%Y-%m-%d %H:%M:%S}  {REASON_LABELS.get(self.reason, self.reason)}"
+
+
+def list_backups(db_path: Path) -> list[Backup]:
+    """Backups of a plan file, newest first."""
+    folder = backups_dir(db_path)
+    found = []
+    if folder.is_dir():
+        for path in folder.glob("*.sqlite"):
+            match = _NAME.match(path.name)
+            if not match:
+                continue
+            stamp = match.group("stamp")[:15]
+            found.append(
+                Backup(path, datetime.strptime(stamp, "%Y%m%d-%H%M%S"), match.group("reason"))
+            )
+    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+
+
+def take_backup(database: Database, reason: str, keep: int = KEEP) -> Path:
+    """Copy the open file into its backups folder (checked, renamed into place)."""
+    folder = backups_dir(database.path)
+    now = datetime.now()
+    target = folder / f"{database.path.stem}-{now:%Y%m%d-%H%M%S}-{reason}.sqlite"
+    counter = 1
+    while target.exists():
+        target = folder / f"{database.path.stem}-{now:%Y%m%d-%H%M%S}-{counter}-{reason}.sqlite"
+        counter += 1
+    database.backup_to(target)
+    prune(database.path, keep)
+    return target
+
+
+def backup_file(path: Path, reason: str, keep: int = KEEP) -> Path:
+    """Back up a file that is not open yet (e.g. before migrating it), read-only."""
+    database = Database.open(path, readonly=True, migrate=False)
+    try:
+        return take_backup(database, reason, keep)
+    finally:
+        database.close()
+
+
+def prune(db_path: Path, keep: int = KEEP) -> None:
+    for old in list_backups(db_path)[keep:]:
+        try:
+            old.path.unlink()
+        except OSError:
+            pass
+
+
+def daily_backup_due(db_path: Path, today: datetime | None = None) -> bool:
+    today = today or datetime.now()
+    return not any(b.taken_at.date() == today.date() for b in list_backups(db_path))
+
+
+def newest_good_backup(db_path: Path) -> Backup | None:
+    """The newest backup that passes its own checks (for a damaged file)."""
+    for backup in list_backups(db_path):
+        try:
+            read_header(backup.path)
+            database = Database.open(backup.path, readonly=True, migrate=False)
+            database.close()
+        except StoreError:
+            continue
+        return backup
+    return None
+
+
+def restore(database: Database, backup: Path) -> Path:
+    """Replace the open file's content with a backup's, after backing up the current state.
+
+    The copy runs through SQLite's backup API into the open connection, so it happens under
+    SQLite's locks (another clerk's app sees the restored content on its next refresh).
+    Returns the path of the safety backup taken first.
+    """
+    source = Database.open(backup, readonly=True, migrate=False)
+    try:
+        safety = take_backup(database, "restore")
+        try:
+            source.conn.backup(database.conn)
+        except sqlite3.Error as exc:
+            from .db import classify_error
+
+            raise classify_error(exc, str(database.path)) from exc
+    finally:
+        source.close()
+    return safety
+
+
+def restore_damaged(path: Path, backup: Path) -> Path:
+    """Put a good backup in place of a damaged file that cannot be opened.
+
+    The damaged file is kept beside it (renamed, never written to); the restored copy is
+    built under a temporary name and renamed into place. Returns where the damaged file went.
+    """
+    source = Database.open(backup, readonly=True, migrate=False)
+    try:
+        temp = source.backup_to(path.with_name(f".{path.name}.restoring"))
+    finally:
+        source.close()
+    aside = path.with_name(f"{path.stem}.damaged-{datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
+    if path.exists():
+        path.replace(aside)
+    temp.replace(path)
+    return aside
