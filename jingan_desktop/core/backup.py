@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from .db import Database, StoreError, read_header
 from .paths import backups_dir
 
 KEEP = 20
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}(?:-\d+)?)-(?P<reason>[a-z-]+)\.sqlite$")
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z-]+)\.sqlite$")
 REASON_LABELS = {
     "daily": "每日自动备份",
     "merge": "合并副本前",
@@ -47,10 +47,8 @@ def list_backups(db_path: Path) -> list[Backup]:
             match = _NAME.match(path.name)
             if not match:
                 continue
-            stamp = match.group("stamp")[:15]
-            found.append(
-                Backup(path, datetime.strptime(stamp, "%Y%m%d-%H%M%S"), match.group("reason"))
-            )
+            taken_at = datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S-%f")
+            found.append(Backup(path, taken_at, match.group("reason")))
     return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
 
@@ -58,11 +56,10 @@ def take_backup(database: Database, reason: str, keep: int = KEEP) -> Path:
     """Copy the open file into its backups folder (checked, renamed into place)."""
     folder = backups_dir(database.path)
     now = datetime.now()
-    target = folder / f"{database.path.stem}-{now:%Y%m%d-%H%M%S}-{reason}.sqlite"
-    counter = 1
-    while target.exists():
-        target = folder / f"{database.path.stem}-{now:%Y%m%d-%H%M%S}-{counter}-{reason}.sqlite"
-        counter += 1
+    target = folder / f"{database.path.stem}-{now:%Y%m%d-%H%M%S-%f}-{reason}.sqlite"
+    while target.exists():  # two backups within the same microsecond
+        now += timedelta(microseconds=1)
+        target = folder / f"{database.path.stem}-{now:%Y%m%d-%H%M%S-%f}-{reason}.sqlite"
     database.backup_to(target)
     prune(database.path, keep)
     return target

@@ -53,6 +53,7 @@ class DetailPanel(QWidget):
         self.submit: Callable[[Edit], bool] = lambda edit: False
         self.row_id: str | None = None
         self.kind: str | None = None
+        self.pending: dict[tuple, Edit] = {}  # shared with the window
         self._loading = False
 
         self.heading = QLabel()
@@ -275,7 +276,11 @@ class DetailPanel(QWidget):
         progress = ws.progress_of(item_id)
         status = progress.status.value if progress and progress.status else None
         self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(status)))
-        self.progress_edit.setPlainText(progress.text if progress else "")
+        unsaved = self.pending.get(("progress", item_id, "text", ws.quarter))
+        # An unsaved progress text stays in the editor as typed, never replaced by the file's.
+        self.progress_edit.setPlainText(
+            unsaved.new if unsaved else (progress.text if progress else "")
+        )
         self.item_box.setTitle(f"事项 · {ws.quarter_label}")
 
     def _show_indicator(self, ws: Workspace, indicator_id: str) -> None:

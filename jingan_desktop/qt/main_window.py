@@ -11,14 +11,17 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QFileDialog,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -29,7 +32,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.db import StoreError
+from ..core.backup import (
+    backup_file,
+    daily_backup_due,
+    newest_good_backup,
+    restore,
+    restore_damaged,
+    take_backup,
+)
+from ..core.db import (
+    BusyError,
+    CorruptError,
+    FileMissingError,
+    StoreError,
+    TruncatedError,
+    WriteFailedError,
+)
+from ..core.merge import apply_merge, export_department_file, plan_merge
 from ..core.model import Quarter
 from ..core.parser import read_plan_file
 from ..core.store import ConflictError, PlanExistsError, Store, pair_id
@@ -39,7 +58,8 @@ from .delegates import PlanItemDelegate
 from .departments_dialog import DepartmentsDialog
 from .detail_panel import DetailPanel
 from .messages import describe, show_error
-from .tree_model import PlanTreeModel
+from .shared_file import FileWatcher, MergeDialog, RestoreDialog
+from .tree_model import PlanTreeModel, pending_key
 from .undo import UndoController
 
 MAX_RECENT = 8
@@ -58,6 +78,10 @@ class MainWindow(QMainWindow):
         self.undo: UndoController | None = None
         self.row_filter: RowFilter | None = None
         self.setAcceptDrops(True)
+        self.watcher: FileWatcher | None = None
+        # Edits the file did not take (locked by someone saving, disk full, stick pulled):
+        # shown in the tree as typed and kept until a retry commits them.
+        self.pending: dict[tuple, Edit] = {}
         self.resize(1280, 800)
         self._build_actions()
         self._build_ui()
@@ -124,6 +148,15 @@ class MainWindow(QMainWindow):
         self.act_departments = self._action(
             "单位管理(&D)…", "Ctrl+Shift+D", self.manage_departments
         )
+        self.act_merge = self._action(
+            "合并副本(&M)…", "Ctrl+M", self.merge_copy, "把U盘或部门交回的副本中的修改合并到本文件"
+        )
+        self.act_export_department = self._action(
+            "导出部门填报文件…", "Ctrl+Shift+E", self.export_department_file
+        )
+        self.act_restore = self._action("从备份恢复…", "Ctrl+Shift+B", self.restore_backup)
+        self.act_backup = self._action("立即备份", "Ctrl+B", self.backup_now)
+        self.act_retry = self._action("重试保存", "Ctrl+Shift+R", self.retry_pending)
         self.quarter_actions = [
             self._action(
                 f"第{'一二三四'[q - 1]}季度", f"Ctrl+{q}", lambda _c=False, q=q: self.set_quarter(q)
@@ -137,6 +170,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu("最近打开(&R)")
         menu.addSeparator()
         menu.addActions([self.act_save_copy, self.act_import])
+        menu.addSeparator()
+        menu.addActions([self.act_merge, self.act_export_department])
+        menu.addSeparator()
+        menu.addActions([self.act_backup, self.act_restore, self.act_retry])
         menu.addSeparator()
         menu.addAction(self.act_quit)
         self._fill_recent_menu()
@@ -247,10 +284,24 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.readonly_banner)
+        self.scope_banner = QLabel()
+        self.scope_banner.setStyleSheet("background:#e6f4ea; color:#1e5b2a; padding:4px;")
+        self.scope_banner.setVisible(False)
         layout.addWidget(self.lock_banner)
+        layout.addWidget(self.scope_banner)
         layout.addWidget(splitter)
         self.setCentralWidget(central)
         self.statusBar().showMessage("就绪")
+        self.presence_label = QLabel()
+        self.presence_label.setObjectName("presence")
+        self.presence_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.presence_label)
+        self.pending_button = QPushButton()
+        self.pending_button.setObjectName("pending")
+        self.pending_button.setStyleSheet("color:#b3261e; font-weight:bold;")
+        self.pending_button.setVisible(False)
+        self.pending_button.clicked.connect(self.retry_pending)
+        self.statusBar().addPermanentWidget(self.pending_button)
 
     # -- files --
 
@@ -258,10 +309,17 @@ class MainWindow(QMainWindow):
         """Open a plan file; on any problem show why and keep what was open."""
         path = Path(path)
         try:
-            store = Store.open(path)
+            store = Store.open(path, before_migrate=lambda p: backup_file(p, "migration"))
+        except (CorruptError, TruncatedError) as exc:
+            return self._offer_restore(path, exc)
         except (StoreError, OSError) as exc:
             show_error(self, exc)
             return False
+        if not store.readonly and daily_backup_due(path):
+            try:
+                take_backup(store.database, "daily")
+            except (StoreError, OSError) as exc:
+                self.show_message(f"自动备份失败：{describe(exc)[1]}")
         try:
             workspace = Workspace(store, quarter=quarter)
         except StoreError as exc:
@@ -273,12 +331,46 @@ class MainWindow(QMainWindow):
         self.file_opened.emit(str(path))
         return True
 
+    def _offer_restore(self, path: Path, exc: StoreError) -> bool:
+        """A damaged file: say so, and offer the newest good backup (never write the file)."""
+        title, text = describe(exc)
+        backup = newest_good_backup(path)
+        if backup is None:
+            show_error(self, exc)
+            return False
+        answer = QMessageBox.question(
+            self,
+            title,
+            f"{text}\n\n找到可用的备份：{backup.label}\n是否用该备份恢复？（损坏的文件会被改名保留，不会删除）",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            aside = restore_damaged(path, backup.path)
+        except (StoreError, OSError) as restore_error:
+            show_error(self, restore_error)
+            return False
+        self.show_message(f"已从备份恢复；损坏的文件保存为 {aside.name}")
+        return self.open_path(path)
+
     def set_workspace(self, workspace: Workspace) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher.deleteLater()
+            self.watcher = None
         if self.workspace is not None:
             self.workspace.store.close()
+        self.pending.clear()
         self.workspace = workspace
         self.row_filter = RowFilter(workspace)
         self.model = PlanTreeModel(workspace, self)
+        self.model.pending = self.pending
+        self.detail.pending = self.pending
+        self.watcher = FileWatcher(workspace.store, self)
+        self.watcher.changed_elsewhere.connect(self.reload_from_elsewhere)
+        self.watcher.others_changed.connect(self._show_others)
+        self.watcher.lost.connect(self._file_lost)
+        self.watcher.start()
         if self.undo is not None:
             self.undo.stack.deleteLater()
         self.undo = UndoController(workspace, self._edit_applied, self._edit_failed, self)
@@ -304,6 +396,11 @@ class MainWindow(QMainWindow):
             "只读模式：文件所在位置不可写入（写保护U盘或只读共享目录），所有修改都不会保存。"
         )
         self.readonly_banner.setVisible(workspace.readonly)
+        scope = workspace.store.meta().get("scope", "")
+        self.scope_banner.setText(
+            f"部门填报文件：{scope.removeprefix('department:')}。填报后请交回规划办，用“合并副本”并入主文件。"
+        )
+        self.scope_banner.setVisible(scope.startswith("department:"))
         self._refresh_after_change()
         self._update_title()
         self._update_actions()
@@ -374,6 +471,7 @@ class MainWindow(QMainWindow):
             return
         try:
             result = read_plan_file(chosen)
+            take_backup(self.workspace.store.database, "import")
             try:
                 self.workspace.store.import_plan(result.plan)
             except PlanExistsError:
@@ -501,6 +599,8 @@ class MainWindow(QMainWindow):
     def _edit_applied(self, edit: Edit | None) -> None:
         """An edit committed (None: a structural change, which rebuilds the tree)."""
         assert self.model is not None and self.workspace is not None
+        if edit is not None and self.pending.pop(pending_key(edit), None) is not None:
+            self._update_pending()
         if self.row_filter:
             self.row_filter.invalidate()
         if edit is None:
@@ -542,6 +642,9 @@ class MainWindow(QMainWindow):
 
     def _edit_failed(self, exc: BaseException, edit: Edit | None) -> None:
         self.statusBar().showMessage(f"未保存：{edit.label if edit else '结构调整'}", 10000)
+        if edit is not None and isinstance(exc, (BusyError, WriteFailedError, FileMissingError)):
+            self.pending[pending_key(edit)] = edit
+            self._update_pending()
         # Edits fail inside the view's commit (setData): report once that call has returned,
         # so no dialog loop or model reload runs underneath the item view.
         QTimer.singleShot(0, lambda: self._report_failure(exc, edit))
@@ -581,6 +684,163 @@ class MainWindow(QMainWindow):
     def do_redo(self) -> None:
         if self.undo is not None:
             self.undo.redo()
+
+    # -- the shared file --
+
+    def retry_pending(self) -> None:
+        """Try again to save the edits the file did not take."""
+        if self.undo is None:
+            return
+        for edit in list(self.pending.values()):
+            assert self.workspace is not None
+            fresh = Edit(
+                edit.target,
+                edit.row_id,
+                edit.field,
+                self.workspace.current_value(edit),
+                edit.new,
+                edit.quarter,
+            )
+            if not self.undo.submit(fresh):
+                break
+        self._update_pending()
+
+    def _update_pending(self) -> None:
+        count = len(self.pending)
+        self.pending_button.setVisible(count > 0)
+        self.pending_button.setText(f"⚠ {count} 项修改未保存，点击重试")
+        if self.model is not None:
+            self.model.refresh_all()
+
+    def reload_from_elsewhere(self) -> None:
+        """Another clerk committed: re-read, keeping selection, expansion and scroll position."""
+        if self.workspace is None or self.model is None:
+            return
+        if self.tree.state() == QAbstractItemView.State.EditingState:
+            QTimer.singleShot(1000, self.reload_from_elsewhere)  # after the user's own edit
+            return
+        before = self.model.structure()
+        scroll = self.tree.verticalScrollBar().value()
+        try:
+            self.workspace.reload()
+        except StoreError as exc:
+            self._file_lost(exc)
+            return
+        if self.row_filter is not None:
+            self.row_filter.invalidate()
+        if self.model.structure_of(self.workspace) != before:
+            self._rebuild_tree()
+        else:
+            self.model.refresh_all()
+        self._fill_department_filter()
+        self._refresh_side_panels()
+        self.charts.mark_dirty()
+        self.tree.verticalScrollBar().setValue(scroll)
+        self.show_message(f"已载入其他用户保存的修改（{datetime.now():%H:%M:%S}）")
+
+    def _show_others(self, others: list) -> None:
+        if others:
+            names = "、".join(p.label for p in others)
+            self.presence_label.setText(f"👥 同时打开：{names}")
+            self.presence_label.setToolTip(
+                "这些用户也打开了此文件。您的每次修改都会立即保存，并能看到他们保存的修改。"
+            )
+        self.presence_label.setVisible(bool(others))
+
+    def _file_lost(self, exc: BaseException) -> None:
+        self.readonly_banner.setText(f"无法访问文件：{describe(exc)[1]} 修改将不会保存。")
+        self.readonly_banner.setVisible(True)
+        if self.watcher is not None:
+            self.watcher.poll_timer.stop()
+
+    def merge_copy(self) -> None:
+        ws = self.workspace
+        if ws is None or ws.readonly:
+            return
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "选择要合并的副本", self._last_dir(), PLAN_FILE_FILTER
+        )
+        if not chosen:
+            return
+        self.merge_from(Path(chosen))
+
+    def merge_from(self, copy_path: Path) -> bool:
+        ws = self.workspace
+        if ws is None:
+            return False
+        try:
+            preview = plan_merge(ws.store, copy_path)
+        except (StoreError, OSError) as exc:
+            show_error(self, exc)
+            return False
+        if preview.nothing_to_do:
+            QMessageBox.information(self, "合并副本", "副本中没有新的修改，无需合并。")
+            return True
+        dialog = MergeDialog(preview, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        try:
+            count = apply_merge(ws.store, preview, resolutions=dialog.resolutions())
+        except (StoreError, OSError) as exc:
+            show_error(self, exc)
+            return False
+        self.reload()
+        self.undo.clear() if self.undo else None
+        self.show_message(f"合并完成：{count} 项修改已写入（合并前已自动备份）")
+        return True
+
+    def export_department_file(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        names = [d.name for d in ws.data.departments]
+        if not names:
+            QMessageBox.information(
+                self, "导出部门填报文件", "还没有单位。请先在“单位管理”中添加单位并指定牵头单位。"
+            )
+            return
+        name, ok = QInputDialog.getItem(self, "导出部门填报文件", "单位：", names, 0, False)
+        if not ok:
+            return
+        suggestion = ws.store.path.with_name(f"{ws.store.path.stem}-{name}-填报.sqlite")
+        target, _ = QFileDialog.getSaveFileName(
+            self, "保存部门填报文件", str(suggestion), PLAN_FILE_FILTER
+        )
+        if not target:
+            return
+        try:
+            export_department_file(ws.store, name, target)
+        except (StoreError, OSError) as exc:
+            show_error(self, exc)
+            return
+        self.show_message(f"已导出 {name} 的填报文件：{target}")
+
+    def restore_backup(self) -> None:
+        ws = self.workspace
+        if ws is None or ws.readonly:
+            return
+        dialog = RestoreDialog(ws.store.path, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() is None:
+            return
+        try:
+            restore(ws.store.database, dialog.chosen())  # type: ignore[arg-type]
+        except (StoreError, OSError) as exc:
+            show_error(self, exc)
+            return
+        self.reload()
+        if self.undo:
+            self.undo.clear()
+        self.show_message("已从备份恢复（恢复前的内容已另行备份）")
+
+    def backup_now(self) -> None:
+        if self.workspace is None:
+            return
+        try:
+            path = take_backup(self.workspace.store.database, "manual")
+        except (StoreError, OSError) as exc:
+            show_error(self, exc)
+            return
+        self.show_message(f"已备份到 {path}")
 
     # -- structure --
 
@@ -853,6 +1113,10 @@ class MainWindow(QMainWindow):
             action.setEnabled(writable and row_id is not None)
         self.act_add_indicator.setEnabled(writable and kind in ("item", "indicator"))
         self.act_departments.setEnabled(has)
+        for action in (self.act_merge, self.act_restore, self.act_retry):
+            action.setEnabled(writable)
+        for action in (self.act_export_department, self.act_backup):
+            action.setEnabled(has)
         self.act_lock.setEnabled(writable)
         if has and self.workspace is not None:
             self.act_lock.setText("解锁本季度(&L)" if self.workspace.locked() else "锁定本季度(&L)")
@@ -881,6 +1145,16 @@ class MainWindow(QMainWindow):
             focus.clearFocus()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
+        if self.pending:
+            answer = QMessageBox.question(
+                self,
+                "有修改未保存",
+                f"还有 {len(self.pending)} 项修改没有保存到文件。是否再试一次保存？",
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.retry_pending()
+        if self.watcher is not None:
+            self.watcher.stop()
         if self.workspace is not None:
             self.workspace.store.close()
             self.workspace = None

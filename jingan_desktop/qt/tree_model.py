@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from ..core.model import ItemStatus
 from ..core.numbers import NumberFormatError, format_number, parse_number
@@ -66,6 +66,7 @@ class PlanTreeModel(QAbstractItemModel):
         self.submit_edit: Callable[[Edit], bool] = self._apply_directly
         self.last_error: str | None = None
         self.allowed: set[str] | None = None
+        self.pending: dict[tuple, Edit] = {}  # unsaved edits, shown as typed (set by the window)
         self._build()
 
     def _apply_directly(self, edit: Edit) -> bool:
@@ -115,6 +116,21 @@ class PlanTreeModel(QAbstractItemModel):
         self._nodes.append(node)
         self._by_id[node.row_id] = node
         return node
+
+    def structure(self) -> list[tuple[str, list[str]]]:
+        """The shape of the tree as built (to tell a value change from a structural one)."""
+        return [(n.row_id, [c.row_id for c in n.children]) for n in self._nodes if n.children]
+
+    @staticmethod
+    def structure_of(workspace: Workspace) -> list[tuple[str, list[str]]]:
+        shape: list[tuple[str, list[str]]] = []
+        for chapter in workspace.plan.chapters:
+            if chapter.items:
+                shape.append((chapter.id or "", [i.id or "" for i in chapter.items]))
+            for item in chapter.items:
+                if item.indicators:
+                    shape.append((item.id or "", [n.id or "" for n in item.indicators]))
+        return shape
 
     def rebuild(self) -> None:
         """Re-read the whole tree (after a reload, an import, adding or removing rows)."""
@@ -190,7 +206,13 @@ class PlanTreeModel(QAbstractItemModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return self._text(node, column, evaluation, role == Qt.ItemDataRole.EditRole)
         if role == Qt.ItemDataRole.BackgroundRole:
+            if column == self.COL_ACTUAL and self._unsaved(node):
+                return QBrush(QColor("#ffd54f"))
             return QBrush(RAG_BACKGROUND[evaluation.status])
+        if role == Qt.ItemDataRole.FontRole and column == self.COL_ACTUAL and self._unsaved(node):
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.ForegroundRole and column in (
             self.COL_STATUS,
             self.COL_COMPLETION,
@@ -215,6 +237,9 @@ class PlanTreeModel(QAbstractItemModel):
             item = ws.items[node.row_id]
             progress = ws.progress_of(node.row_id)
             status = progress.status.value if progress and progress.status else ""
+            unsaved = self.pending.get(("progress", node.row_id, "status", ws.quarter))
+            if unsaved is not None:
+                status = unsaved.new or ""
             values = {
                 self.COL_NUMBER: str(item.number),
                 self.COL_NAME: item.title,
@@ -226,6 +251,9 @@ class PlanTreeModel(QAbstractItemModel):
             item = ws.items[ws.parent[node.row_id]]
             actual = ws.actual(node.row_id)
             actual_value = actual.value if actual else None
+            unsaved = self.pending.get(("actual", node.row_id, "value", ws.quarter))
+            if unsaved is not None:
+                actual_value = unsaved.new
             values = {
                 self.COL_NUMBER: f"{item.number}.{node.position + 1}",
                 self.COL_NAME: indicator.name,
@@ -249,7 +277,20 @@ class PlanTreeModel(QAbstractItemModel):
             return label
         return values.get(column, "")
 
+    def _unsaved(self, node: Node) -> bool:
+        if not self.pending:
+            return False
+        q = self.workspace.quarter
+        return ("actual", node.row_id, "value", q) in self.pending or (
+            "progress",
+            node.row_id,
+            "status",
+            q,
+        ) in self.pending
+
     def _tooltip(self, node: Node, evaluation: Evaluation) -> str | None:
+        if self._unsaved(node):
+            return "此修改尚未保存到文件（文件被占用或无法写入），请点击状态栏的“重试”。"
         ws = self.workspace
         if node.kind == "indicator":
             indicator = ws.indicators[node.row_id]
@@ -360,3 +401,8 @@ def _non_empty(text: str) -> str:
     if not text:
         raise ValueError("名称不能为空")
     return text
+
+
+def pending_key(edit: Edit) -> tuple:
+    """Unsaved edits are keyed by what they change, so a retry replaces an older attempt."""
+    return (edit.target, edit.row_id, edit.field, edit.quarter)

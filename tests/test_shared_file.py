@@ -1,0 +1,274 @@
+"""The shared file: presence, another clerk's commits, unsaved edits, merging, backups."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from jingan_desktop.core.backup import (
+    daily_backup_due,
+    list_backups,
+    newest_good_backup,
+    restore,
+    take_backup,
+)
+from jingan_desktop.core.parser import read_plan_file
+from jingan_desktop.core.presence import STALE_SECONDS, PresenceBoard, presence_dir
+from jingan_desktop.core.store import Store, pair_id
+from jingan_desktop.qt.app import create_application, settings
+from jingan_desktop.qt.main_window import MainWindow
+from jingan_desktop.qt.shared_file import MergeDialog, RestoreDialog
+from jingan_desktop.qt.tree_model import PlanTreeModel
+
+
+@pytest.fixture
+def plan_file(tmp_path, seed_path) -> Path:
+    path = tmp_path / "plan.sqlite"
+    Store.create(path, read_plan_file(seed_path).plan).close()
+    return path
+
+
+@pytest.fixture
+def messages(monkeypatch) -> list[str]:
+    shown: list[str] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        shown.append(f"{box.windowTitle()}: {box.text()}")
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(str(a[2])))
+    return shown
+
+
+def open_window(qtbot, path: Path, quarter: int = 2) -> MainWindow:
+    create_application()
+    window = MainWindow(settings())
+    qtbot.addWidget(window)
+    assert window.open_path(path, quarter=quarter)
+    window.show()
+    return window
+
+
+def first_indicator(window: MainWindow, item_number: int = 2) -> str:
+    item = next(i for i in window.workspace.items.values() if i.number == item_number)
+    return item.indicators[0].id
+
+
+def stored_actual(path: Path, ind_id: str, quarter: int = 2):
+    with sqlite3.connect(path) as conn:
+        row = conn.execute(
+            "SELECT value FROM actual WHERE id = ?", (pair_id(ind_id, quarter),)
+        ).fetchone()
+    return row[0] if row else None
+
+
+# --- core: presence and backups ---------------------------------------------------------------
+
+
+def test_presence_shows_others_and_ignores_stale_entries(tmp_path):
+    db = tmp_path / "plan.sqlite"
+    db.write_bytes(b"")
+    me = PresenceBoard(db, "张三", "PC-01", pid=1)
+    other = PresenceBoard(db, "李四", "PC-02", pid=2)
+    assert me.announce() and other.announce()
+    (seen,) = me.others()
+    assert (seen.user, seen.machine) == ("李四", "PC-02")
+    assert "李四（PC-02" in seen.label
+    later = datetime.now(UTC) + timedelta(seconds=STALE_SECONDS + 5)
+    assert me.others(now=later) == []  # not refreshed for too long: ignored …
+    assert not other.entry.exists()  # … and tidied away
+    junk = presence_dir(db) / "junk.json"
+    junk.write_text("{not json", encoding="utf-8")
+    assert me.others() == []  # a half-written or foreign entry is ignored
+    junk.unlink()
+    me.withdraw()
+    assert not presence_dir(db).exists()  # the last one out removes the folder
+
+
+def test_presence_in_a_read_only_folder_fails_quietly(tmp_path, monkeypatch):
+    board = PresenceBoard(tmp_path / "x.sqlite", "u", "m")
+    monkeypatch.setattr(Path, "mkdir", lambda *a, **k: (_ for _ in ()).throw(PermissionError("ro")))
+    assert board.announce() is False
+    assert board.others() == []
+
+
+def test_backups_are_kept_listed_and_restored(plan_file):
+    store = Store.open(plan_file)
+    ind = store.load().plan.indicators()[0].id
+    assert daily_backup_due(plan_file)
+    first = take_backup(store.database, "daily")
+    assert not daily_backup_due(plan_file)
+    store.set_actual(ind, 2, 9.0)
+    for _ in range(3):
+        take_backup(store.database, "manual", keep=3)
+    backups = list_backups(plan_file)
+    assert len(backups) == 3 and first not in [b.path for b in backups]  # pruned to the newest 3
+    assert newest_good_backup(plan_file).path == backups[0].path
+    store.set_actual(ind, 2, 11.0)
+    safety = restore(store.database, backups[0].path)
+    assert store.load().actual(ind, 2).value == 9.0
+    assert Store.open(safety, readonly=True).load().actual(ind, 2).value == 11.0
+    store.close()
+
+
+# --- the window ---------------------------------------------------------------------------------
+
+
+def test_another_clerks_commit_shows_up_keeping_the_selection(qtbot, plan_file, messages):
+    window = open_window(qtbot, plan_file)
+    ind = first_indicator(window)
+    window.tree.expandAll()
+    assert window.select_row(ind)
+    other = Store.open(plan_file)
+    other.actor = ("李四", "PC-02")
+    other.set_actual(ind, 2, 6100.0)
+    assert window.watcher.poll() is True
+    assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "6100"
+    assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == ind
+    assert "其他用户" in window.statusBar().currentMessage()
+    assert window.watcher.poll() is False  # nothing new since
+    # A structural change elsewhere rebuilds the tree, still keeping the selection.
+    chapter = window.workspace.plan.chapters[0].id
+    other.add_item(chapter)
+    other.close()
+    assert window.watcher.poll() is True
+    assert len(window.workspace.plan.chapters[0].items) == 7
+    assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == ind
+
+
+def test_presence_of_another_clerk_is_shown(qtbot, plan_file, messages):
+    window = open_window(qtbot, plan_file)
+    assert not window.presence_label.isVisible()
+    PresenceBoard(plan_file, "李四", "PC-02", pid=4242).announce()
+    window.watcher.refresh_presence()
+    assert window.presence_label.isVisible()
+    assert "李四" in window.presence_label.text()
+    own = list(presence_dir(plan_file).glob("*.json"))
+    assert len(own) == 2  # ours and theirs
+    window.close()
+    assert len(list(presence_dir(plan_file).glob("*.json"))) == 1
+
+
+def test_an_edit_the_file_did_not_take_is_kept_and_retried(qtbot, plan_file, messages):
+    window = open_window(qtbot, plan_file)
+    ind = first_indicator(window)
+    window.workspace.store.database.conn.execute("PRAGMA busy_timeout = 50")
+    window.workspace.store.database.busy_retries = 1
+    blocker = sqlite3.connect(plan_file, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another clerk is saving
+    index = window.model.index_of(ind, PlanTreeModel.COL_ACTUAL)
+    assert window.model.setData(index, "5000") is False
+    QApplication.processEvents()
+    assert any("另一位用户正在保存" in m for m in messages)
+    assert window.pending_button.isVisible() and "1 项修改未保存" in window.pending_button.text()
+    assert index.data() == "5000"  # still shown as typed …
+    assert stored_actual(plan_file, ind) is None  # … but honestly not saved
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    window.pending_button.click()
+    assert stored_actual(plan_file, ind) == 5000
+    assert not window.pending_button.isVisible()
+    assert window.act_undo.text() == "撤销 修改实际值"
+
+
+def test_merge_a_copy_from_the_menu(qtbot, plan_file, tmp_path, messages, monkeypatch):
+    window = open_window(qtbot, plan_file)
+    ind = first_indicator(window)
+    copy_path = tmp_path / "u盘副本.sqlite"
+    window.workspace.store.database.backup_to(copy_path)
+    copy = Store.open(copy_path)
+    copy.set_actual(ind, 2, 4500.0)
+    copy.close()
+    shown = {}
+
+    def accept(dialog: MergeDialog) -> int:
+        shown["changes"] = dialog.changes.rowCount()
+        shown["first"] = dialog.changes.item(0, 0).text()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(MergeDialog, "exec", accept)
+    assert window.merge_from(copy_path)
+    assert shown == {"changes": 1, "first": "指标“新增注册企业” · 第二季度实际值"}
+    assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "4500"
+    assert stored_actual(plan_file, ind) == 4500
+    assert [b.reason for b in list_backups(plan_file)][:1] == ["merge"]
+    assert window.merge_from(copy_path)  # again: nothing to do
+    assert any("没有新的修改" in m for m in messages)
+
+
+def test_restore_a_backup_from_the_menu(qtbot, plan_file, messages, monkeypatch):
+    window = open_window(qtbot, plan_file)
+    ind = first_indicator(window)
+    assert [b.reason for b in list_backups(plan_file)] == ["daily"]  # taken on open
+    window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 77.0))
+    monkeypatch.setattr(RestoreDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+    window.restore_backup()
+    assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == ""
+    assert stored_actual(plan_file, ind) is None
+    reasons = sorted(b.reason for b in list_backups(plan_file))
+    assert reasons == ["daily", "restore"]
+
+
+def test_a_damaged_file_offers_the_newest_good_backup(qtbot, plan_file, messages):
+    store = Store.open(plan_file)
+    take_backup(store.database, "manual")
+    store.close()
+    data = bytearray(plan_file.read_bytes())
+    page = 4096
+    data[page * 3 : page * 3 + 200] = b"\xff" * 200  # scribble over a b-tree page
+    plan_file.write_bytes(bytes(data))
+    damaged = bytes(data)
+    window = open_window(qtbot, plan_file)
+    assert window.workspace is not None and len(window.workspace.items) == 34
+    aside = list(plan_file.parent.glob("plan.damaged-*.sqlite"))
+    assert len(aside) == 1 and aside[0].read_bytes() == damaged  # kept, never written
+
+
+def test_department_file_shows_its_banner(qtbot, plan_file, tmp_path, messages):
+    from jingan_desktop.core.merge import export_department_file
+
+    store = Store.open(plan_file)
+    item = store.load().plan.items()[1]
+    store.set_item_departments(item.id, lead="区商务委")
+    target = export_department_file(store, "区商务委", tmp_path / "dept.sqlite")
+    store.close()
+    window = open_window(qtbot, target)
+    assert window.scope_banner.isVisible() and "区商务委" in window.scope_banner.text()
+    assert window.model.rowCount() == 1
+
+
+@pytest.mark.parametrize("mode", ["delete", "replace"])
+def test_file_gone_while_open_is_reported_not_saved(qtbot, plan_file, messages, mode):
+    window = open_window(qtbot, plan_file)
+    ind = first_indicator(window)
+    plan_file.unlink()
+    if mode == "replace":
+        shutil.copyfile(Path(__file__), plan_file)
+    index = window.model.index_of(ind, PlanTreeModel.COL_ACTUAL)
+    saved = window.model.setData(index, "123")
+    QApplication.processEvents()
+    if saved:
+        # POSIX keeps an unlinked file's data reachable through the open handle: the write
+        # went into that (now nameless) file, which is what SQLite reports. Nothing to assert
+        # beyond no crash; on Windows the delete itself is refused while the file is open.
+        return
+    assert messages and "未保存" in messages[-1] or window.pending_button.isVisible()
+
+
+def test_restore_dialog_lists_backups(qtbot, plan_file):
+    store = Store.open(plan_file)
+    take_backup(store.database, "manual")
+    store.close()
+    dialog = RestoreDialog(plan_file)
+    qtbot.addWidget(dialog)
+    assert dialog.list.count() == 1 and "手动备份" in dialog.list.item(0).text()
+    assert dialog.chosen() is not None
+    assert dialog.list.item(0).data(Qt.ItemDataRole.UserRole).endswith(".sqlite")
