@@ -226,6 +226,7 @@ class Database:
         self.db = sqlite_utils.Database(conn)
         self.busy_retries = BUSY_RETRIES
         self._in_write = False
+        self._identity = _identity(path)
 
     # -- opening --
 
@@ -381,7 +382,20 @@ class Database:
         finally:
             self._in_write = False
 
+    def _check_still_there(self) -> None:
+        """The file must still be the one we opened. A pulled USB stick, or a file deleted
+        or swapped underneath us, would otherwise take writes into a file nobody will see
+        again (POSIX keeps an unlinked file's data reachable through the open handle)."""
+        identity = _identity(self.path)
+        if identity is None:
+            raise FileMissingError(self.path, "file is gone (removed, renamed or medium pulled)")
+        if self._identity is not None and identity != self._identity:
+            raise FileMissingError(
+                self.path, "file was replaced by another file since it was opened"
+            )
+
     def _begin_immediate(self) -> None:
+        self._check_still_there()
         for attempt in range(self.busy_retries + 1):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -484,6 +498,14 @@ def is_writable(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
 
 
 def _unlink_quietly(path: Path) -> None:
