@@ -74,6 +74,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--db", type=Path, required=True, dest="target")
     check.add_argument("--json", action="store_true")
+
+    export = commands.add_parser(
+        "export", help="write a quarter's figures and progress texts to an Excel workbook"
+    )
+    export.add_argument("--db", type=Path, required=True, dest="target", metavar="FILE")
+    export.add_argument(
+        "--quarter",
+        type=_quarter,
+        required=True,
+        dest="period",
+        metavar="QUARTER",
+        help="e.g. 2022Q2",
+    )
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
+    export.add_argument("--format", choices=["xlsx"], default="xlsx")
+    export.add_argument(
+        "--layout",
+        choices=["flat", "chapters"],
+        default="flat",
+        help="one sheet for the whole plan (default) or one sheet per chapter",
+    )
+    export.add_argument("--department", help="only the items this department leads or co-leads")
+
+    import_excel = commands.add_parser(
+        "import-excel",
+        help="read actuals, statuses and progress texts back from an exported workbook",
+    )
+    import_excel.add_argument("file", type=Path, metavar="XLSX")
+    import_excel.add_argument("--db", type=Path, required=True, dest="target", metavar="FILE")
+    import_excel.add_argument(
+        "--quarter",
+        type=_quarter,
+        required=True,
+        dest="period",
+        metavar="QUARTER",
+        help="e.g. 2022Q2",
+    )
+    import_excel.add_argument(
+        "--apply",
+        action="store_true",
+        help="write the changes (in one transaction); without it only the preview is printed",
+    )
     return parser
 
 
@@ -92,7 +134,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .qt.app import run_app
 
             return run_app(args)
-        handler = {"parse": cmd_parse, "import": cmd_import, "check": cmd_check}[args.command]
+        handler = {
+            "parse": cmd_parse,
+            "import": cmd_import,
+            "check": cmd_check,
+            "export": cmd_export,
+            "import-excel": cmd_import_excel,
+        }[args.command]
         return handler(args)
     except CliError as exc:
         print(f"jingan-desktop: error: {exc}", file=sys.stderr)
@@ -229,3 +277,95 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.schema_version < report.supported_version:
         print("file uses an older schema; opening it in the app upgrades it", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def _plan_id(store: Store, target: Path, period: Quarter) -> str:
+    plan_id = store.plan_id_for_year(period.year)
+    if plan_id is None:
+        raise CliError(f"{target}: holds no plan for {period.year}")
+    return plan_id
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .core.excel import ExcelError, export_excel
+    from .core.workspace import Workspace
+
+    output: Path = args.output
+    if output.suffix.lower() != ".xlsx":
+        raise CliError(f"{output}: the output file name must end in .xlsx")
+    store = Store.open(args.target, readonly=True)
+    try:
+        workspace = Workspace(store, _plan_id(store, args.target, args.period), args.period.number)
+        department = args.department.strip() if args.department else None
+        if department:
+            known = {d.name for d in workspace.data.departments}
+            if department not in known:
+                names = ", ".join(sorted(known)) or "none"
+                raise CliError(
+                    f"{args.target}: no department named {department!r} (departments: {names})"
+                )
+        try:
+            result = export_excel(workspace, output, layout=args.layout, department=department)
+        except ExcelError as exc:
+            raise CliError(str(exc)) from exc
+    finally:
+        store.close()
+    print(
+        f"wrote {result.path}: {args.period.code}, {_count(result.items, 'item')} and "
+        f"{_count(result.indicators, 'indicator')} on {_count(len(result.sheets), 'sheet')}"
+    )
+    return EXIT_OK
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, float | int):
+        return format_number(value)
+    text = " ".join(str(value).split())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def cmd_import_excel(args: argparse.Namespace) -> int:
+    from .core.excel import ExcelError, apply_import, preview_import
+
+    store = Store.open(args.target, readonly=not args.apply)
+    try:
+        plan_id = _plan_id(store, args.target, args.period)
+        try:
+            preview = preview_import(store, plan_id, args.period.number, args.file)
+        except ExcelError as exc:
+            raise CliError(str(exc)) from exc
+        print(
+            f"{args.file} -> {args.period.code}: {_count(preview.rows_read, 'row')} read, "
+            f"{_count(len(preview.changes), 'change')}, {_count(len(preview.problems), 'problem')}"
+        )
+        for change in preview.changes:
+            print(
+                f"  {change.sheet}!{change.row}  {change.number} {_shown(change.name)}  "
+                f"{change.label}: {_shown(change.old)} -> {_shown(change.new)}"
+            )
+        if preview.problems:
+            print("problems (these cells are not imported):")
+            for problem in preview.problems:
+                print(f"  {problem}")
+        if preview.locked:
+            print(f"{args.period.code} is locked: unlock it before importing")
+        if not args.apply:
+            if preview.changes:
+                print("nothing written; run again with --apply to write these changes")
+            return EXIT_PROBLEM if preview.problems else EXIT_OK
+        if preview.problems:
+            raise CliError(
+                f"{args.file}: {_count(len(preview.problems), 'problem')}; nothing written "
+                "(correct the workbook and import it again)"
+            )
+        applied = apply_import(store, preview)
+    finally:
+        store.close()
+    print(f"wrote {_count(applied, 'change')} to {args.target} in one transaction")
+    return EXIT_OK
