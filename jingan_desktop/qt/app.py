@@ -36,6 +36,9 @@ def create_application():
     app.setApplicationDisplayName("静安区政府重点工作跟踪")
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     register_bundled_font(app)
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(resource_path("resources/icons/app.png"))))
     if not getattr(app, "_jingan_translator", None):
         translator = QTranslator(app)
         bundled = resource_path("resources/translations")
