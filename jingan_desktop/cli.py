@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the default plan offscreen, build a chart and a PDF, exit 0 if all worked",
     )
+    # For the benchmark: exit as soon as the window is shown and filled ("app"), or show a
+    # bare PySide6 window and exit ("bare"), to compare start-up in the same environment.
+    parser.add_argument("--startup-probe", choices=("app", "bare"), help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     parse = commands.add_parser("parse", help="read a plan document and print its structure")

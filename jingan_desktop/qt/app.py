@@ -81,8 +81,11 @@ def install_crash_handler() -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    probe = getattr(args, "startup_probe", None)
     headless = bool(args.screenshot or args.self_check)
     _prepare_environment(headless)
+    if probe == "bare":
+        return _bare_window()
     if args.self_check:
         from .self_check import run_self_check
 
@@ -105,7 +108,21 @@ def run_app(args: argparse.Namespace) -> int:
             return 2
         return save_screenshot(window, Path(args.screenshot))
     window.show()
+    if probe == "app":
+        app.processEvents()
+        return 0 if opened and window.model is not None and window.model.rowCount() > 0 else 1
     return app.exec()
+
+
+def _bare_window() -> int:
+    """The start-up baseline: Python, Qt and an empty main window, nothing of ours."""
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "bare"])
+    window = QMainWindow()
+    window.show()
+    app.processEvents()
+    return 0
 
 
 def save_screenshot(window, target: Path) -> int:
