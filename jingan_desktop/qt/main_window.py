@@ -58,6 +58,7 @@ from .delegates import PlanItemDelegate
 from .departments_dialog import DepartmentsDialog
 from .detail_panel import DetailPanel
 from .messages import describe, show_error
+from .outputs import export_to_excel, generate_report, import_from_excel
 from .shared_file import FileWatcher, MergeDialog, RestoreDialog
 from .tree_model import PlanTreeModel, pending_key
 from .undo import UndoController
@@ -157,6 +158,13 @@ class MainWindow(QMainWindow):
         self.act_restore = self._action("从备份恢复…", "Ctrl+Shift+B", self.restore_backup)
         self.act_backup = self._action("立即备份", "Ctrl+B", self.backup_now)
         self.act_retry = self._action("重试保存", "Ctrl+Shift+R", self.retry_pending)
+        self.act_report = self._action(
+            "生成季度报告(&P)…", "Ctrl+P", self.generate_report, "生成本季度的 PDF 工作进展报告"
+        )
+        self.act_export_excel = self._action("导出 Excel…", "Ctrl+Shift+X", self.export_excel)
+        self.act_import_excel = self._action(
+            "导入 Excel…", "Ctrl+Shift+L", self.import_excel, "导入各单位填好的 Excel 表（先预览）"
+        )
         self.quarter_actions = [
             self._action(
                 f"第{'一二三四'[q - 1]}季度", f"Ctrl+{q}", lambda _c=False, q=q: self.set_quarter(q)
@@ -170,6 +178,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu("最近打开(&R)")
         menu.addSeparator()
         menu.addActions([self.act_save_copy, self.act_import])
+        menu.addSeparator()
+        menu.addActions([self.act_report, self.act_export_excel, self.act_import_excel])
         menu.addSeparator()
         menu.addActions([self.act_merge, self.act_export_department])
         menu.addSeparator()
@@ -214,6 +224,7 @@ class MainWindow(QMainWindow):
         self.quarter_combo.activated.connect(lambda i: self.set_quarter(i + 1))
         toolbar.addWidget(self.quarter_combo)
         toolbar.addAction(self.act_lock)
+        toolbar.addAction(self.act_report)
         toolbar.addSeparator()
         self.search_edit = QLineEdit(placeholderText="搜索事项、指标、进展 (Ctrl+F)")
         self.search_edit.setObjectName("search")
@@ -834,6 +845,26 @@ class MainWindow(QMainWindow):
             self.undo.clear()
         self.show_message("已从备份恢复（恢复前的内容已另行备份）")
 
+    def generate_report(self) -> None:
+        if self.workspace is not None:
+            path = generate_report(self, self.workspace)
+            if path is not None:
+                self.show_message(f"季度报告已生成：{path}")
+
+    def export_excel(self) -> None:
+        if self.workspace is not None:
+            path = export_to_excel(self, self.workspace)
+            if path is not None:
+                self.show_message(f"已导出 Excel：{path}")
+
+    def import_excel(self) -> None:
+        if self.workspace is None or self.workspace.readonly:
+            return
+        count = import_from_excel(self, self.workspace)
+        if count:
+            self.reload()
+            self.show_message(f"已从 Excel 导入 {count} 项（可在修改记录中查看）")
+
     def backup_now(self) -> None:
         if self.workspace is None:
             return
@@ -1115,7 +1146,9 @@ class MainWindow(QMainWindow):
             action.setEnabled(writable and row_id is not None)
         self.act_add_indicator.setEnabled(writable and kind in ("item", "indicator"))
         self.act_departments.setEnabled(has)
-        for action in (self.act_merge, self.act_restore, self.act_retry):
+        for action in (self.act_report, self.act_export_excel):
+            action.setEnabled(has)
+        for action in (self.act_merge, self.act_restore, self.act_retry, self.act_import_excel):
             action.setEnabled(writable)
         for action in (self.act_export_department, self.act_backup):
             action.setEnabled(has)

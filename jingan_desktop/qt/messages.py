@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..core import db
+from ..core.excel import ExcelError, ExcelFormatError
 from ..core.parser import PlanDecodeError
 from ..core.store import (
     ConflictError,
@@ -58,6 +59,16 @@ def describe(exc: BaseException) -> tuple[str, str]:
         return "计划已存在", f"文件中已有 {exc.year} 年的计划。"
     if isinstance(exc, InvalidValueError):
         return "输入无效", f"输入的值无效：{exc.reason}。"
+    if isinstance(exc, ExcelFormatError):
+        return (
+            "无法读取 Excel",
+            f"“{exc.path}”不是可读取的 Excel 工作簿（.xlsx）：{exc.reason}。本文件未作任何改动。",
+        )
+    if isinstance(exc, ExcelError):
+        return (
+            "无法写入 Excel",
+            f"无法写入“{exc.path}”：{exc.reason}。（文件是否正在 Excel 中打开？）",
+        )
     if isinstance(exc, PlanDecodeError):
         return (
             "无法读取计划文本",

@@ -48,8 +48,12 @@ def run_self_check(args: argparse.Namespace) -> int:
             missing = missing_glyphs(workspace.plan.source_text, family)
             if missing:
                 raise RuntimeError(f"the bundled font cannot draw: {''.join(missing[:20])}")
-            steps.append(f"font {family} draws all {len(set(workspace.plan.source_text))} characters")
-            chart = charts.save_figure(charts.chapter_completion(workspace).figure, root / "chart.png")
+            steps.append(
+                f"font {family} draws all {len(set(workspace.plan.source_text))} characters"
+            )
+            chart = charts.save_figure(
+                charts.chapter_completion(workspace).figure, root / "chart.png"
+            )
             steps.append(f"chart written ({chart.stat().st_size} bytes)")
             report = root / "report.pdf"
             build_report(workspace, report)
