@@ -42,7 +42,10 @@ def describe(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, db.TruncatedError):
         return "文件不完整", f"文件“{path}”不完整，可能复制时被中断。请重新复制该文件。{UNTOUCHED}"
     if isinstance(exc, db.CorruptError):
-        return "文件已损坏", f"文件“{path}”已损坏（{exc.detail}）。请从备份恢复。{UNTOUCHED}"
+        return (
+            "文件已损坏",
+            f"文件“{path}”已损坏，请从备份恢复。{UNTOUCHED}（技术信息：{exc.detail}）",
+        )
     if isinstance(exc, db.ReadOnlyError):
         return "只读文件", f"文件“{path}”为只读（写保护的U盘或只读共享目录）。{NOT_SAVED}"
     if isinstance(exc, db.BusyError):
@@ -62,12 +65,12 @@ def describe(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, ExcelFormatError):
         return (
             "无法读取 Excel",
-            f"“{exc.path}”不是可读取的 Excel 工作簿（.xlsx）：{exc.reason}。本文件未作任何改动。",
+            f"“{exc.path}”不是可读取的 Excel 工作簿（.xlsx），未导入任何数据。（技术信息：{exc.reason}）",
         )
     if isinstance(exc, ExcelError):
         return (
-            "无法写入 Excel",
-            f"无法写入“{exc.path}”：{exc.reason}。（文件是否正在 Excel 中打开？）",
+            "Excel 文件操作失败",
+            f"无法处理“{exc.path}”：文件或文件夹不存在、没有权限，或文件正在 Excel 中打开。（技术信息：{exc.reason}）",
         )
     if isinstance(exc, PlanDecodeError):
         return (
