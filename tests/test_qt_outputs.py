@@ -1,0 +1,108 @@
+"""The File menu's outputs, as a clerk uses them: the PDF report, Excel out and back in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+from pypdf import PdfReader
+
+from jingan_desktop.core.parser import read_plan_file
+from jingan_desktop.core.store import Store, pair_id
+from jingan_desktop.qt import outputs
+from jingan_desktop.qt.app import create_application, settings
+from jingan_desktop.qt.main_window import MainWindow
+from jingan_desktop.qt.tree_model import PlanTreeModel
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, seed_path, monkeypatch) -> MainWindow:
+    path = tmp_path / "plan.sqlite"
+    Store.create(path, read_plan_file(seed_path).plan).close()
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: QMessageBox.StandardButton.Ok)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    create_application()
+    win = MainWindow(settings())
+    qtbot.addWidget(win)
+    assert win.open_path(path, quarter=2)
+    win.show()
+    return win
+
+
+def answer_dialogs(monkeypatch, save_as: Path, item: str | None = None) -> None:
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(save_as), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(save_as), ""))
+    if item is not None:
+        monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (item, True))
+
+
+def test_excel_out_and_back_in(qtbot, window, tmp_path, monkeypatch):
+    target = tmp_path / "填报表.xlsx"
+    answer_dialogs(monkeypatch, target, "一个工作表（全部事项）")
+    window.act_export_excel.trigger()
+    assert target.exists()
+    book = openpyxl.load_workbook(target)
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    assert "本期实际" in headers and "进展情况" in headers
+    ids = [c.value for c in sheet["A"]]
+    ind = next(i for i in window.workspace.items.values() if i.number == 2).indicators[0].id
+    row = ids.index(ind) + 1
+    sheet.cell(row=row, column=headers.index("本期实际") + 1, value="5,300")
+    book.save(target)
+
+    seen = {}
+
+    def accept(dialog: outputs.ImportPreviewDialog) -> int:
+        seen["rows"] = dialog.changes.rowCount()
+        seen["new"] = dialog.changes.item(0, 4).text()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(outputs.ImportPreviewDialog, "exec", accept)
+    window.act_import_excel.trigger()
+    assert seen == {"rows": 1, "new": "5300"}
+    assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "5300"
+    history = window.workspace.store.history([pair_id(ind, 2)])
+    assert [(h.source, h.summary) for h in history] == [("import", "导入Excel")]
+
+
+def test_a_non_excel_file_is_refused_in_chinese(qtbot, window, tmp_path, monkeypatch):
+    bogus = tmp_path / "not-excel.xlsx"
+    bogus.write_text("这不是表格", encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(
+        "jingan_desktop.qt.outputs.show_error", lambda parent, exc: shown.append(exc)
+    )
+    answer_dialogs(monkeypatch, bogus)
+    window.act_import_excel.trigger()
+    assert len(shown) == 1
+    from jingan_desktop.qt.messages import describe
+
+    title, text = describe(shown[0])
+    assert "不是可读取的 Excel" in text
+
+
+def test_report_from_the_menu_with_progress_and_viewer(qtbot, window, tmp_path, monkeypatch):
+    target = tmp_path / "季度报告.pdf"
+    answer_dialogs(monkeypatch, target)
+    opened = []
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True
+    )
+    ind = next(i for i in window.workspace.items.values() if i.number == 2).indicators[0].id
+    window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 5300.0))
+    window.act_report.trigger()
+    assert target.exists() and opened == [str(target)]
+    text = "".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "2022年第二季度" in text and "新增注册企业" in text
+
+
+def test_cancelling_the_report_leaves_no_file(qtbot, window, tmp_path, monkeypatch):
+    target = tmp_path / "cancelled.pdf"
+    monkeypatch.setattr("PySide6.QtWidgets.QProgressDialog.wasCanceled", lambda self: True)
+    assert outputs.generate_report(window, window.workspace, target, open_after=False) is None
+    assert not target.exists()
+    assert list(tmp_path.glob("*.pdf*")) == []
