@@ -207,7 +207,7 @@ def test_merge_a_copy_from_the_menu(qtbot, plan_file, tmp_path, messages, monkey
 def test_restore_a_backup_from_the_menu(qtbot, plan_file, messages, monkeypatch):
     window = open_window(qtbot, plan_file)
     ind = first_indicator(window)
-    assert [b.reason for b in list_backups(plan_file)] == ["daily"]  # taken on open
+    qtbot.waitUntil(lambda: [b.reason for b in list_backups(plan_file)] == ["daily"], timeout=5000)
     window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 77.0))
     monkeypatch.setattr(RestoreDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
     window.restore_backup()

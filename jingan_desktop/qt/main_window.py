@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._filter_timer = QTimer(self, singleShot=True, interval=120)
         self._filter_timer.timeout.connect(self.apply_filter)
+        self._warnings_timer = QTimer(self, singleShot=True, interval=300)
+        self._warnings_timer.timeout.connect(self._fill_warnings)
         self._update_title()
         self._update_actions()
         geometry = settings.value("window/geometry")
@@ -329,10 +331,8 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
             return False
         if not store.readonly and daily_backup_due(path):
-            try:
-                take_backup(store.database, "daily")
-            except (StoreError, OSError) as exc:
-                self.show_message(f"自动备份失败：{describe(exc)[1]}")
+            # After the window has drawn the plan: a big file's copy should not delay it.
+            QTimer.singleShot(1500, lambda s=store: self._daily_backup(s))
         try:
             workspace = Workspace(store, quarter=quarter)
         except StoreError as exc:
@@ -343,6 +343,14 @@ class MainWindow(QMainWindow):
         self._remember_recent(path)
         self.file_opened.emit(str(path))
         return True
+
+    def _daily_backup(self, store: Store) -> None:
+        if self.workspace is None or self.workspace.store is not store:
+            return  # another file was opened meanwhile
+        try:
+            take_backup(store.database, "daily")
+        except (StoreError, OSError) as exc:
+            self.show_message(f"自动备份失败：{describe(exc)[1]}")
 
     def _offer_restore(self, path: Path, exc: StoreError) -> bool:
         """A damaged file: say so, and offer the newest good backup (never write the file)."""
@@ -622,7 +630,7 @@ class MainWindow(QMainWindow):
         else:
             self.model.refresh_rows([edit.row_id])
             label = edit.label
-        self._refresh_side_panels()
+        self._refresh_side_panels(warnings_now=False)
         self.charts.mark_dirty()
         self.show_message(f"已保存：{label}（{datetime.now():%H:%M:%S}）")
         self._update_actions()
@@ -976,7 +984,7 @@ class MainWindow(QMainWindow):
         self._refresh_side_panels()
         self._update_actions()
 
-    def _refresh_side_panels(self) -> None:
+    def _refresh_side_panels(self, warnings_now: bool = True) -> None:
         ws = self.workspace
         if ws is None:
             return
@@ -984,7 +992,12 @@ class MainWindow(QMainWindow):
         row_id = current.data(PlanTreeModel.RowIdRole) if current.isValid() else None
         kind = current.data(PlanTreeModel.KindRole) if current.isValid() else None
         self.detail.show_row(row_id, kind)
-        self._fill_warnings()
+        if warnings_now:
+            self._fill_warnings()
+        else:
+            # After an edit the 预警 list follows a moment later, so typing figures into a big
+            # plan never waits for thousands of warnings to be rebuilt.
+            self._warnings_timer.start()
         self._fill_history(row_id, kind)
         locked = ws.locked()
         self.lock_banner.setVisible(locked)
@@ -997,7 +1010,8 @@ class MainWindow(QMainWindow):
             self.apply_filter()
 
     def _fill_warnings(self) -> None:
-        assert self.workspace is not None
+        if self.workspace is None:
+            return
         self.warnings.clear()
         icons = {"lagging": "🔴", "overdue": "⏰", "due_soon": "⏳", "no_progress": "📝"}
         found = self.workspace.warnings()
