@@ -332,7 +332,7 @@ class MainWindow(QMainWindow):
             return False
         if not store.readonly and daily_backup_due(path):
             # After the window has drawn the plan: a big file's copy should not delay it.
-            QTimer.singleShot(1500, lambda s=store: self._daily_backup(s))
+            QTimer.singleShot(1500, self, lambda s=store: self._daily_backup(s))
         try:
             workspace = Workspace(store, quarter=quarter)
         except StoreError as exc:
@@ -668,7 +668,7 @@ class MainWindow(QMainWindow):
             self._update_pending()
         # Edits fail inside the view's commit (setData): report once that call has returned,
         # so no dialog loop or model reload runs underneath the item view.
-        QTimer.singleShot(0, lambda: self._report_failure(exc, edit))
+        QTimer.singleShot(0, self, lambda: self._report_failure(exc, edit))
 
     def _report_failure(self, exc: BaseException, edit: Edit | None) -> None:
         if isinstance(exc, ConflictError) and self.workspace is not None and edit is not None:
