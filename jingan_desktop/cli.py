@@ -119,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the changes (in one transaction); without it only the preview is printed",
     )
+
+    report = commands.add_parser("report", help="write a quarter's progress report as a PDF")
+    report.add_argument("--db", type=Path, required=True, dest="target", metavar="FILE")
+    report.add_argument(
+        "--quarter",
+        type=_quarter,
+        required=True,
+        dest="period",
+        metavar="QUARTER",
+        help="e.g. 2022Q2",
+    )
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    report.add_argument("--department", help="only the items this department leads or co-leads")
     return parser
 
 
@@ -143,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "check": cmd_check,
             "export": cmd_export,
             "import-excel": cmd_import_excel,
+            "report": cmd_report,
         }[args.command]
         return handler(args)
     except CliError as exc:
@@ -371,4 +385,32 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"wrote {_count(applied, 'change')} to {args.target} in one transaction")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .core.report import ReportError, build_report
+    from .core.workspace import Workspace
+
+    output: Path = args.output
+    if output.suffix.lower() != ".pdf":
+        raise CliError(f"{output}: the output file name must end in .pdf")
+    store = Store.open(args.target, readonly=True)
+    try:
+        workspace = Workspace(store, _plan_id(store, args.target, args.period), args.period.number)
+        department = args.department.strip() if args.department else None
+        if department:
+            known = {d.name for d in workspace.data.departments}
+            if department not in known:
+                names = ", ".join(sorted(known)) or "none"
+                raise CliError(
+                    f"{args.target}: no department named {department!r} (departments: {names})"
+                )
+        try:
+            result = build_report(workspace, output, department=department)
+        except ReportError as exc:
+            raise CliError(str(exc)) from exc
+    finally:
+        store.close()
+    print(f"wrote {result.path}: {args.period.code}, {_count(result.pages, 'page')}")
     return EXIT_OK
