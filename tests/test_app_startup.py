@@ -95,3 +95,28 @@ def test_screenshot_of_a_bad_file_fails_cleanly(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert bad.read_bytes() == b"not a database at all"
+
+
+def test_charts_take_dollar_signs_literally_and_count_in_whole_numbers(tmp_path, seed_path):
+    import warnings
+
+    from jingan_desktop.core import charts
+    from jingan_desktop.core.parser import read_plan_file
+    from jingan_desktop.core.workspace import Workspace
+
+    store = Store.create(tmp_path / "p.sqlite", read_plan_file(seed_path).plan)
+    workspace = Workspace(store, quarter=2)
+    chapter = workspace.plan.chapters[0]
+    workspace.apply(workspace.make_edit("chapter", chapter.id, "title", "收入$5$与$x^2$"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would warn
+        chart = charts.chapter_completion(workspace)
+        png = charts.figure_png(chart.figure)
+        counts = charts.status_counts(workspace)
+        charts.figure_png(counts.figure)
+    assert png.startswith(b"\x89PNG")
+    labels = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
+    assert any(label.startswith("一、收入$5$与$x^2$") for label in labels)
+    ticks = counts.figure.axes[0].get_yticks()
+    assert all(float(t).is_integer() for t in ticks)
+    store.close()

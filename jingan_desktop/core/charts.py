@@ -13,6 +13,7 @@ from pathlib import Path
 
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .fonts import BUNDLED_FONT, FONT_FAMILY
 from .model import Quarter
@@ -44,6 +45,7 @@ def _style() -> dict[str, object]:
         "font.family": [FONT_FAMILY],
         "axes.unicode_minus": False,  # the font has no U+2212; use "-"
         "svg.fonttype": "path",  # SVGs carry glyph outlines: same on every machine
+        "text.parse_math": False,  # user text with "$" is text, not TeX
         "figure.dpi": 100,
     }
 
@@ -127,6 +129,7 @@ def status_counts(workspace: Workspace, figsize: tuple[float, float] = (4.5, 3.2
                 fontsize=9,
             )
         axes.set_ylabel("指标数")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_title(f"指标状态分布 · {workspace.quarter_label}", fontsize=11)
         axes.margins(y=0.15)
         return Chart(figure)

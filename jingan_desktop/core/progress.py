@@ -208,7 +208,7 @@ class PlanProgress:
         return NO_DATA
 
     def counts(self) -> dict[Rag, int]:
-        """How many indicators and qualitative items are in each status."""
+        """How many indicators are in each status."""
         counts = dict.fromkeys(Rag, 0)
         for evaluation in self.indicators.values():
             counts[evaluation.status] += 1

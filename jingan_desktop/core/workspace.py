@@ -433,7 +433,7 @@ def _storage_value(field: str, value: Any) -> Any:
 
 
 def describe_target(indicator: Indicator) -> str:
-    """ "≥ 10000 家", "≈ 4.26 万名", "增长 ≥ 6 %（力争 8）"."""
+    """The target without its unit: "≥ 10000", "≈ 4.26", "增长 ≥ 6（力争 8）"."""
     prefix = {"growth": "增长 ", "decline": "下降 "}.get(indicator.kind.value, "")
     text = f"{prefix}{indicator.comparator.label} {format_number(indicator.value)}"
     if indicator.stretch_value is not None:
