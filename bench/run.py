@@ -101,7 +101,16 @@ def raw_read(path: Path) -> int:
     """The floor: plain sqlite3 reading the same rows the tree needs."""
     conn = sqlite3.connect(path)
     rows = 0
-    for table in ("plan", "chapter", "item", "indicator", "actual", "progress", "department", "quarter_lock"):
+    for table in (
+        "plan",
+        "chapter",
+        "item",
+        "indicator",
+        "actual",
+        "progress",
+        "department",
+        "quarter_lock",
+    ):
         rows += len(conn.execute(f"SELECT * FROM {table}").fetchall())
     conn.close()
     return rows
@@ -126,7 +135,9 @@ def open_big(big: Path, repeat: int) -> dict[str, float]:
     env = {**os.environ, "JINGAN_DATA_DIR": tempfile.mkdtemp(prefix="jingan-bench-")}
     samples, peaks = [], []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+        )
         if out.returncode != 0:
             raise RuntimeError(out.stderr[-800:])
         elapsed, peak = out.stdout.split()
@@ -134,7 +145,12 @@ def open_big(big: Path, repeat: int) -> dict[str, float]:
         peaks.append(int(peak) / 1024)  # ru_maxrss is KiB on Linux
     raw_s = median_time(lambda: raw_read(big), repeat)
     open_s = statistics.median(samples)
-    return {"open_big_s": open_s, "open_big_raw_s": raw_s, "open_big_extra_s": open_s - raw_s, "peak_rss_mb": max(peaks)}
+    return {
+        "open_big_s": open_s,
+        "open_big_raw_s": raw_s,
+        "open_big_extra_s": open_s - raw_s,
+        "peak_rss_mb": max(peaks),
+    }
 
 
 def in_process(seed: Path, big: Path, folder: Path, repeat: int) -> dict[str, float]:
@@ -211,14 +227,18 @@ def in_process(seed: Path, big: Path, folder: Path, repeat: int) -> dict[str, fl
         workspace = Workspace(store, quarter=2)
         rows = len(workspace.items) + len(workspace.indicators)
         target = folder / f"report-{name}.pdf"
-        ours = median_time(lambda ws=workspace, t=target: build_report(ws, t), 1 if name == "big" else repeat)
-        floor = median_time(lambda r=rows, t=folder / f"bare-{name}.pdf": bare_report(r, t), 1 if name == "big" else repeat)
+        ours = median_time(
+            lambda ws=workspace, t=target: build_report(ws, t), 1 if name == "big" else repeat
+        )
+        floor = median_time(
+            lambda r=rows, t=folder / f"bare-{name}.pdf": bare_report(r, t),
+            1 if name == "big" else repeat,
+        )
         store.close()
         figures[f"report_{name}_s"] = ours
         figures[f"report_{name}_floor_s"] = floor
         figures[f"report_{name}_ratio"] = ours / floor
     figures["report_ratio"] = figures["report_big_ratio"]
-    del app
     return figures
 
 
@@ -256,18 +276,27 @@ ROWS = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--exe", type=Path, help="the built executable (default: dist/jingan-desktop if present)")
+    parser.add_argument(
+        "--exe", type=Path, help="the built executable (default: dist/jingan-desktop if present)"
+    )
     args = parser.parse_args(argv)
     repeat = 2 if args.quick else 5
-    exe = args.exe or ROOT / "dist" / ("jingan-desktop.exe" if sys.platform.startswith("win") else "jingan-desktop")
+    exe = args.exe or ROOT / "dist" / (
+        "jingan-desktop.exe" if sys.platform.startswith("win") else "jingan-desktop"
+    )
     exe = exe if exe.exists() else None
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="jingan-bench-") as tmp:
         folder = Path(tmp)
-        print("preparing the 2022 plan and a synthetic plan of 2,000 items / 10,000 indicators …", flush=True)
+        print(
+            "preparing the 2022 plan and a synthetic plan of 2,000 items / 10,000 indicators …",
+            flush=True,
+        )
         seed, big = make_files(folder)
         figures.update(startup(seed, folder, repeat, exe))
         figures.update(open_big(big, max(2, repeat // 2)))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
-from pypdf import PdfReader
 
 from jingan_desktop.core.parser import read_plan_file
 from jingan_desktop.core.store import Store, pair_id
