@@ -81,7 +81,7 @@ def test_a_non_excel_file_is_refused_in_chinese(qtbot, window, tmp_path, monkeyp
     assert len(shown) == 1
     from jingan_desktop.qt.messages import describe
 
-    title, text = describe(shown[0])
+    _title, text = describe(shown[0])
     assert "不是可读取的 Excel" in text
 
 
