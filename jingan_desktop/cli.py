@@ -120,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the changes (in one transaction); without it only the preview is printed",
     )
 
+    merge = commands.add_parser(
+        "merge", help="bring a copy's changes (USB stick, department file) into the master file"
+    )
+    merge.add_argument("--db", type=Path, required=True, dest="target", metavar="MASTER")
+    merge.add_argument("--from", type=Path, required=True, dest="copy", metavar="COPY")
+    merge.add_argument(
+        "--prefer",
+        choices=("ours", "theirs"),
+        help="how to settle conflicts: keep the master's value (ours) or take the copy's (theirs); "
+        "without it, a merge with conflicts is reported and nothing is written",
+    )
+    merge.add_argument("--dry-run", action="store_true", help="only show what would change")
+
     report = commands.add_parser("report", help="write a quarter's progress report as a PDF")
     report.add_argument("--db", type=Path, required=True, dest="target", metavar="FILE")
     report.add_argument(
@@ -157,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "export": cmd_export,
             "import-excel": cmd_import_excel,
             "report": cmd_report,
+            "merge": cmd_merge,
         }[args.command]
         return handler(args)
     except CliError as exc:
@@ -414,3 +428,50 @@ def cmd_report(args: argparse.Namespace) -> int:
         store.close()
     print(f"wrote {result.path}: {args.period.code}, {_count(result.pages, 'page')}")
     return EXIT_OK
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .core.merge import apply_merge, plan_merge
+
+    if not args.copy.exists():
+        raise CliError(f"{args.copy}: file not found")
+    store = Store.open(args.target)
+    try:
+        preview = plan_merge(store, args.copy)
+        print(f"{len(preview.changes)} change(s) to take, {len(preview.conflicts)} conflict(s)")
+        for change in preview.changes:
+            print(
+                f"  {change.op:6} {change.label}: {_shown(change.ours)} -> {_shown(change.theirs)}"
+            )
+        for conflict in preview.conflicts:
+            change = conflict.change
+            print(
+                f"  CONFLICT ({conflict.kind}) {change.label}: "
+                f"master {_shown(change.ours)}, copy {_shown(change.theirs)}"
+            )
+        if preview.nothing_to_do:
+            print("nothing new in the copy; the master is unchanged")
+            return EXIT_OK
+        if args.dry_run:
+            return EXIT_OK
+        if preview.conflicts and args.prefer is None:
+            print(
+                "not merged: decide the conflicts with --prefer ours|theirs (or in the app)",
+                file=sys.stderr,
+            )
+            return EXIT_PROBLEM
+        count = apply_merge(store, preview, prefer=args.prefer)
+        print(f"merged {count} change(s) into {args.target} (a backup was taken first)")
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(empty)"
+    if isinstance(value, dict):
+        return "(row)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -262,3 +262,60 @@ def test_merge_properties(base_file, tmp_path_factory, ops_a, ops_b):
         assert data_rows(a_into_b.path) == data_rows(b_into_a.path)
     a_into_b.close()
     b_into_a.close()
+
+
+def test_merge_command(base_file, tmp_path, capsys):
+    from jingan_desktop.cli import main
+
+    master = copy_of(base_file, tmp_path / "master.sqlite", ("office", "PC-1"))
+    copy = copy_of(base_file, tmp_path / "copy.sqlite", ("dept", "PC-2"))
+    indicators = copy.load().plan.indicators()
+    copy.set_actual(indicators[0].id, 2, 7.0)
+    copy.set_actual(indicators[1].id, 2, 700.0)
+    master.set_actual(indicators[1].id, 2, 650.0)
+    copy.close()
+    master.close()
+    args = [
+        "merge",
+        "--db",
+        str(tmp_path / "master.sqlite"),
+        "--from",
+        str(tmp_path / "copy.sqlite"),
+    ]
+
+    assert main([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "1 change(s) to take, 1 conflict(s)" in out
+    assert "CONFLICT (field)" in out and "master 650, copy 700" in out
+
+    assert main(args) == 1  # conflicts and no --prefer: nothing written
+    assert "not merged" in capsys.readouterr().err
+    check = Store.open(tmp_path / "master.sqlite")
+    assert check.load().actual(indicators[0].id, 2) is None
+    check.close()
+
+    assert main([*args, "--prefer", "theirs"]) == 0
+    check = Store.open(tmp_path / "master.sqlite")
+    data = check.load()
+    assert (
+        data.actual(indicators[0].id, 2).value == 7
+        and data.actual(indicators[1].id, 2).value == 700
+    )
+    check.close()
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "nothing new" in capsys.readouterr().out
+
+    assert (
+        main(
+            [
+                "merge",
+                "--db",
+                str(tmp_path / "master.sqlite"),
+                "--from",
+                str(tmp_path / "nope.sqlite"),
+            ]
+        )
+        == 2
+    )
+    assert "Traceback" not in capsys.readouterr().err
