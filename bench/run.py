@@ -177,12 +177,14 @@ def in_process(seed: Path, big: Path, folder: Path, repeat: int) -> dict[str, fl
     window.open_path(local, quarter=2)
     indicators = list(window.workspace.indicators)
 
+    counter = iter(range(1000, 10**9))
+
     def edits(count: int) -> list[float]:
         samples = []
         for n in range(count):
             index = window.model.index_of(indicators[n % len(indicators)], PlanTreeModel.COL_ACTUAL)
             started = time.perf_counter()
-            if not window.model.setData(index, str(1000 + n)):
+            if not window.model.setData(index, str(next(counter))):
                 raise RuntimeError("edit was not saved")
             app.processEvents()
             samples.append(time.perf_counter() - started)
