@@ -441,13 +441,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print(f"{len(preview.changes)} change(s) to take, {len(preview.conflicts)} conflict(s)")
         for change in preview.changes:
             print(
-                f"  {change.op:6} {change.label}: {_shown(change.ours)} -> {_shown(change.theirs)}"
+                f"  {change.op:6} {change.label}: {_merge_value(change.ours)} -> {_merge_value(change.theirs)}"
             )
         for conflict in preview.conflicts:
             change = conflict.change
             print(
                 f"  CONFLICT ({conflict.kind}) {change.label}: "
-                f"master {_shown(change.ours)}, copy {_shown(change.theirs)}"
+                f"master {_merge_value(change.ours)}, copy {_merge_value(change.theirs)}"
             )
         if preview.nothing_to_do:
             print("nothing new in the copy; the master is unchanged")
@@ -467,7 +467,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _shown(value: object) -> str:
+def _merge_value(value: object) -> str:
     if value is None:
         return "(empty)"
     if isinstance(value, dict):

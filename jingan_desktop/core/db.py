@@ -370,6 +370,9 @@ class Database:
         self._in_write = True
         try:
             yield self
+            # Checked again at the end: a long transaction (an import, a merge) must not be
+            # reported saved into a file that was removed or swapped while it ran.
+            self._check_still_there()
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:

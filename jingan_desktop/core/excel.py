@@ -25,7 +25,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .files import os_reason, write_atomically
 from .model import Chapter, Item, ItemStatus, PlanData, Quarter
 from .numbers import NumberFormatError, fold_width, format_number, parse_number
 from .progress import Rag
@@ -405,39 +405,15 @@ def export_excel(
 
 
 def save_atomically(wb: Workbook, path: Path) -> None:
-    """Save to a temporary file in the target's folder, flush it to disk, rename it over the
-    target: the real name only ever holds a complete workbook."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise ExcelWriteError(path, "the folder does not exist")
-    if path.is_dir():
-        raise ExcelWriteError(path, "is a folder")
+    """Save so that the real name only ever holds a complete workbook."""
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=folder)
+        write_atomically(path, wb.save)
     except OSError as exc:
         raise ExcelWriteError(path, _os_reason(exc)) from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            wb.save(handle)
-            handle.flush()
-            with contextlib.suppress(OSError):  # some network drives cannot fsync
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise ExcelWriteError(path, _os_reason(exc)) from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, PermissionError):
-        return "permission denied (is the file open in Excel, or the folder read-only?)"
-    return exc.strerror or str(exc)
+    return os_reason(exc, "Excel")
 
 
 # --- import: what the preview holds ----------------------------------------------------------

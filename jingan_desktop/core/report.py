@@ -27,11 +27,9 @@ no file behind.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -69,6 +67,7 @@ from reportlab.platypus import (
 
 from . import charts
 from .charts import RAG_COLOURS, Chart
+from .files import os_reason, write_atomically
 from .fonts import BUNDLED_FONT, FONT_FAMILY
 from .model import Chapter, Indicator, Item, ItemStatus, Kind, Plan, Quarter
 from .numbers import format_number
@@ -1055,32 +1054,13 @@ def _check_target(path: Path) -> None:
 
 
 def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, PermissionError):
-        return "permission denied (is the file open in a PDF viewer, or the folder read-only?)"
-    return exc.strerror or str(exc)
+    return os_reason(exc, "a PDF viewer")
 
 
 def _write_atomically(data: bytes, path: Path) -> None:
-    """Write to a new file in the target's folder, flush it, rename it over the target."""
+    """The real name only ever holds a complete PDF."""
     _check_target(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        # O_EXCL: never follow or reuse something already there; 0o666: the umask applies.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        write_atomically(path, lambda handle: handle.write(data))
     except OSError as exc:
         raise ReportError(path, _os_reason(exc)) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            with contextlib.suppress(OSError):  # some network drives cannot fsync
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise ReportError(path, _os_reason(exc)) from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise

@@ -1,0 +1,47 @@
+"""Writing files so that the real name only ever holds a complete file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write through ``write`` into a new file beside ``path``, flush it to disk, then rename
+    it over ``path``. On any failure the temporary file is removed and ``path`` is untouched.
+
+    Raises NotADirectoryError / IsADirectoryError for an impossible target, and whatever
+    OSError the writing raised (the caller turns it into its own error).
+    """
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a folder", str(path))
+    if not path.parent.is_dir():
+        raise NotADirectoryError(20, "the folder does not exist", str(path.parent))
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            with contextlib.suppress(OSError):  # some network drives cannot fsync
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def os_reason(exc: OSError, holder: str = "another program") -> str:
+    """A short English reason for the CLI and the technical detail of a message."""
+    if isinstance(exc, PermissionError):
+        return f"permission denied (is the file open in {holder}, or the folder read-only?)"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder"
+    if isinstance(exc, NotADirectoryError):
+        return "the folder does not exist"
+    return exc.strerror or str(exc)
