@@ -40,6 +40,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .excel_errors import ExcelError, ExcelFormatError, ExcelWriteError
 from .files import os_reason, write_atomically
 from .model import Chapter, Item, ItemStatus, PlanData, Quarter
 from .numbers import NumberFormatError, fold_width, format_number, parse_number
@@ -75,22 +76,8 @@ _OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")  # .xls, and password-protected 
 # --- errors ----------------------------------------------------------------------------------
 
 
-class ExcelError(Exception):
-    """A workbook could not be read or written (the plan file is untouched)."""
-
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-
-class ExcelFormatError(ExcelError):
-    """The file is not an Excel .xlsx workbook that can be read (random bytes, a renamed text
-    file, an old .xls, a password-protected or damaged workbook)."""
-
-
-class ExcelWriteError(ExcelError):
-    """The workbook could not be written (folder missing, no permission, open in Excel …)."""
+# The error classes live apart so the UI can name them without importing openpyxl.
+__all__ = ["ExcelError", "ExcelFormatError", "ExcelWriteError"]
 
 
 # --- the columns -----------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -16,9 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core import charts
 from ..core.workspace import Workspace
 from .messages import show_error
+
+if TYPE_CHECKING:
+    from ..core import charts
+
+# matplotlib (and numpy under it) load when the charts are first shown, not at start-up.
 
 
 class ChartBox(QWidget):
@@ -28,7 +32,7 @@ class ChartBox(QWidget):
         super().__init__(parent)
         self.title = title
         self.chart: charts.Chart | None = None
-        self.canvas: FigureCanvasQTAgg | None = None
+        self.canvas: Any = None  # a FigureCanvasQTAgg once a chart is shown
         self.picked = None  # callable(row_id) set by the tab
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(2, 2, 2, 2)
@@ -44,6 +48,8 @@ class ChartBox(QWidget):
         self.layout_.addLayout(buttons)
 
     def show_chart(self, chart: charts.Chart) -> None:
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
         if self.canvas is not None:
             self.layout_.removeWidget(self.canvas)
             self.canvas.deleteLater()
@@ -72,8 +78,10 @@ class ChartBox(QWidget):
                 return None
             if not path.lower().endswith(f".{kind}"):
                 path += f".{kind}"
+        from ..core.charts import save_figure
+
         try:
-            return charts.save_figure(self.chart.figure, path)
+            return save_figure(self.chart.figure, path)
         except Exception as exc:
             show_error(self, exc)
             return None
@@ -122,6 +130,8 @@ class ChartsTab(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        from ..core import charts
+
         ws = self.workspace
         if ws is None:
             return

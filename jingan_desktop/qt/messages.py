@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..core import db
-from ..core.excel import ExcelError, ExcelFormatError
+from ..core.excel_errors import ExcelError, ExcelFormatError
 from ..core.parser import PlanDecodeError
 from ..core.store import (
     ConflictError,

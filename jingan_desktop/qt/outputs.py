@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -21,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.excel import ImportPreview, apply_import, export_excel, preview_import
 from ..core.workspace import Workspace
 from .messages import show_error
+
+if TYPE_CHECKING:
+    from ..core.excel import ImportPreview
 
 ALL_DEPARTMENTS = "（全部单位）"
 
@@ -87,6 +90,8 @@ def generate_report(
 
 
 def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
+    from ..core.excel import export_excel  # openpyxl loads when first needed, not at start-up
+
     ok, department = choose_department(parent, workspace, "导出 Excel")
     if not ok:
         return None
@@ -163,6 +168,8 @@ def import_from_excel(
     parent: QWidget, workspace: Workspace, path: Path | None = None
 ) -> int | None:
     """导入 Excel: preview first, then write the changes in one transaction."""
+    from ..core.excel import apply_import, preview_import
+
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(
             parent, "导入 Excel", str(workspace.store.path.parent), "Excel 工作簿 (*.xlsx)"

@@ -1,0 +1,23 @@
+"""Errors of the Excel exchange (kept apart from excel.py so naming them loads no openpyxl)."""
+
+from __future__ import annotations
+
+import os
+
+
+class ExcelError(Exception):
+    """A workbook could not be read or written (the plan file is untouched)."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class ExcelFormatError(ExcelError):
+    """The file is not an Excel .xlsx workbook that can be read (random bytes, a renamed text
+    file, an old .xls, a password-protected or damaged workbook)."""
+
+
+class ExcelWriteError(ExcelError):
+    """The workbook could not be written (folder missing, no permission, open in Excel …)."""
