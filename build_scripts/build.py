@@ -28,8 +28,18 @@ def executable() -> Path:
 def build() -> Path:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", str(DIST),
-         "--workpath", str(ROOT / "build" / "pyinstaller"), str(SPEC)],
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--distpath",
+            str(DIST),
+            "--workpath",
+            str(ROOT / "build" / "pyinstaller"),
+            str(SPEC),
+        ],
         check=True,
         cwd=ROOT,
     )
@@ -42,7 +52,9 @@ def build() -> Path:
 def smoke_test(exe: Path) -> int:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     started = time.perf_counter()
-    result = subprocess.run([str(exe), "--self-check"], env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(exe), "--self-check"], env=env, capture_output=True, text=True, timeout=300
+    )
     print(result.stdout, end="")
     print(result.stderr, end="", file=sys.stderr)
     verdict = "passed" if result.returncode == 0 else f"FAILED (exit {result.returncode})"

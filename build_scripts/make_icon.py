@@ -25,7 +25,9 @@ def draw(size: int) -> Image.Image:
     bar_top = int(size * 0.78)
     third = size // 3
     for index, colour in enumerate(((58, 157, 74), (224, 161, 0), (255, 255, 255))):
-        pen.rectangle((index * third, bar_top, (index + 1) * third, size - radius // 2), fill=(*colour, 255))
+        pen.rectangle(
+            (index * third, bar_top, (index + 1) * third, size - radius // 2), fill=(*colour, 255)
+        )
     font = ImageFont.truetype(str(FONT), int(size * 0.62))
     box = pen.textbbox((0, 0), "静", font=font)
     x = (size - (box[2] - box[0])) / 2 - box[0]
@@ -38,7 +40,10 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     big = draw(256)
     big.save(OUT / "app.png")
-    big.save(OUT / "app.ico", sizes=[(16, 16), (24, 24), (32, 32), (48, 48), (64, 64), (128, 128), (256, 256)])
+    big.save(
+        OUT / "app.ico",
+        sizes=[(16, 16), (24, 24), (32, 32), (48, 48), (64, 64), (128, 128), (256, 256)],
+    )
     print(f"wrote {OUT / 'app.png'} and {OUT / 'app.ico'}")
 
 
