@@ -29,11 +29,23 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
             handle.flush()
             with contextlib.suppress(OSError):  # some network drives cannot fsync
                 os.fsync(handle.fileno())
+        os.chmod(temp, _mode_for(path))
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's permissions; a new one gets what open() would give it
+    (mkstemp makes private 0600 files, which a shared folder's other users could not read)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def os_reason(exc: OSError, holder: str = "another program") -> str:
