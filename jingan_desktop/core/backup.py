@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .db import Database, StoreError, read_header
+from .db import Database, StoreError, journal_path, read_header
 from .paths import backups_dir
 
 KEEP = 20
@@ -135,5 +135,10 @@ def restore_damaged(path: Path, backup: Path) -> Path:
     aside = path.with_name(f"{path.stem}.damaged-{datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
     if path.exists():
         path.replace(aside)
+    journal = journal_path(path)
+    if journal.exists():
+        # The damaged file's journal belongs with it; left under the real name, SQLite
+        # would play it into the restored copy.
+        journal.replace(journal_path(aside))
     temp.replace(path)
     return aside

@@ -159,7 +159,9 @@ def read_header(path: str | os.PathLike[str]) -> Header:
     count = page_count if page_count and valid_for == change_counter else None
     if page_size < 512 or page_size & (page_size - 1):
         raise CorruptError(path, f"impossible page size {page_size}")
-    if count is not None and size < count * page_size:
+    if count is not None and size < count * page_size and not has_hot_journal(Path(path)):
+        # (With a hot journal beside it the file is mid-commit, not truncated: SQLite rolls
+        # the journal back on open and the file is whole again.)
         raise TruncatedError(path, f"{size} bytes on disk, header promises {count * page_size}")
     return Header(page_size, count, application_id, user_version)
 
@@ -227,6 +229,7 @@ class Database:
         self.busy_retries = BUSY_RETRIES
         self._in_write = False
         self._identity = _identity(path)
+        self._had_content = _size(path) > 0
 
     # -- opening --
 
@@ -290,6 +293,7 @@ class Database:
             if populate is not None:
                 populate(database)
             conn.close()
+            move_stale_journal(path)
             os.replace(temp, path)
         except BaseException as exc:
             conn.close()
@@ -392,6 +396,8 @@ class Database:
         identity = _identity(self.path)
         if identity is None:
             raise FileMissingError(self.path, "file is gone (removed, renamed or medium pulled)")
+        if self._had_content and _size(self.path) == 0:
+            raise FileMissingError(self.path, "file was emptied since it was opened")
         if self._identity is not None and identity != self._identity:
             raise FileMissingError(
                 self.path, "file was replaced by another file since it was opened"
@@ -503,12 +509,40 @@ def is_writable(path: Path) -> bool:
     return True
 
 
+def has_hot_journal(path: Path) -> bool:
+    """A rollback journal left by a writer that died mid-commit (its header is not zeroed)."""
+    try:
+        with open(journal_path(path), "rb") as handle:
+            return any(handle.read(8))
+    except OSError:
+        return False
+
+
+def journal_path(path: Path) -> Path:
+    return path.with_name(path.name + "-journal")
+
+
+def move_stale_journal(path: Path) -> None:
+    """Before putting a new file under ``path``: a journal left there belongs to the old file
+    and would be played into the new one, so it goes aside (kept, never deleted)."""
+    journal = journal_path(path)
+    if journal.exists():
+        journal.replace(journal.with_name(f"{journal.name}.stale-{uuid.uuid4().hex[:8]}"))
+
+
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
         stat = os.stat(path)
     except OSError:
         return None
     return (stat.st_dev, stat.st_ino)
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
 
 
 def _unlink_quietly(path: Path) -> None:
