@@ -81,7 +81,7 @@ rl_config.useA85 = 0
 
 PDF_FONT = "WenQuanYiMicroHei"  # the name reportlab knows the bundled font by
 CHART_DPI = 150  # sharp in print at the sizes used; 200 doubled the image work
-CHART_ITEMS = 20  # bars in one chapter chart; longer chapters get several charts
+CHART_ITEMS = 20  # bars in a chapter's chart; a longer chapter charts its slowest items
 RAG_ORDER = (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.GREY)
 
 ProgressCallback = Callable[[int, int], bool]
@@ -809,12 +809,26 @@ class _Builder:
             Spacer(1, 2 * mm),
         ]
         if indicators:
-            # At most CHART_ITEMS bars a chart, so a long chapter's charts still fit a page.
-            for start in range(0, len(chapter.items), CHART_ITEMS):
-                part = chapter.items[start : start + CHART_ITEMS]
-                image = _image(chapter_items_chart(scope, chapter, items=part).figure, 170 * mm)
-                image.hAlign = "LEFT"
-                story += [image, Spacer(1, 3 * mm)]
+            # One chart a chapter, of at most CHART_ITEMS bars so it fits a page: in a longer
+            # chapter, the items furthest behind their pace (the table below lists them all).
+            shown = list(chapter.items)
+            if len(shown) > CHART_ITEMS:
+
+                def behind(item: Item) -> float:
+                    score = scope.progress.items.get(item.id or "")
+                    return 2.0 if score is None or score.score is None else score.score
+
+                slowest = set(map(id, sorted(shown, key=behind)[:CHART_ITEMS]))
+                shown = [item for item in shown if id(item) in slowest]
+                story.append(
+                    Paragraph(
+                        f"下图列出本章进度最慢的 {CHART_ITEMS} 项（共 {len(chapter.items)} 项，全部见下表）。",
+                        s.figure,
+                    )
+                )
+            image = _image(chapter_items_chart(scope, chapter, items=shown).figure, 170 * mm)
+            image.hAlign = "LEFT"
+            story += [image, Spacer(1, 3 * mm)]
         if chapter.items:
             story.append(self._chapter_table(chapter))
         else:
