@@ -269,3 +269,16 @@ def test_restore_dialog_lists_backups(qtbot, plan_file):
     assert dialog.list.count() == 1 and "手动备份" in dialog.list.item(0).text()
     assert dialog.chosen() is not None
     assert dialog.list.item(0).data(Qt.ItemDataRole.UserRole).endswith(".sqlite")
+
+
+def test_banners_show_user_text_as_plain_text(qtbot, plan_file, tmp_path, messages):
+    from jingan_desktop.core.merge import export_department_file
+
+    store = Store.open(plan_file)
+    item = store.load().plan.items()[1]
+    store.set_item_departments(item.id, lead="<b>商务委</b>")
+    target = export_department_file(store, "<b>商务委</b>", tmp_path / "dept.sqlite")
+    store.close()
+    window = open_window(qtbot, target)
+    assert "<b>商务委</b>" in window.scope_banner.text()
+    assert window.scope_banner.textFormat() == Qt.TextFormat.PlainText

@@ -317,6 +317,9 @@ class MainWindow(QMainWindow):
         self.pending_button.setVisible(False)
         self.pending_button.clicked.connect(self.retry_pending)
         self.statusBar().addPermanentWidget(self.pending_button)
+        # Banners carry user text (department, user and file names): never read it as HTML.
+        for label in (self.readonly_banner, self.lock_banner, self.scope_banner, self.presence_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)
 
     # -- files --
 
