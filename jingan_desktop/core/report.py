@@ -79,6 +79,25 @@ from .workspace import Workspace
 # a quarter of the report's time. Every PDF reader takes binary streams.
 rl_config.useA85 = 0
 
+
+class _CellParagraph(Paragraph):
+    """A table cell's paragraph that remembers its last wrap.
+
+    When a long table splits across pages, reportlab measures every remaining row again at
+    each page break; a chapter of hundreds of rows was wrapped dozens of times over. A cell's
+    wrapped lines depend only on the width offered, so the result is kept for that width.
+    """
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        cached = getattr(self, "_wrapped", None)
+        if cached is not None and cached[0] == availWidth:
+            _, self.blPara, self.width, self.height = cached
+            return self.width, self.height
+        result = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, self.blPara, self.width, self.height)
+        return result
+
+
 PDF_FONT = "WenQuanYiMicroHei"  # the name reportlab knows the bundled font by
 CHART_DPI = 150  # sharp in print at the sizes used; 200 doubled the image work
 CHART_ITEMS = 20  # bars in a chapter's chart; a longer chapter charts its slowest items
@@ -851,7 +870,7 @@ class _Builder:
         s, ws, scope = self.styles, self.ws, self.scope
         widths = [w for _h, w in self.CHAPTER_COLUMNS]
         widths[-1] = self.landscape_width / mm - sum(widths)
-        rows: list[list[Any]] = [[Paragraph(h, s.head) for h, _w in self.CHAPTER_COLUMNS]]
+        rows: list[list[Any]] = [[_CellParagraph(h, s.head) for h, _w in self.CHAPTER_COLUMNS]]
         style: list[tuple[Any, ...]] = [
             ("GRID", (0, 0), (-1, -1), 0.5, RULE),
             ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
@@ -870,22 +889,22 @@ class _Builder:
                 label += "（含滞后）"
             rows.append(
                 [
-                    Paragraph(str(item.number), s.cell_center),
-                    Paragraph(markup(item.title), s.cell_item),
-                    Paragraph(
+                    _CellParagraph(str(item.number), s.cell_center),
+                    _CellParagraph(markup(item.title), s.cell_item),
+                    _CellParagraph(
                         f"完成时限：{item.due_date.isoformat()}" if item.due_date else "",
                         s.cell,
                     ),
-                    Paragraph(
+                    _CellParagraph(
                         f"填报：{markup(status.value)}"
                         if isinstance(status, ItemStatus)
                         else "未填报",
                         s.cell,
                     ),
-                    Paragraph(percent(evaluation.completion), s.cell_right),
-                    Paragraph(markup(label), s.status[evaluation.status]),
-                    Paragraph(markup(_departments(item)), s.cell),
-                    Paragraph(markup(reported.text if reported else ""), s.cell),
+                    _CellParagraph(percent(evaluation.completion), s.cell_right),
+                    _CellParagraph(markup(label), s.status[evaluation.status]),
+                    _CellParagraph(markup(_departments(item)), s.cell),
+                    _CellParagraph(markup(reported.text if reported else ""), s.cell),
                 ]
             )
             style += [
@@ -900,10 +919,10 @@ class _Builder:
                 r = len(rows)
                 rows.append(
                     [
-                        Paragraph(f"{item.number}.{position}", s.cell_center),
-                        Paragraph(markup(indicator.name), s.cell),
-                        Paragraph(markup(target_text(indicator)), s.cell),
-                        Paragraph(
+                        _CellParagraph(f"{item.number}.{position}", s.cell_center),
+                        _CellParagraph(markup(indicator.name), s.cell),
+                        _CellParagraph(markup(target_text(indicator)), s.cell),
+                        _CellParagraph(
                             markup(
                                 "—"
                                 if value is None
@@ -912,10 +931,10 @@ class _Builder:
                             ),
                             s.cell,
                         ),
-                        Paragraph(percent(ind_eval.completion), s.cell_right),
-                        Paragraph(ind_eval.status.label, s.status[ind_eval.status]),
-                        Paragraph("", s.cell),
-                        Paragraph(markup(actual.note if actual else ""), s.cell),
+                        _CellParagraph(percent(ind_eval.completion), s.cell_right),
+                        _CellParagraph(ind_eval.status.label, s.status[ind_eval.status]),
+                        _CellParagraph("", s.cell),
+                        _CellParagraph(markup(actual.note if actual else ""), s.cell),
                     ]
                 )
                 style.append(("BACKGROUND", (5, r), (5, r), STATUS_FILLS[ind_eval.status]))
