@@ -88,7 +88,7 @@ class _CellParagraph(Paragraph):
     wrapped lines depend only on the width offered, so the result is kept for that width.
     """
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         cached = getattr(self, "_wrapped", None)
         if cached is not None and cached[0] == availWidth:
             _, self.blPara, self.width, self.height = cached
