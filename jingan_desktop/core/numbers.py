@@ -55,3 +55,13 @@ def format_number(value: float | None) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.6g}" if abs(value) < 1e15 else str(value)
+
+
+def exact_number(value: float | None) -> str:
+    """A value for an editor: every digit kept (12345.678 stays 12345.678, never 12345.7),
+    so opening a cell and pressing Enter changes nothing."""
+    if value is None:
+        return ""
+    if float(value).is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(float(value))

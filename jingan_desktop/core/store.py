@@ -613,9 +613,11 @@ class Store:
         lead: str | Any | None = MISSING,
         co: Sequence[str] | Any = MISSING,
         expected_lead: str | Any | None = MISSING,
+        expected_co: Sequence[str] | Any = MISSING,
+        source: str = "edit",
     ) -> None:
         """Set an item's lead department and/or co-departments by name (created if new)."""
-        with self.write("修改牵头单位" if co is MISSING else "修改责任单位") as w:
+        with self.write("修改牵头单位" if co is MISSING else "修改配合单位", source) as w:
             known = self._department_ids()
             changes: dict[str, Any] = {}
             expected: dict[str, Any] = {}
@@ -630,6 +632,18 @@ class Store:
             if co is not MISSING:
                 ids = [self._department_id(w, name, known) for name in co if name.strip()]
                 changes["co_department_ids"] = _to_json(list(dict.fromkeys(ids)))
+                if expected_co is not MISSING:
+                    seen = [known.get(name) for name in expected_co if name.strip()]
+                    if None in seen:  # a department that no longer exists: someone changed it
+                        current = self.row("item", item_id)
+                        raise ConflictError(
+                            "item",
+                            item_id,
+                            "co_department_ids",
+                            list(expected_co),
+                            current and current["co_department_ids"],
+                        )
+                    expected["co_department_ids"] = _to_json(list(dict.fromkeys(seen)))
             w.update("item", item_id, changes, expected)
 
     # -- quarterly data --
@@ -663,6 +677,7 @@ class Store:
         *,
         note: str | Any = MISSING,
         expected_value: float | Any | None = MISSING,
+        expected_note: str | Any = MISSING,
         source: str = "edit",
     ) -> None:
         """Record an indicator's figure (and/or note) for a quarter."""
@@ -676,6 +691,8 @@ class Store:
             if self.row("actual", row_id) is None:
                 if expected_value not in (MISSING, None):
                     raise ConflictError("actual", row_id, "value", expected_value, None)
+                if expected_note not in (MISSING, None, ""):
+                    raise ConflictError("actual", row_id, "note", expected_note, None)
                 w.insert(
                     "actual",
                     {
@@ -687,7 +704,9 @@ class Store:
                     },
                 )
             else:
-                w.update("actual", row_id, changes, {"value": expected_value})
+                w.update(
+                    "actual", row_id, changes, {"value": expected_value, "note": expected_note}
+                )
 
     def set_progress(
         self,
@@ -795,8 +814,22 @@ class Store:
         with self.write(label) as w:
             if self.row(table, row_id) is None:
                 raise RowMissingError(None, f"{table} {row_id} no longer exists")
+            self._check_subtree_unlocked(table, row_id)
             w.delete(table, row_id)
             return w.changes
+
+    def _check_subtree_unlocked(self, table: str, row_id: str) -> None:
+        """Removing rows must not take figures of a locked quarter with them."""
+        for child_table, column in CHILDREN.get(table, ()):
+            for child in self.rows(f"SELECT * FROM {child_table} WHERE {column} = ?", (row_id,)):
+                if child_table in ("actual", "progress"):
+                    self._check_quarter_row_unlocked(child_table, child)
+                self._check_subtree_unlocked(child_table, child["id"])
+
+    def _check_quarter_row_unlocked(self, table: str, row: Mapping[str, Any]) -> None:
+        owner = "indicator" if table == "actual" else "item"
+        if self.row(owner, row[f"{owner}_id"]) is not None:
+            self._check_unlocked(owner, row[f"{owner}_id"], row["quarter"])
 
     def move_row(self, table: str, row_id: str, delta: int) -> list[Change]:
         """Move a chapter, item or indicator up (-1) or down (+1) among its siblings."""
@@ -819,11 +852,25 @@ class Store:
                 w.update(table, sibling, {"position": position})
             return w.changes
 
+    def _check_changes_unlocked(self, changes: Sequence[Change]) -> None:
+        for change in changes:
+            if change.tbl in ("actual", "progress"):
+                row = (
+                    change.old
+                    if change.op == "delete"
+                    else change.new
+                    if change.op == "insert"
+                    else self.row(change.tbl, change.row_id)
+                )
+                if isinstance(row, Mapping):
+                    self._check_quarter_row_unlocked(change.tbl, row)
+
     def revert(self, changes: Sequence[Change], source: str = "undo") -> list[Change]:
         """Undo a transaction from its logged changes, newest first. Each field is only put
         back if it still holds what the transaction wrote (else ConflictError)."""
         summary = changes[0].summary if changes else ""
         with self.write(summary, source) as w:
+            self._check_changes_unlocked(changes)
             for change in reversed(changes):
                 if change.op == "insert":
                     w.delete(change.tbl, change.row_id)
@@ -842,6 +889,7 @@ class Store:
         """Apply a transaction's logged changes again, oldest first (redo)."""
         summary = changes[0].summary if changes else ""
         with self.write(summary, source) as w:
+            self._check_changes_unlocked(changes)
             for change in changes:
                 if change.op == "insert":
                     w.insert(change.tbl, change.new)

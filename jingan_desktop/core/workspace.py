@@ -202,7 +202,9 @@ class Workspace:
                     edit.row_id, edit.quarter, edit.new, expected_value=edit.old, source=source
                 )
             else:
-                store.set_actual(edit.row_id, edit.quarter, note=edit.new, source=source)
+                store.set_actual(
+                    edit.row_id, edit.quarter, note=edit.new, expected_note=edit.old, source=source
+                )
             self._refresh_actual(edit.row_id, edit.quarter)
         elif edit.target == "progress":
             assert edit.quarter is not None
@@ -221,9 +223,13 @@ class Workspace:
             self._refresh_progress(edit.row_id, edit.quarter)
         elif edit.target == "departments":
             if edit.field == "lead":
-                store.set_item_departments(edit.row_id, lead=edit.new, expected_lead=edit.old)
+                store.set_item_departments(
+                    edit.row_id, lead=edit.new, expected_lead=edit.old, source=source
+                )
             else:
-                store.set_item_departments(edit.row_id, co=list(edit.new))
+                store.set_item_departments(
+                    edit.row_id, co=list(edit.new), expected_co=list(edit.old or []), source=source
+                )
             self._refresh_row("item", edit.row_id)
             self.data.departments = store.departments()
         else:

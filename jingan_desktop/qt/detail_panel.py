@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.model import Comparator, ItemStatus, Kind
-from ..core.numbers import NumberFormatError, format_number, parse_number
+from ..core.numbers import NumberFormatError, exact_number, parse_number
 from ..core.workspace import Edit, Workspace
 from .validators import NumberValidator
 
@@ -186,6 +186,7 @@ class DetailPanel(QWidget):
         self.show_row(None, None)
 
     def show_row(self, row_id: str | None, kind: str | None) -> None:
+        self.flush()
         self._loading = True
         try:
             self.row_id, self.kind = row_id, kind
@@ -281,16 +282,17 @@ class DetailPanel(QWidget):
         self.progress_edit.setPlainText(
             unsaved.new if unsaved else (progress.text if progress else "")
         )
+        self.progress_edit.document().setModified(False)
         self.item_box.setTitle(f"事项 · {ws.quarter_label}")
 
     def _show_indicator(self, ws: Workspace, indicator_id: str) -> None:
         ind = ws.indicators[indicator_id]
         self.name_edit.setText(ind.name)
-        self.value_edit.setText(format_number(ind.value))
+        self.value_edit.setText(exact_number(ind.value))
         self.unit_edit.setText(ind.unit)
         self.comparator_combo.setCurrentIndex(self.comparator_combo.findData(ind.comparator.value))
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(ind.kind.value))
-        self.stretch_edit.setText(format_number(ind.stretch_value))
+        self.stretch_edit.setText(exact_number(ind.stretch_value))
         for spin, pace in zip(self.pace_spins, ind.effective_pace(), strict=True):
             spin.setValue(pace)
         self.weight_spin.setValue(ind.weight)
@@ -369,8 +371,16 @@ class DetailPanel(QWidget):
 
     def _progress_changed(self) -> None:
         item_id = self._item_id()
-        if item_id and self.progress_edit.isEnabled():
+        document = self.progress_edit.document()
+        if item_id and self.progress_edit.isEnabled() and document.isModified():
+            document.setModified(False)
             self._submit("progress", item_id, "text", self.progress_edit.toPlainText())
+
+    def flush(self) -> None:
+        """Save a progress text being typed, before anything reloads the panel (another
+        clerk's commit, a quarter switch, a lock) and would replace it."""
+        if not self._loading:
+            self._progress_changed()
 
     def _note_changed(self) -> None:
         if self.kind == "indicator" and self.row_id:

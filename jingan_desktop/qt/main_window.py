@@ -318,7 +318,12 @@ class MainWindow(QMainWindow):
         self.pending_button.clicked.connect(self.retry_pending)
         self.statusBar().addPermanentWidget(self.pending_button)
         # Banners carry user text (department, user and file names): never read it as HTML.
-        for label in (self.readonly_banner, self.lock_banner, self.scope_banner, self.presence_label):
+        for label in (
+            self.readonly_banner,
+            self.lock_banner,
+            self.scope_banner,
+            self.presence_label,
+        ):
             label.setTextFormat(Qt.TextFormat.PlainText)
 
     # -- files --
@@ -382,7 +387,7 @@ class MainWindow(QMainWindow):
             self.watcher.stop()
             self.watcher.deleteLater()
             self.watcher = None
-        if self.workspace is not None:
+        if self.workspace is not None and self.workspace.store is not workspace.store:
             self.workspace.store.close()
         self.pending.clear()
         self.workspace = workspace
@@ -511,7 +516,7 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
             return
         store = self.workspace.store
-        self.set_workspace(Workspace(store, plan_id=result.plan.id))
+        self.set_workspace(Workspace(store, plan_id=result.plan.id, quarter=self.workspace.quarter))
         self._report_ignored(result)
 
     def _report_ignored(self, result: Any) -> None:
@@ -583,6 +588,7 @@ class MainWindow(QMainWindow):
     def set_quarter(self, quarter: int) -> None:
         if self.workspace is None or not 1 <= quarter <= 4:
             return
+        self.detail.flush()  # a text typed for this quarter belongs to this quarter
         self.workspace.set_quarter(quarter)
         self.quarter_combo.setCurrentIndex(quarter - 1)
         self._refresh_after_change()
@@ -592,6 +598,7 @@ class MainWindow(QMainWindow):
         ws = self.workspace
         if ws is None:
             return
+        self.detail.flush()
         label = ws.quarter_label
         try:
             if ws.locked():
@@ -693,6 +700,8 @@ class MainWindow(QMainWindow):
         box.addButton("保留其他用户的值", QMessageBox.ButtonRole.RejectRole)
         overwrite = box.addButton("用我的值覆盖", QMessageBox.ButtonRole.AcceptRole)
         box.exec()
+        if self.pending.pop(pending_key(edit), None) is not None:
+            self._update_pending()
         self.workspace.reload()
         if box.clickedButton() is overwrite:
             fresh = self.workspace.make_edit(
@@ -716,16 +725,9 @@ class MainWindow(QMainWindow):
         if self.undo is None:
             return
         for edit in list(self.pending.values()):
-            assert self.workspace is not None
-            fresh = Edit(
-                edit.target,
-                edit.row_id,
-                edit.field,
-                self.workspace.current_value(edit),
-                edit.new,
-                edit.quarter,
-            )
-            if not self.undo.submit(fresh):
+            # The original edit expects the value the clerk saw: if someone else has changed
+            # it since, the retry shows both values instead of overwriting theirs.
+            if not self.undo.submit(edit):
                 break
         self._update_pending()
 
@@ -743,6 +745,7 @@ class MainWindow(QMainWindow):
         if self.tree.state() == QAbstractItemView.State.EditingState:
             QTimer.singleShot(1000, self.reload_from_elsewhere)  # after the user's own edit
             return
+        self.detail.flush()
         before = self.model.structure()
         scroll = self.tree.verticalScrollBar().value()
         try:
@@ -1010,7 +1013,9 @@ class MainWindow(QMainWindow):
                 f"{ws.quarter_label}已锁定（{lock.locked_by}，{lock.locked_at}）：数据已冻结，如需修改请先解锁。"
             )
         if self.filter_active():
-            self.apply_filter()
+            # Deferred: this runs inside the view's own commit of an edit, where resetting
+            # the model would pull the current row (and the editor) out from under it.
+            self._filter_timer.start()
 
     def _fill_warnings(self) -> None:
         if self.workspace is None:
@@ -1071,6 +1076,9 @@ class MainWindow(QMainWindow):
             self.department_filter.currentData() or "",
             self.status_filter.currentData() or "",
         )
+        current = self.tree.currentIndex()
+        keep = current.data(PlanTreeModel.RowIdRole) if current.isValid() else None
+        column = current.column() if current.isValid() else 0
         self.model.set_filter(allowed)
         if allowed is not None:
             # Expanding thousands of rows costs more than the filtering itself; a broad
@@ -1080,6 +1088,10 @@ class MainWindow(QMainWindow):
             else:
                 self.tree.expandToDepth(0)
             self.statusBar().showMessage(f"筛选结果：{len(allowed)} 条")
+        if keep:
+            index = self.model.index_of(keep, column)
+            if index.isValid():
+                self.tree.setCurrentIndex(index)
 
     def _fill_department_filter(self) -> None:
         current = self.department_filter.currentData()

@@ -18,7 +18,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ..core.model import ItemStatus
-from ..core.numbers import NumberFormatError, format_number, parse_number
+from ..core.numbers import NumberFormatError, exact_number, format_number, parse_number
 from ..core.progress import Evaluation, Rag
 from ..core.workspace import Edit, Workspace, describe_target
 
@@ -117,19 +117,22 @@ class PlanTreeModel(QAbstractItemModel):
         self._by_id[node.row_id] = node
         return node
 
-    def structure(self) -> list[tuple[str, list[str]]]:
-        """The shape of the tree as built (to tell a value change from a structural one)."""
-        return [(n.row_id, [c.row_id for c in n.children]) for n in self._nodes if n.children]
+    def structure(self) -> dict[str, list[str]]:
+        """The shape of the tree as built (to tell a value change from a structural one):
+        every chapter and item, with the ids of its children in order, and the chapters."""
+        return {
+            n.row_id: [c.row_id for c in n.children]
+            for n in [self._root, *self._nodes]
+            if n.kind != "indicator"
+        }
 
     @staticmethod
-    def structure_of(workspace: Workspace) -> list[tuple[str, list[str]]]:
-        shape: list[tuple[str, list[str]]] = []
+    def structure_of(workspace: Workspace) -> dict[str, list[str]]:
+        shape = {"": [c.id or "" for c in workspace.plan.chapters]}
         for chapter in workspace.plan.chapters:
-            if chapter.items:
-                shape.append((chapter.id or "", [i.id or "" for i in chapter.items]))
+            shape[chapter.id or ""] = [i.id or "" for i in chapter.items]
             for item in chapter.items:
-                if item.indicators:
-                    shape.append((item.id or "", [n.id or "" for n in item.indicators]))
+                shape[item.id or ""] = [n.id or "" for n in item.indicators]
         return shape
 
     def rebuild(self) -> None:
@@ -257,11 +260,13 @@ class PlanTreeModel(QAbstractItemModel):
             values = {
                 self.COL_NUMBER: f"{item.number}.{node.position + 1}",
                 self.COL_NAME: indicator.name,
-                self.COL_TARGET: format_number(indicator.value)
+                self.COL_TARGET: exact_number(indicator.value)
                 if editing
                 else describe_target(indicator),
                 self.COL_UNIT: indicator.unit,
-                self.COL_ACTUAL: format_number(actual_value),
+                self.COL_ACTUAL: exact_number(actual_value)
+                if editing
+                else format_number(actual_value),
                 self.COL_LEAD: item.lead_department or "",
             }
         if column == self.COL_COMPLETION:
