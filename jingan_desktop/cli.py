@@ -7,10 +7,12 @@ bad input never produces a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .core.db import StoreError
@@ -18,6 +20,9 @@ from .core.model import Quarter
 from .core.numbers import format_number
 from .core.parser import ParseResult, PlanDecodeError, plan_to_dict, read_plan_file
 from .core.store import PlanExistsError, Store
+
+if TYPE_CHECKING:
+    from .core.workspace import Workspace
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1  # the command ran and found a problem (check)
@@ -317,13 +322,11 @@ def _plan_id(store: Store, target: Path, period: Quarter) -> str:
     return plan_id
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from .core.excel import ExcelError, export_excel
+@contextlib.contextmanager
+def _quarter_workspace(args: argparse.Namespace) -> Iterator[tuple[Workspace, str | None]]:
+    """The plan file opened read-only at ``--quarter``, and the ``--department`` (checked)."""
     from .core.workspace import Workspace
 
-    output: Path = args.output
-    if output.suffix.lower() != ".xlsx":
-        raise CliError(f"{output}: the output file name must end in .xlsx")
     store = Store.open(args.target, readonly=True)
     try:
         workspace = Workspace(store, _plan_id(store, args.target, args.period), args.period.number)
@@ -335,12 +338,22 @@ def cmd_export(args: argparse.Namespace) -> int:
                 raise CliError(
                     f"{args.target}: no department named {department!r} (departments: {names})"
                 )
+        yield workspace, department
+    finally:
+        store.close()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .core.excel import ExcelError, export_excel
+
+    output: Path = args.output
+    if output.suffix.lower() != ".xlsx":
+        raise CliError(f"{output}: the output file name must end in .xlsx")
+    with _quarter_workspace(args) as (workspace, department):
         try:
             result = export_excel(workspace, output, layout=args.layout, department=department)
         except ExcelError as exc:
             raise CliError(str(exc)) from exc
-    finally:
-        store.close()
     print(
         f"wrote {result.path}: {args.period.code}, {_count(result.items, 'item')} and "
         f"{_count(result.indicators, 'indicator')} on {_count(len(result.sheets), 'sheet')}"
@@ -404,28 +417,15 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .core.report import ReportError, build_report
-    from .core.workspace import Workspace
 
     output: Path = args.output
     if output.suffix.lower() != ".pdf":
         raise CliError(f"{output}: the output file name must end in .pdf")
-    store = Store.open(args.target, readonly=True)
-    try:
-        workspace = Workspace(store, _plan_id(store, args.target, args.period), args.period.number)
-        department = args.department.strip() if args.department else None
-        if department:
-            known = {d.name for d in workspace.data.departments}
-            if department not in known:
-                names = ", ".join(sorted(known)) or "none"
-                raise CliError(
-                    f"{args.target}: no department named {department!r} (departments: {names})"
-                )
+    with _quarter_workspace(args) as (workspace, department):
         try:
             result = build_report(workspace, output, department=department)
         except ReportError as exc:
             raise CliError(str(exc)) from exc
-    finally:
-        store.close()
     print(f"wrote {result.path}: {args.period.code}, {_count(result.pages, 'page')}")
     return EXIT_OK
 
