@@ -45,3 +45,46 @@ def seed_store(tmp_path: Path):
     store = Store.create(tmp_path / "plan.sqlite", read_plan_file(SEED).plan)
     yield store
     store.close()
+
+
+@pytest.fixture
+def plan_file(tmp_path, seed_path) -> Path:
+    """A plan file holding the 2022 seed plan, on disk (for tests that reopen it)."""
+    from jingan_desktop.core.parser import read_plan_file
+    from jingan_desktop.core.store import Store
+
+    path = tmp_path / "plan.sqlite"
+    Store.create(path, read_plan_file(seed_path).plan).close()
+    return path
+
+
+@pytest.fixture
+def messages(monkeypatch) -> list[str]:
+    """Message boxes are recorded instead of shown (questions answer Yes)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        shown.append(f"{box.windowTitle()}: {box.text()}")
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(str(a[2])))
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, plan_file, messages):
+    """The main window on ``plan_file`` at 2022Q2, shown offscreen."""
+    from jingan_desktop.qt.app import create_application, settings
+    from jingan_desktop.qt.main_window import MainWindow
+
+    create_application()
+    win = MainWindow(settings())
+    qtbot.addWidget(win)
+    assert win.open_path(plan_file, quarter=2)
+    win.show()
+    qtbot.waitExposed(win)
+    return win

@@ -17,38 +17,6 @@ from jingan_desktop.qt.main_window import MainWindow
 from jingan_desktop.qt.tree_model import PlanTreeModel
 
 
-@pytest.fixture
-def plan_file(tmp_path, seed_path) -> Path:
-    path = tmp_path / "plan.sqlite"
-    Store.create(path, read_plan_file(seed_path).plan).close()
-    return path
-
-
-@pytest.fixture
-def messages(monkeypatch) -> list[str]:
-    """Message boxes are recorded instead of shown."""
-    shown: list[str] = []
-
-    def fake_exec(box: QMessageBox) -> int:
-        shown.append(f"{box.windowTitle()}: {box.text()}")
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    return shown
-
-
-@pytest.fixture
-def window(qtbot, plan_file, messages) -> MainWindow:
-    create_application()
-    win = MainWindow(settings())
-    qtbot.addWidget(win)
-    assert win.open_path(plan_file, quarter=2)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
-
-
 def indicator_id(window: MainWindow, item_number: int, position: int = 0) -> str:
     ws = window.workspace
     item = next(i for i in ws.items.values() if i.number == item_number)

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the fixtures imported from test_qt_main_window are used as arguments
 """Regressions found in review, each a clerk's situation: typing while others save, retrying,
 reopening cells, filters, locks, undo of department changes."""
 
@@ -11,15 +10,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from jingan_desktop.core.store import Store, pair_id
 from jingan_desktop.qt.tree_model import PlanTreeModel
-from tests.test_qt_main_window import (  # noqa: F401 - fixtures
+from tests.test_qt_main_window import (
     edit_cell,
     indicator_id,
-    messages,
-    plan_file,
     press_enter,
     stored_actual,
     type_text,
-    window,
 )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog
 
 from jingan_desktop.core.backup import (
     daily_backup_due,
@@ -18,34 +18,12 @@ from jingan_desktop.core.backup import (
     restore,
     take_backup,
 )
-from jingan_desktop.core.parser import read_plan_file
 from jingan_desktop.core.presence import STALE_SECONDS, PresenceBoard, presence_dir
 from jingan_desktop.core.store import Store, pair_id
 from jingan_desktop.qt.app import create_application, settings
 from jingan_desktop.qt.main_window import MainWindow
 from jingan_desktop.qt.shared_file import MergeDialog, RestoreDialog
 from jingan_desktop.qt.tree_model import PlanTreeModel
-
-
-@pytest.fixture
-def plan_file(tmp_path, seed_path) -> Path:
-    path = tmp_path / "plan.sqlite"
-    Store.create(path, read_plan_file(seed_path).plan).close()
-    return path
-
-
-@pytest.fixture
-def messages(monkeypatch) -> list[str]:
-    shown: list[str] = []
-
-    def fake_exec(box: QMessageBox) -> int:
-        shown.append(f"{box.windowTitle()}: {box.text()}")
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(str(a[2])))
-    return shown
 
 
 def open_window(qtbot, path: Path, quarter: int = 2) -> MainWindow:
