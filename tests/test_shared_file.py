@@ -260,3 +260,22 @@ def test_banners_show_user_text_as_plain_text(qtbot, plan_file, tmp_path, messag
     window = open_window(qtbot, target)
     assert "<b>商务委</b>" in window.scope_banner.text()
     assert window.scope_banner.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_full_check_finds_a_damaged_index_that_quick_check_misses(plan_file, tmp_path):
+    from jingan_desktop.core.backup import full_check
+
+    assert full_check(plan_file) == []
+    damaged = tmp_path / "damaged.sqlite"
+    shutil.copyfile(plan_file, damaged)
+    conn = sqlite3.connect(damaged)
+    conn.execute("PRAGMA writable_schema = ON")
+    # Make the index on chapter(plan_id, position) disagree with its table: an index page
+    # that is structurally fine but holds the wrong keys.
+    conn.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, 'position', 'numeral') WHERE name = 'chapter_plan'"
+    )
+    conn.commit()
+    conn.close()
+    problems = full_check(damaged)
+    assert problems, "integrity_check should report the index that no longer matches"

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from ..core.backup import (
     backup_file,
     daily_backup_due,
+    full_check,
     newest_good_backup,
     restore,
     restore_damaged,
@@ -356,9 +357,18 @@ class MainWindow(QMainWindow):
         if self.workspace is None or self.workspace.store is not store:
             return  # another file was opened meanwhile
         try:
-            take_backup(store.database, "daily")
+            copy = take_backup(store.database, "daily")
+            problems = full_check(copy)
         except (StoreError, OSError) as exc:
             self.show_message(f"自动备份失败：{describe(exc)[1]}")
+            return
+        if problems:
+            QMessageBox.warning(
+                self,
+                "文件可能已损坏",
+                "每日检查发现此文件的内部结构有错误（例如索引损坏）。建议尽快用“从备份恢复”恢复到较早的备份，"
+                f"并联系信息管理人员。\n\n技术信息：{'; '.join(problems[:3])}",
+            )
 
     def _offer_restore(self, path: Path, exc: StoreError) -> bool:
         """A damaged file: say so, and offer the newest good backup (never write the file)."""
