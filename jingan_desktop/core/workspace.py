@@ -470,8 +470,18 @@ class RowFilter:
         self.workspace = workspace
         self._text_cache: dict[str, str] = {}
 
-    def invalidate(self) -> None:
-        self._text_cache.clear()
+    def invalidate(self, row_ids: Iterable[str] | None = None) -> None:
+        """Forget the search text of the given rows (all rows when None)."""
+        if row_ids is None:
+            self._text_cache.clear()
+        else:
+            for row_id in row_ids:
+                self._text_cache.pop(row_id, None)
+
+    def warm(self) -> None:
+        """Build every row's search text now (after opening), not on the first keystroke."""
+        for row_id in (*self.workspace.chapters, *self.workspace.items, *self.workspace.indicators):
+            self._text(row_id)
 
     def _text(self, row_id: str) -> str:
         cached = self._text_cache.get(row_id)

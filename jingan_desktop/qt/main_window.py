@@ -402,6 +402,8 @@ class MainWindow(QMainWindow):
         self.pending.clear()
         self.workspace = workspace
         self.row_filter = RowFilter(workspace)
+        # Search texts are built when the app is idle after opening, not on the first keystroke.
+        QTimer.singleShot(0, self, self.row_filter.warm)
         self.model = PlanTreeModel(workspace, self)
         self.model.pending = self.pending
         self.detail.pending = self.pending
@@ -643,7 +645,10 @@ class MainWindow(QMainWindow):
         if edit is not None and self.pending.pop(pending_key(edit), None) is not None:
             self._update_pending()
         if self.row_filter:
-            self.row_filter.invalidate()
+            item = self.workspace.item_of(edit.row_id) if edit is not None else None
+            self.row_filter.invalidate(
+                None if edit is None else [edit.row_id, *([item.id] if item and item.id else [])]
+            )
         if edit is None:
             self._rebuild_tree()
             label = self.undo.stack.undoText() if self.undo else ""
