@@ -86,15 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", help="write a quarter's figures and progress texts to an Excel workbook"
     )
-    export.add_argument("--db", type=Path, required=True, dest="target", metavar="FILE")
-    export.add_argument(
-        "--quarter",
-        type=_quarter,
-        required=True,
-        dest="period",
-        metavar="QUARTER",
-        help="e.g. 2022Q2",
-    )
+    _add_file_and_quarter(export)
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
     export.add_argument("--format", choices=["xlsx"], default="xlsx")
     export.add_argument(
@@ -110,15 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="read actuals, statuses and progress texts back from an exported workbook",
     )
     import_excel.add_argument("file", type=Path, metavar="XLSX")
-    import_excel.add_argument("--db", type=Path, required=True, dest="target", metavar="FILE")
-    import_excel.add_argument(
-        "--quarter",
-        type=_quarter,
-        required=True,
-        dest="period",
-        metavar="QUARTER",
-        help="e.g. 2022Q2",
-    )
+    _add_file_and_quarter(import_excel)
     import_excel.add_argument(
         "--apply",
         action="store_true",
@@ -139,8 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--dry-run", action="store_true", help="only show what would change")
 
     report = commands.add_parser("report", help="write a quarter's progress report as a PDF")
-    report.add_argument("--db", type=Path, required=True, dest="target", metavar="FILE")
-    report.add_argument(
+    _add_file_and_quarter(report)
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    report.add_argument("--department", help="only the items this department leads or co-leads")
+    return parser
+
+
+def _add_file_and_quarter(command: argparse.ArgumentParser) -> None:
+    """``--db FILE --quarter 2022Q2``, shared by the commands that work on one quarter."""
+    command.add_argument("--db", type=Path, required=True, dest="target", metavar="FILE")
+    command.add_argument(
         "--quarter",
         type=_quarter,
         required=True,
@@ -148,9 +140,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="QUARTER",
         help="e.g. 2022Q2",
     )
-    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
-    report.add_argument("--department", help="only the items this department leads or co-leads")
-    return parser
 
 
 def _quarter(text: str) -> Quarter:

@@ -47,14 +47,26 @@ def seed_store(tmp_path: Path):
     store.close()
 
 
-@pytest.fixture
-def plan_file(tmp_path, seed_path) -> Path:
-    """A plan file holding the 2022 seed plan, on disk (for tests that reopen it)."""
+@pytest.fixture(scope="session")
+def template_file(tmp_path_factory: pytest.TempPathFactory, seed_path: Path) -> Path:
+    """The 2022 seed plan stored once per test run; tests get copies of it."""
     from jingan_desktop.core.parser import read_plan_file
     from jingan_desktop.core.store import Store
 
-    path = tmp_path / "plan.sqlite"
+    path = tmp_path_factory.mktemp("template") / "plan.sqlite"
     Store.create(path, read_plan_file(seed_path).plan).close()
+    return path
+
+
+@pytest.fixture
+def plan_file(tmp_path: Path, template_file: Path) -> Path:
+    """A fresh copy of the 2022 plan file, alone in its folder (for tests that reopen it)."""
+    import shutil
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path = folder / "plan.sqlite"
+    shutil.copyfile(template_file, path)
     return path
 
 

@@ -69,23 +69,6 @@ def permissions_enforced(folder: Path) -> bool:
         shutil.rmtree(probe)
 
 
-@pytest.fixture(scope="module")
-def template_file(tmp_path_factory: pytest.TempPathFactory, seed_path: Path) -> Path:
-    path = tmp_path_factory.mktemp("template") / "plan.sqlite"
-    Store.create(path, read_plan_file(seed_path).plan).close()
-    return path
-
-
-@pytest.fixture
-def plan_file(tmp_path: Path, template_file: Path) -> Path:
-    """A fresh copy of the 2022 plan file, alone in its folder."""
-    folder = tmp_path / "files"
-    folder.mkdir()
-    path = folder / "plan.sqlite"
-    shutil.copyfile(template_file, path)
-    return path
-
-
 @pytest.fixture
 def store(plan_file: Path):
     store = Store.open(plan_file)

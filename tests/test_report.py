@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from jingan_desktop import cli
 from jingan_desktop.core.model import ItemStatus
 from jingan_desktop.core.parser import read_plan_file
 from jingan_desktop.core.progress import Rag
@@ -368,21 +367,7 @@ def test_unwritable_targets_raise_report_error(workspace: Workspace, tmp_path: P
 # --- the command line ------------------------------------------------------------------------
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code: int, out: str, err: str, *fragments: str) -> None:
-    assert code == cli.EXIT_BAD_INPUT == 2
-    assert out == ""
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("jingan-desktop: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
+from tests.test_cli import assert_one_line_error, run  # noqa: E402 - shared CLI helpers
 
 
 def test_cli_report(capsys, plan_db: Path, tmp_path: Path):

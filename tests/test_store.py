@@ -79,23 +79,6 @@ def pragma(store: Store, name: str) -> object:
     return store.database.conn.execute(f"PRAGMA {name}").fetchone()[0]
 
 
-@pytest.fixture(scope="session")
-def template_file(tmp_path_factory: pytest.TempPathFactory, seed_path: Path) -> Path:
-    path = tmp_path_factory.mktemp("template") / "plan.sqlite"
-    Store.create(path, read_plan_file(seed_path).plan).close()
-    return path
-
-
-@pytest.fixture
-def plan_file(tmp_path: Path, template_file: Path) -> Path:
-    """A fresh copy of a plan file holding the 2022 seed plan, alone in its folder."""
-    folder = tmp_path / "files"
-    folder.mkdir()
-    path = folder / "plan.sqlite"
-    shutil.copyfile(template_file, path)
-    return path
-
-
 @pytest.fixture
 def open_store():
     """Open a plan file as a given clerk; every store opened is closed afterwards."""
