@@ -97,6 +97,7 @@ class Worker:
             cwd=ROOT,
         )
         self.lines: list[str] = []
+        self._taken = 0
         self._stderr: list[bytes] = []
         self._changed = threading.Condition()
         self._threads = [
@@ -141,6 +142,26 @@ class Worker:
         assert self.proc.stdin is not None
         self.proc.stdin.write(text.encode("utf-8") + b"\n")
         self.proc.stdin.flush()
+
+    def next_line(self, timeout: float = 60) -> str:
+        """The next line the worker prints after those already taken by :meth:`next_line`."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.lines) <= self._taken:
+                if self.proc.poll() is not None and not self._threads[0].is_alive():
+                    raise RuntimeError(f"worker {self.args} exited early:\n{self.stderr}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"worker {self.args} did not answer")
+                self._changed.wait(min(remaining, 0.5))
+            self._taken += 1
+            return self.lines[self._taken - 1]
+
+    def ask(self, text: str, timeout: float = 60) -> str:
+        """Send one command and wait for its one-line answer."""
+        self._taken = max(self._taken, len(self.lines))
+        self.send(text)
+        return self.next_line(timeout)
 
     def kill(self) -> int:
         """SIGKILL (TerminateProcess on Windows): no handler, no atexit, no flush runs."""
@@ -989,6 +1010,128 @@ def check_counter_log(
 # ============================================================================================
 
 
+@dataclass
+class TurnsRun:
+    """Two clerks taking turns that the test dictates: nothing is left to the scheduler."""
+
+    steps: int = 0
+    committed: int = 0
+    conflicts: int = 0
+    busy: int = 0
+    waited: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    log_problems: list[str] = field(default_factory=list)
+    lost: int = 0
+
+
+def run_turns(path: Path, rounds: int, *, seed: int = 0, holds: int = 3) -> TurnsRun:
+    """Two processes each increment cells (read, then write value + 1 with the value read as
+    the expected one) in an interleaving chosen here, one step at a time: a shared cell where
+    the other process may write between this one's read and write, or a cell of its own.
+    The parent keeps the true value of every cell, so the outcome of each step is known in
+    advance: a write whose read is stale must be refused as a conflict and retried on the
+    fresh value; any other write must be taken. ``holds`` times one process holds the write
+    lock while the other writes: with a 1 ms busy timeout that write must come back as a
+    worded BusyError (never a raw sqlite3 error), with the normal timeout it must wait and
+    be saved once the lock is released."""
+    rng = random.Random(seed)
+    run = TurnsRun()
+    shared_ids, own_ids = counter_cells(path, 1, 1, 2)
+    cells = shared_ids + [own[0] for own in own_ids]
+    start = _cell_values(path, cells)
+    truth: dict[str, float | None] = dict(start)  # None: no figure yet
+    committed: Counter[str] = Counter()
+    workers = [Worker("turns", path, k) for k in range(2)]
+
+    def step(k: int, command: str) -> str:
+        run.steps += 1
+        return workers[k].ask(command)
+
+    def read(k: int, cell: str) -> float | None:
+        seen = _number(step(k, f"read {cell}").split()[1])
+        if seen != truth[cell]:
+            run.mismatches.append(f"proc {k} read {seen} from {cell[:8]}, expected {truth[cell]}")
+        return seen
+
+    def write(k: int, cell: str, seen: float | None) -> bool:
+        answer = step(k, f"write {cell} {seen!r}")
+        expected = "ok" if seen == truth[cell] else "conflict"
+        if answer != expected:
+            run.mismatches.append(f"proc {k} write {cell[:8]}: {answer}, expected {expected}")
+        if answer == "ok":
+            truth[cell] = (truth[cell] or 0) + 1
+            committed[cell] += 1
+            run.committed += 1
+        elif answer == "conflict":
+            run.conflicts += 1
+        return answer == "ok"
+
+    try:
+        for worker in workers:
+            worker.wait_for("ready")
+        hold_rounds = set(rng.sample(range(rounds), min(holds, rounds)))
+        for index in range(rounds):
+            first = rng.randrange(2)
+            second = 1 - first
+            if index in hold_rounds:
+                _hold_round(run, workers, first, second, truth, committed, cells, step)
+                continue
+            cell_a = shared_ids[0] if rng.random() < 0.6 else own_ids[first][0]
+            cell_b = shared_ids[0] if rng.random() < 0.6 else own_ids[second][0]
+            # One of the six orders of (a reads, a writes) and (b reads, b writes).
+            order = rng.choice(["aabb", "abab", "abba", "baab", "baba", "bbaa"])
+            seen: dict[int, float | None] = {}
+            pending = {first: cell_a, second: cell_b}
+            for letter in order:
+                k = first if letter == "a" else second
+                if k not in seen:
+                    seen[k] = read(k, pending[k])
+                elif not write(k, pending[k], seen[k]):
+                    # Refused: read the fresh value and write again (nobody interferes now).
+                    write(k, pending[k], read(k, pending[k]))
+        for worker in workers:
+            worker.send("quit")
+        codes = [worker.finish(60) for worker in workers]
+        if any(codes):
+            run.mismatches.append(f"workers exited {codes}: {workers[0].stderr[-2000:]}")
+    finally:
+        for worker in workers:
+            if worker.proc.poll() is None:
+                worker.kill()
+    end = _cell_values(path, cells)
+    run.lost = run.committed - int(sum((end[c] or 0) - (start[c] or 0) for c in cells))
+    run.log_problems = check_counter_log(path, cells, committed, end)
+    return run
+
+
+def _hold_round(run, workers, holder, other, truth, committed, cells, step) -> None:  # noqa: ANN001
+    """``holder`` takes the write lock; ``other`` tries to write meanwhile."""
+    cell = cells[0]
+    assert step(holder, "hold") == "holding"
+    # With a 1 ms busy timeout the write gives up: a BusyError, never a raw error.
+    seen = _number(step(other, f"read {cell}").split()[1])
+    answer = step(other, f"write-impatient {cell} {seen!r}")
+    if answer != "busy":
+        run.mismatches.append(f"write while locked answered {answer}, expected busy")
+    else:
+        run.busy += 1
+    # With the normal timeout the write waits for the lock and is saved once it is released.
+    workers[other].send(f"write {cell} {seen!r}")
+    assert step(holder, "release") == "released"
+    answer = workers[other].next_line(60)
+    if answer != "ok":
+        run.mismatches.append(f"write after the lock was released answered {answer}")
+    else:
+        truth[cell] = (truth[cell] or 0) + 1
+        committed[cell] += 1
+        run.committed += 1
+        run.waited += 1
+
+
+def _number(text: str) -> float | None:
+    return None if text == "None" else float(text)
+
+
 def _say(*parts: object) -> None:
     sys.stdout.write(" ".join(str(p) for p in parts) + "\n")
     sys.stdout.flush()
@@ -1156,12 +1299,47 @@ def _counter(
     _say("result", json.dumps(report))
 
 
+def _turns(path: str, seed: str) -> None:
+    """One clerk of :func:`run_turns`: does exactly the step it is told, answers one line."""
+    store = Store.open(path)
+    store.actor = ("counter", f"proc-{seed}")
+    conn = store.database.conn
+    _say("ready")
+    for line in sys.stdin:
+        command, *args = line.split()
+        if command == "quit":
+            break
+        if command == "read":
+            row = store.row("actual", pair_id(args[0], 1))
+            _say("seen", row["value"] if row is not None else None)
+        elif command in ("write", "write-impatient"):
+            cell, seen = args[0], _number(args[1])
+            conn.execute(f"PRAGMA busy_timeout = {1 if command == 'write-impatient' else 5000}")
+            try:
+                store.set_actual(cell, 1, (seen or 0) + 1, expected_value=seen)
+                _say("ok")
+            except ConflictError:
+                _say("conflict")
+            except BusyError:
+                _say("busy")
+            except sqlite3.Error as exc:  # must never happen: the test counts it as a failure
+                _say("raw", type(exc).__name__)
+        elif command == "hold":
+            conn.execute("BEGIN IMMEDIATE")
+            _say("holding")
+        elif command == "release":
+            conn.execute("ROLLBACK")
+            _say("released")
+    store.close()
+
+
 CHILDREN: dict[str, Callable[..., None]] = {
     "edits": _edits,
     "import": _import,
     "create": _create,
     "migrate": _migrate,
     "counter": _counter,
+    "turns": _turns,
     "disk-full": _disk_full,
 }
 

@@ -30,6 +30,7 @@ from bench._workers import (
     operations,
     run_counters,
     run_crash_rounds,
+    run_turns,
 )
 from jingan_desktop.core.backup import restore_damaged
 from jingan_desktop.core.db import (
@@ -199,21 +200,33 @@ def test_a_new_file_is_not_spoilt_by_an_old_journal_left_beside_it(
 # --- 2. two clerks at once ---------------------------------------------------------------------
 
 
+def test_two_processes_taking_turns_lose_no_update(plan_file: Path) -> None:
+    """Two processes, 200 rounds of read-increment-write in interleavings the test picks
+    (seeded), one step at a time: every stale write is refused and retried, every other
+    write is taken, a write against a held lock is a worded BusyError (1 ms timeout) or
+    waits and saves (normal timeout). Nothing depends on how the OS schedules them."""
+    run = run_turns(plan_file, 200, seed=7, holds=3)
+    assert run.mismatches == []
+    assert run.lost == 0
+    assert run.log_problems == []  # one change_log row per increment, values 1, 2, … final
+    assert run.conflicts > 20  # the seeded interleavings do hold stale reads …
+    assert run.committed == 2 * (200 - 3) + 3  # … and each round's two increments, once
+    assert (run.busy, run.waited) == (3, 3)
+
+
 @pytest.mark.parametrize("busy_ms", [None, 1], ids=["busy_timeout-5s", "busy_timeout-1ms"])
-def test_two_processes_incrementing_lose_no_update(plan_file: Path, busy_ms: int | None) -> None:
-    """2 × 150 read-increment-write edits, half on a cell both processes hit, half on a cell
-    of each one's own, with up to 1 ms between reading and writing."""
+def test_two_processes_running_free_lose_no_update(plan_file: Path, busy_ms: int | None) -> None:
+    """2 × 100 read-increment-write edits running free, half on a cell both processes hit,
+    half on a cell of each one's own. How often they interleave is up to the scheduler, so
+    only what must hold in any interleaving is asserted."""
     run = run_counters(
-        plan_file, "ours", 300, procs=2, busy_ms=busy_ms, think_ms=1, shared=1, private=1
+        plan_file, "ours", 200, procs=2, busy_ms=busy_ms, think_ms=1, shared=1, private=1
     )
     assert run.errors == []
-    assert (run.edits, run.committed) == (300, 300)
+    assert (run.edits, run.committed) == (200, 200)
     assert run.lost == 0
     assert run.raw_lock == run.raw_other == 0  # no raw "database is locked" ever escaped
     assert run.log_problems == []  # one change_log row per increment, values 1, 2, … final
-    assert run.overlap > 0  # the two really ran at the same time …
-    assert run.conflicts > 0  # … and a stale read was refused, not written over
-    assert run.switches and run.switches > 10
 
 
 def test_the_interleaving_that_loses_an_update_is_refused(plan_file: Path) -> None:
