@@ -1104,7 +1104,16 @@ def run_turns(path: Path, rounds: int, *, seed: int = 0, holds: int = 3) -> Turn
     return run
 
 
-def _hold_round(run, workers, holder, other, truth, committed, cells, step) -> None:  # noqa: ANN001
+def _hold_round(
+    run: TurnsRun,
+    workers: list[Worker],
+    holder: int,
+    other: int,
+    truth: dict[str, float | None],
+    committed: Counter[str],
+    cells: list[str],
+    step: Callable[[int, str], str],
+) -> None:
     """``holder`` takes the write lock; ``other`` tries to write meanwhile."""
     cell = cells[0]
     assert step(holder, "hold") == "holding"
