@@ -38,16 +38,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from jingan_desktop.core.db import (
+from jingan_desktop.plan.model import ItemStatus
+from jingan_desktop.plan.parser import read_plan_file
+from jingan_desktop.storage.database import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     BusyError,
     Database,
     TruncatedError,
 )
-from jingan_desktop.core.model import ItemStatus
-from jingan_desktop.core.parser import read_plan_file
-from jingan_desktop.core.store import ConflictError, Store, pair_id
+from jingan_desktop.storage.store import ConflictError, Store, pair_id
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PLAN = ROOT / "db" / "seed" / "jingan-2022-key-work-plan.txt"

@@ -55,8 +55,8 @@ def run_process(command: list[str], env: dict[str, str]) -> None:
 
 
 def make_files(folder: Path) -> tuple[Path, Path]:
-    from jingan_desktop.core.store import Store, ensure_default_database
-    from jingan_desktop.core.synthetic import fill_sample_figures, synthetic_plan
+    from bench.synthetic import fill_sample_figures, synthetic_plan
+    from jingan_desktop.storage.store import Store, ensure_default_database
 
     seed = ensure_default_database(folder / "seed.sqlite")
     store = Store.open(seed)
@@ -121,7 +121,7 @@ def open_big(big: Path, repeat: int) -> dict[str, float]:
     code = (
         "import os, sys, time, resource\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from jingan_desktop.qt.app import create_application\n"
+        "from jingan_desktop.qt.application import create_application\n"
         "from jingan_desktop.qt.main_window import MainWindow\n"
         "from PySide6.QtCore import QSettings\n"
         "app = create_application()\n"
@@ -167,12 +167,12 @@ def in_process(seed: Path, big: Path, folder: Path, repeat: int) -> dict[str, fl
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from jingan_desktop.core.report import build_report
-    from jingan_desktop.core.store import Store
-    from jingan_desktop.core.workspace import Workspace
-    from jingan_desktop.qt.app import create_application
+    from jingan_desktop.outputs.report import build_report
+    from jingan_desktop.qt.application import create_application
     from jingan_desktop.qt.main_window import MainWindow
     from jingan_desktop.qt.tree_model import PlanTreeModel
+    from jingan_desktop.storage.store import Store
+    from jingan_desktop.workspace import Workspace
 
     app = create_application()
     figures: dict[str, float] = {}

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .core.db import StoreError
-from .core.model import Quarter
-from .core.numbers import format_number
-from .core.parser import ParseResult, PlanDecodeError, plan_to_dict, read_plan_file
-from .core.store import PlanExistsError, Store
+from .plan.model import Quarter
+from .plan.numbers import format_number
+from .plan.parser import ParseResult, PlanDecodeError, plan_to_dict, read_plan_file
+from .storage.database import StoreError
+from .storage.store import PlanExistsError, Store
 
 if TYPE_CHECKING:
-    from .core.workspace import Workspace
+    from .workspace import Workspace
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1  # the command ran and found a problem (check)
@@ -314,7 +314,7 @@ def _plan_id(store: Store, target: Path, period: Quarter) -> str:
 @contextlib.contextmanager
 def _quarter_workspace(args: argparse.Namespace) -> Iterator[tuple[Workspace, str | None]]:
     """The plan file opened read-only at ``--quarter``, and the ``--department`` (checked)."""
-    from .core.workspace import Workspace
+    from .workspace import Workspace
 
     store = Store.open(args.target, readonly=True)
     try:
@@ -333,7 +333,7 @@ def _quarter_workspace(args: argparse.Namespace) -> Iterator[tuple[Workspace, st
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .core.excel import ExcelError, export_excel
+    from .outputs.excel import ExcelError, export_excel
 
     output: Path = args.output
     if output.suffix.lower() != ".xlsx":
@@ -364,7 +364,7 @@ def _shown(value: object) -> str:
 
 
 def cmd_import_excel(args: argparse.Namespace) -> int:
-    from .core.excel import ExcelError, apply_import, preview_import
+    from .outputs.excel import ExcelError, apply_import, preview_import
 
     store = Store.open(args.target, readonly=not args.apply)
     try:
@@ -405,7 +405,7 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .core.report import ReportError, build_report
+    from .outputs.report import ReportError, build_report
 
     output: Path = args.output
     if output.suffix.lower() != ".pdf":
@@ -420,7 +420,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from .core.merge import apply_merge, plan_merge
+    from .storage.merge import apply_merge, plan_merge
 
     if not args.copy.exists():
         raise CliError(f"{args.copy}: file not found")

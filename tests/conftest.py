@@ -39,8 +39,8 @@ def seed_text() -> str:
 @pytest.fixture
 def seed_store(tmp_path: Path):
     """A fresh plan file holding the 2022 seed plan."""
-    from jingan_desktop.core.parser import read_plan_file
-    from jingan_desktop.core.store import Store
+    from jingan_desktop.plan.parser import read_plan_file
+    from jingan_desktop.storage.store import Store
 
     store = Store.create(tmp_path / "plan.sqlite", read_plan_file(SEED).plan)
     yield store
@@ -50,8 +50,8 @@ def seed_store(tmp_path: Path):
 @pytest.fixture(scope="session")
 def template_file(tmp_path_factory: pytest.TempPathFactory, seed_path: Path) -> Path:
     """The 2022 seed plan stored once per test run; tests get copies of it."""
-    from jingan_desktop.core.parser import read_plan_file
-    from jingan_desktop.core.store import Store
+    from jingan_desktop.plan.parser import read_plan_file
+    from jingan_desktop.storage.store import Store
 
     path = tmp_path_factory.mktemp("template") / "plan.sqlite"
     Store.create(path, read_plan_file(seed_path).plan).close()
@@ -90,7 +90,7 @@ def messages(monkeypatch) -> list[str]:
 @pytest.fixture
 def window(qtbot, plan_file, messages):
     """The main window on ``plan_file`` at 2022Q2, shown offscreen."""
-    from jingan_desktop.qt.app import create_application, settings
+    from jingan_desktop.qt.application import create_application, settings
     from jingan_desktop.qt.main_window import MainWindow
 
     create_application()

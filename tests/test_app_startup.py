@@ -9,10 +9,10 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from jingan_desktop.core.paths import default_db_path
-from jingan_desktop.core.store import Store, ensure_default_database
-from jingan_desktop.qt.app import create_application
+from jingan_desktop.paths import default_db_path
+from jingan_desktop.qt.application import create_application
 from jingan_desktop.qt.fonts import missing_glyphs, register_bundled_font
+from jingan_desktop.storage.store import Store, ensure_default_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,9 +100,9 @@ def test_screenshot_of_a_bad_file_fails_cleanly(tmp_path):
 def test_charts_take_dollar_signs_literally_and_count_in_whole_numbers(tmp_path, seed_path):
     import warnings
 
-    from jingan_desktop.core import charts
-    from jingan_desktop.core.parser import read_plan_file
-    from jingan_desktop.core.workspace import Workspace
+    from jingan_desktop.outputs import charts
+    from jingan_desktop.plan.parser import read_plan_file
+    from jingan_desktop.workspace import Workspace
 
     store = Store.create(tmp_path / "p.sqlite", read_plan_file(seed_path).plan)
     workspace = Workspace(store, quarter=2)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from jingan_desktop import cli
-from jingan_desktop.core.db import SCHEMA_VERSION
-from jingan_desktop.core.parser import plan_to_dict, read_plan_file
-from jingan_desktop.core.store import Store
+from jingan_desktop.plan.parser import plan_to_dict, read_plan_file
+from jingan_desktop.storage.database import SCHEMA_VERSION
+from jingan_desktop.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTS_LINE = "6 chapters, 34 items, 80 indicators"
@@ -300,7 +300,7 @@ def test_import_into_a_file_that_is_not_ours(capsys, tmp_path: Path, seed_path: 
 def test_import_into_a_readonly_file(
     capsys, plan_db: Path, plan_2023: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("jingan_desktop.core.db.is_writable", lambda path: False)
+    monkeypatch.setattr("jingan_desktop.storage.database.is_writable", lambda path: False)
     before = digest(plan_db)
     code, out, err = run(capsys, "import", plan_2023, "--db", plan_db)
     assert_one_line_error(code, out, err, "read-only")

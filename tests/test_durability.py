@@ -32,17 +32,17 @@ from bench._workers import (
     run_crash_rounds,
     run_turns,
 )
-from jingan_desktop.core.backup import restore_damaged
-from jingan_desktop.core.db import (
+from jingan_desktop.plan.model import ItemStatus
+from jingan_desktop.plan.parser import read_plan_file
+from jingan_desktop.storage.backup import restore_damaged
+from jingan_desktop.storage.database import (
     CorruptError,
     FileMissingError,
     ReadOnlyError,
     StoreError,
 )
-from jingan_desktop.core.merge import apply_merge, plan_merge
-from jingan_desktop.core.model import ItemStatus
-from jingan_desktop.core.parser import read_plan_file
-from jingan_desktop.core.store import (
+from jingan_desktop.storage.merge import apply_merge, plan_merge
+from jingan_desktop.storage.store import (
     ConflictError,
     QuarterLockedError,
     Store,

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jingan_desktop import cli
-from jingan_desktop.core import excel
-from jingan_desktop.core.excel import (
+from jingan_desktop.outputs import excel
+from jingan_desktop.outputs.excel import (
     HEADERS,
     ExcelError,
     ExcelFormatError,
@@ -28,10 +28,10 @@ from jingan_desktop.core.excel import (
     preview_import,
     sheet_title,
 )
-from jingan_desktop.core.model import Chapter, ItemStatus
-from jingan_desktop.core.parser import read_plan_file
-from jingan_desktop.core.store import ConflictError, QuarterLockedError, Store
-from jingan_desktop.core.workspace import Workspace
+from jingan_desktop.plan.model import Chapter, ItemStatus
+from jingan_desktop.plan.parser import read_plan_file
+from jingan_desktop.storage.store import ConflictError, QuarterLockedError, Store
+from jingan_desktop.workspace import Workspace
 
 Q = 2  # the quarter the tests report on: 2022Q2
 EXPECTED_HEADERS = [

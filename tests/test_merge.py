@@ -10,16 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jingan_desktop.core.backup import list_backups
-from jingan_desktop.core.merge import (
+from jingan_desktop.plan.parser import read_plan_file
+from jingan_desktop.storage.backup import list_backups
+from jingan_desktop.storage.merge import (
     MergeError,
     UnresolvedConflictsError,
     apply_merge,
     export_department_file,
     plan_merge,
 )
-from jingan_desktop.core.parser import read_plan_file
-from jingan_desktop.core.store import Store
+from jingan_desktop.storage.store import Store
 
 SEED = Path(__file__).resolve().parents[1] / "db" / "seed" / "jingan-2022-key-work-plan.txt"
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jingan_desktop.core.model import Comparator, Kind
-from jingan_desktop.core.parser import (
+from jingan_desktop.plan.model import Comparator, Kind
+from jingan_desktop.plan.parser import (
     PlanDecodeError,
     decode_plan_bytes,
     extract_indicators,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from jingan_desktop.core.model import (
+from jingan_desktop.plan.model import (
     Accumulation,
     Actual,
     Chapter,
@@ -15,7 +15,7 @@ from jingan_desktop.core.model import (
     PlanData,
     Progress,
 )
-from jingan_desktop.core.progress import (
+from jingan_desktop.plan.progress import (
     AMBER_AT,
     Evaluation,
     Rag,

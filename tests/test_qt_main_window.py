@@ -10,11 +10,11 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
-from jingan_desktop.core.parser import read_plan_file
-from jingan_desktop.core.store import Store, pair_id
-from jingan_desktop.qt.app import create_application, settings
+from jingan_desktop.plan.parser import read_plan_file
+from jingan_desktop.qt.application import create_application, settings
 from jingan_desktop.qt.main_window import MainWindow
 from jingan_desktop.qt.tree_model import PlanTreeModel
+from jingan_desktop.storage.store import Store, pair_id
 
 
 def indicator_id(window: MainWindow, item_number: int, position: int = 0) -> str:
@@ -233,7 +233,7 @@ def test_bad_files_give_a_chinese_message_and_stay_untouched(qtbot, window, tmp_
 def test_readonly_file_shows_banner_and_nothing_is_editable(
     qtbot, plan_file, messages, monkeypatch
 ):
-    monkeypatch.setattr("jingan_desktop.core.db.is_writable", lambda path: False)
+    monkeypatch.setattr("jingan_desktop.storage.database.is_writable", lambda path: False)
     create_application()
     win = MainWindow(settings())
     qtbot.addWidget(win)

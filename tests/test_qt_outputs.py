@@ -10,12 +10,12 @@ from pypdf import PdfReader
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
-from jingan_desktop.core.parser import read_plan_file
-from jingan_desktop.core.store import Store, pair_id
+from jingan_desktop.plan.parser import read_plan_file
 from jingan_desktop.qt import outputs
-from jingan_desktop.qt.app import create_application, settings
+from jingan_desktop.qt.application import create_application, settings
 from jingan_desktop.qt.main_window import MainWindow
 from jingan_desktop.qt.tree_model import PlanTreeModel
+from jingan_desktop.storage.store import Store, pair_id
 
 
 @pytest.fixture

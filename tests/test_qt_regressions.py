@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from jingan_desktop.core.store import Store, pair_id
 from jingan_desktop.qt.tree_model import PlanTreeModel
+from jingan_desktop.storage.store import Store, pair_id
 from tests.test_qt_main_window import (
     edit_cell,
     indicator_id,
@@ -77,7 +77,7 @@ def test_importing_a_plan_text_keeps_the_file_usable(
 def test_retrying_an_unsaved_edit_never_overwrites_silently(
     qtbot, window, plan_file, messages, monkeypatch
 ):
-    from jingan_desktop.core.db import BusyError
+    from jingan_desktop.storage.database import BusyError
 
     ws = window.workspace
     ind = indicator_id(window, 2)
@@ -150,7 +150,7 @@ def test_detail_panel_keeps_every_digit_of_a_target(qtbot, window, plan_file):
 
 
 def test_undo_of_a_department_change_is_logged_as_undo(seed_store):
-    from jingan_desktop.core.workspace import Workspace
+    from jingan_desktop.workspace import Workspace
 
     ws = Workspace(seed_store, quarter=2)
     item = next(iter(ws.items.values()))
@@ -164,7 +164,7 @@ def test_undo_of_a_department_change_is_logged_as_undo(seed_store):
 
 
 def test_undo_of_co_departments_detects_another_clerks_change(seed_store, tmp_path):
-    from jingan_desktop.core.workspace import Workspace
+    from jingan_desktop.workspace import Workspace
 
     ws = Workspace(seed_store, quarter=2)
     item = next(iter(ws.items.values()))
@@ -173,7 +173,7 @@ def test_undo_of_co_departments_detects_another_clerks_change(seed_store, tmp_pa
     other = Store.open(seed_store.path)
     other.set_item_departments(item.id, co=["区商务委", "区财政局"])  # B adds a department
     other.close()
-    from jingan_desktop.core.store import ConflictError
+    from jingan_desktop.storage.store import ConflictError
 
     with pytest.raises(ConflictError):
         ws.apply(edit.reversed(), source="undo")  # A's undo must not silently drop B's 区财政局
@@ -192,8 +192,8 @@ def test_edit_with_filter_active_keeps_current_row(qtbot, window, plan_file):
 
 
 def test_removing_an_indicator_cannot_take_locked_figures(seed_store):
-    from jingan_desktop.core.store import QuarterLockedError
-    from jingan_desktop.core.workspace import Workspace
+    from jingan_desktop.storage.store import QuarterLockedError
+    from jingan_desktop.workspace import Workspace
 
     ws = Workspace(seed_store, quarter=2)
     ind = next(iter(ws.indicators))

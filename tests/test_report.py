@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from jingan_desktop.core.model import ItemStatus
-from jingan_desktop.core.parser import read_plan_file
-from jingan_desktop.core.progress import Rag
-from jingan_desktop.core.report import (
+from bench.synthetic import fill_sample_figures
+from jingan_desktop.outputs.report import (
     ReportCancelled,
     ReportError,
     ReportSummary,
@@ -22,9 +20,11 @@ from jingan_desktop.core.report import (
     markup,
     report_scope,
 )
-from jingan_desktop.core.store import Store
-from jingan_desktop.core.synthetic import fill_sample_figures
-from jingan_desktop.core.workspace import Workspace
+from jingan_desktop.plan.model import ItemStatus
+from jingan_desktop.plan.parser import read_plan_file
+from jingan_desktop.plan.progress import Rag
+from jingan_desktop.storage.store import Store
+from jingan_desktop.workspace import Workspace
 
 Q = 2
 DEPARTMENT = "区商务委"

@@ -11,19 +11,19 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
-from jingan_desktop.core.backup import (
+from jingan_desktop.qt.application import create_application, settings
+from jingan_desktop.qt.main_window import MainWindow
+from jingan_desktop.qt.shared_file import MergeDialog, RestoreDialog
+from jingan_desktop.qt.tree_model import PlanTreeModel
+from jingan_desktop.storage.backup import (
     daily_backup_due,
     list_backups,
     newest_good_backup,
     restore,
     take_backup,
 )
-from jingan_desktop.core.presence import STALE_SECONDS, PresenceBoard, presence_dir
-from jingan_desktop.core.store import Store, pair_id
-from jingan_desktop.qt.app import create_application, settings
-from jingan_desktop.qt.main_window import MainWindow
-from jingan_desktop.qt.shared_file import MergeDialog, RestoreDialog
-from jingan_desktop.qt.tree_model import PlanTreeModel
+from jingan_desktop.storage.presence import STALE_SECONDS, PresenceBoard, presence_dir
+from jingan_desktop.storage.store import Store, pair_id
 
 
 def open_window(qtbot, path: Path, quarter: int = 2) -> MainWindow:
@@ -211,7 +211,7 @@ def test_a_damaged_file_offers_the_newest_good_backup(qtbot, plan_file, messages
 
 
 def test_department_file_shows_its_banner(qtbot, plan_file, tmp_path, messages):
-    from jingan_desktop.core.merge import export_department_file
+    from jingan_desktop.storage.merge import export_department_file
 
     store = Store.open(plan_file)
     item = store.load().plan.items()[1]
@@ -250,7 +250,7 @@ def test_restore_dialog_lists_backups(qtbot, plan_file):
 
 
 def test_banners_show_user_text_as_plain_text(qtbot, plan_file, tmp_path, messages):
-    from jingan_desktop.core.merge import export_department_file
+    from jingan_desktop.storage.merge import export_department_file
 
     store = Store.open(plan_file)
     item = store.load().plan.items()[1]
@@ -263,7 +263,7 @@ def test_banners_show_user_text_as_plain_text(qtbot, plan_file, tmp_path, messag
 
 
 def test_full_check_finds_a_damaged_index_that_quick_check_misses(plan_file, tmp_path):
-    from jingan_desktop.core.backup import full_check
+    from jingan_desktop.storage.backup import full_check
 
     assert full_check(plan_file) == []
     damaged = tmp_path / "damaged.sqlite"

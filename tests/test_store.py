@@ -16,8 +16,11 @@ from pathlib import Path, PureWindowsPath
 
 import pytest
 
-from jingan_desktop.core import db
-from jingan_desktop.core.db import (
+from jingan_desktop.paths import APP_DIR_NAME, data_dir
+from jingan_desktop.plan.model import ItemStatus
+from jingan_desktop.plan.parser import read_plan_file
+from jingan_desktop.storage import database as db
+from jingan_desktop.storage.database import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     BusyError,
@@ -37,10 +40,7 @@ from jingan_desktop.core.db import (
     split_sql,
     sqlite_uri,
 )
-from jingan_desktop.core.model import ItemStatus
-from jingan_desktop.core.parser import read_plan_file
-from jingan_desktop.core.paths import APP_DIR_NAME, data_dir
-from jingan_desktop.core.store import (
+from jingan_desktop.storage.store import (
     TABLES,
     ConflictError,
     InvalidValueError,

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.model import Comparator, ItemStatus, Kind
-from ..core.numbers import NumberFormatError, exact_number, parse_number
-from ..core.workspace import Edit, Workspace
+from ..plan.model import Comparator, ItemStatus, Kind
+from ..plan.numbers import NumberFormatError, exact_number, parse_number
+from ..workspace import Edit, Workspace
 from .validators import NumberValidator
 
 COMPARATOR_LABELS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QFont, QFontDatabase, QTextLayout
 from PySide6.QtWidgets import QApplication
 
-from ..core.fonts import BUNDLED_FONT, FONT_FAMILY
+from ..paths import BUNDLED_FONT, FONT_FAMILY
 
 _registered: str | None = None
 

@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.backup import (
+from ..plan.model import Quarter
+from ..plan.parser import read_plan_file
+from ..storage.backup import (
     backup_file,
     daily_backup_due,
     full_check,
@@ -41,7 +43,7 @@ from ..core.backup import (
     restore_damaged,
     take_backup,
 )
-from ..core.db import (
+from ..storage.database import (
     BusyError,
     CorruptError,
     FileMissingError,
@@ -49,11 +51,9 @@ from ..core.db import (
     TruncatedError,
     WriteFailedError,
 )
-from ..core.merge import apply_merge, export_department_file, plan_merge
-from ..core.model import Quarter
-from ..core.parser import read_plan_file
-from ..core.store import ConflictError, PlanExistsError, Store, pair_id
-from ..core.workspace import Edit, RowFilter, Workspace
+from ..storage.merge import apply_merge, export_department_file, plan_merge
+from ..storage.store import ConflictError, PlanExistsError, Store, pair_id
+from ..workspace import Edit, RowFilter, Workspace
 from .charts_tab import ChartsTab
 from .delegates import PlanItemDelegate
 from .departments_dialog import DepartmentsDialog

@@ -7,10 +7,10 @@ import sys
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..core import db
-from ..core.excel_errors import ExcelError, ExcelFormatError
-from ..core.parser import PlanDecodeError
-from ..core.store import (
+from ..outputs.excel_errors import ExcelError, ExcelFormatError
+from ..plan.parser import PlanDecodeError
+from ..storage import database as db
+from ..storage.store import (
     ConflictError,
     InvalidValueError,
     PlanExistsError,

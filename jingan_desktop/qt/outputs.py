@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.workspace import Workspace
+from ..workspace import Workspace
 from .messages import show_error
 
 if TYPE_CHECKING:
-    from ..core.excel import ImportPreview
+    from ..outputs.excel import ImportPreview
 
 ALL_DEPARTMENTS = "（全部单位）"
 
@@ -47,7 +47,7 @@ def generate_report(
     open_after: bool = True,
 ) -> Path | None:
     """生成季度报告: a PDF with a progress dialog that can cancel; opened for printing after."""
-    from ..core.report import ReportCancelled, build_report
+    from ..outputs.report import ReportCancelled, build_report
 
     if target is None:
         ok, department = choose_department(parent, workspace, "生成季度报告")
@@ -90,7 +90,7 @@ def generate_report(
 
 
 def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
-    from ..core.excel import export_excel  # openpyxl loads when first needed, not at start-up
+    from ..outputs.excel import export_excel  # openpyxl loads when first needed, not at start-up
 
     ok, department = choose_department(parent, workspace, "导出 Excel")
     if not ok:
@@ -168,7 +168,7 @@ def import_from_excel(
     parent: QWidget, workspace: Workspace, path: Path | None = None
 ) -> int | None:
     """导入 Excel: preview first, then write the changes in one transaction."""
-    from ..core.excel import apply_import, preview_import
+    from ..outputs.excel import apply_import, preview_import
 
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(

@@ -21,12 +21,12 @@ def run_self_check(args: argparse.Namespace) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="jingan-self-check-") as folder:
             root = Path(folder)
-            from ..core import charts
-            from ..core.report import build_report
-            from ..core.store import ensure_default_database
-            from ..core.workspace import Workspace
+            from ..outputs import charts
+            from ..outputs.report import build_report
+            from ..storage.store import ensure_default_database
+            from ..workspace import Workspace
             from . import messages
-            from .app import create_application
+            from .application import create_application
             from .fonts import missing_glyphs, register_bundled_font
             from .main_window import MainWindow
 

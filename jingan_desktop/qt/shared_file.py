@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.backup import Backup, list_backups
-from ..core.db import StoreError
-from ..core.merge import Conflict, MergePreview, Side
-from ..core.presence import REFRESH_SECONDS, PresenceBoard
-from ..core.store import Store
+from ..storage.backup import Backup, list_backups
+from ..storage.database import StoreError
+from ..storage.merge import Conflict, MergePreview, Side
+from ..storage.presence import REFRESH_SECONDS, PresenceBoard
+from ..storage.store import Store
 
 POLL_MS = 2000
 

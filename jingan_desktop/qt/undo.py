@@ -13,8 +13,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..core.store import Change
-from ..core.workspace import Edit, Workspace
+from ..storage.store import Change
+from ..workspace import Edit, Workspace
 
 
 class EditCommand(QUndoCommand):

@@ -66,14 +66,14 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ..paths import BUNDLED_FONT, FONT_FAMILY
+from ..plan.model import Chapter, Indicator, Item, ItemStatus, Kind, Plan, Quarter
+from ..plan.numbers import format_number
+from ..plan.progress import Evaluation, PlanProgress, Rag, combine, year_to_date
+from ..storage.files import os_reason, write_atomically
+from ..workspace import Workspace
 from . import charts
 from .charts import RAG_COLOURS, Chart
-from .files import os_reason, write_atomically
-from .fonts import BUNDLED_FONT, FONT_FAMILY
-from .model import Chapter, Indicator, Item, ItemStatus, Kind, Plan, Quarter
-from .numbers import format_number
-from .progress import Evaluation, PlanProgress, Rag, combine, year_to_date
-from .workspace import Workspace
 
 # Binary streams, not ASCII85: a smaller PDF, and reportlab's pure-Python ASCII85 encoder was
 # a quarter of the report's time. Every PDF reader takes binary streams.

@@ -15,11 +15,11 @@ from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .fonts import BUNDLED_FONT, FONT_FAMILY
-from .model import Quarter
-from .numbers import format_number
-from .progress import Rag, year_to_date
-from .workspace import Workspace
+from ..paths import BUNDLED_FONT, FONT_FAMILY
+from ..plan.model import Quarter
+from ..plan.numbers import format_number
+from ..plan.progress import Rag, year_to_date
+from ..workspace import Workspace
 
 RAG_COLOURS = {
     Rag.GREEN: "#3a9d4a",

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .db import SCHEMA_VERSION, StoreError
-from .model import CHINESE_QUARTERS
+from ..plan.model import CHINESE_QUARTERS
+from .database import SCHEMA_VERSION, StoreError
 from .store import CHILDREN, EDITABLE, FIELD_LABELS, Change, Store, same_value
 
 Side = Literal["ours", "theirs"]
@@ -388,7 +388,7 @@ def export_department_file(master: Store, department: str, target: str | Path) -
     Made through the backup API (checked, renamed into place); the other items are left out
     without logging their removal, so merging the return never removes them from the master.
     """
-    from .db import Database
+    from .database import Database
 
     target = Path(target)
     names = {d.name: d.id for d in master.departments()}

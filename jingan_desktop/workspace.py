@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
-from .model import (
+from .plan.model import (
     Accumulation,
     Actual,
     Chapter,
@@ -27,8 +27,8 @@ from .model import (
     Progress,
     Quarter,
 )
-from .numbers import format_number
-from .progress import (
+from .plan.numbers import format_number
+from .plan.progress import (
     Evaluation,
     PlanProgress,
     Rag,
@@ -36,7 +36,7 @@ from .progress import (
     quarter_snapshot,
     reevaluate_item,
 )
-from .store import FIELD_LABELS, Change, Store, validate_field
+from .storage.store import FIELD_LABELS, Change, Store, validate_field
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ class Workspace:
             return
         target = self._object(table, row_id)
         if table == "indicator":
-            from .store import indicator_from_row
+            from .storage.store import indicator_from_row
 
             fresh = indicator_from_row(row)
             for name in (

@@ -20,7 +20,7 @@ def root_dir() -> Path:
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen)
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[1]
 
 
 def resource_path(relative: str) -> Path:
@@ -55,3 +55,8 @@ def default_db_path() -> Path:
 def backups_dir(db_path: Path) -> Path:
     """Backups sit next to the data: ``<folder>/backups/<file stem>/``."""
     return db_path.parent / "backups" / db_path.stem
+
+
+# The bundled CJK font: one TrueType file used by Qt, matplotlib and reportlab alike.
+BUNDLED_FONT = resource_path("resources/fonts/wqy-microhei.ttf")
+FONT_FAMILY = "WenQuanYi Micro Hei"

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from .paths import resource_path
+from ..paths import resource_path
 
 APPLICATION_ID = 0x4A475150  # "JGQP": identifies a jingan_desktop plan file
 SQLITE_MAGIC = b"SQLite format 3\x00"

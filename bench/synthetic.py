@@ -8,8 +8,8 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from .model import Chapter, Comparator, Indicator, Item, ItemStatus, Kind, Plan
-from .store import Store, pair_id
+from jingan_desktop.plan.model import Chapter, Comparator, Indicator, Item, ItemStatus, Kind, Plan
+from jingan_desktop.storage.store import Store, pair_id
 
 _NUMERALS = "一二三四五六七八九十"
 _UNITS = ("家", "个", "万平方米", "亿元", "人", "户", "条", "%")

@@ -40,13 +40,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..plan.model import Chapter, Item, ItemStatus, PlanData, Quarter
+from ..plan.numbers import NumberFormatError, fold_width, format_number, parse_number
+from ..plan.progress import Rag
+from ..storage.files import os_reason, write_atomically
+from ..storage.store import QuarterLockedError, Store
+from ..workspace import Workspace, describe_target
 from .excel_errors import ExcelError, ExcelFormatError, ExcelWriteError
-from .files import os_reason, write_atomically
-from .model import Chapter, Item, ItemStatus, PlanData, Quarter
-from .numbers import NumberFormatError, fold_width, format_number, parse_number
-from .progress import Rag
-from .store import QuarterLockedError, Store
-from .workspace import Workspace, describe_target
 
 Layout = Literal["flat", "chapters"]
 LAYOUTS: tuple[str, ...] = ("flat", "chapters")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .db import Database, StoreError, journal_path, read_header
-from .paths import backups_dir
+from ..paths import backups_dir
+from .database import Database, StoreError, journal_path, read_header
 
 KEEP = 20
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z-]+)\.sqlite$")
@@ -113,7 +113,7 @@ def restore(database: Database, backup: Path) -> Path:
         try:
             source.conn.backup(database.conn)
         except sqlite3.Error as exc:
-            from .db import classify_error
+            from .database import classify_error
 
             raise classify_error(exc, str(database.path)) from exc
     finally:

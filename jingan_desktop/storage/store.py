@@ -27,8 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .db import SCHEMA_VERSION, Database, StoreError, classify_error
-from .model import (
+from ..plan.model import (
     Accumulation,
     Actual,
     Chapter,
@@ -44,6 +43,7 @@ from .model import (
     QuarterLock,
     default_pace,
 )
+from .database import SCHEMA_VERSION, Database, StoreError, classify_error
 
 # A fixed namespace for the name-based ids of (row, quarter) pairs.
 _NAMESPACE = uuid.UUID("6b0c62e4-35a4-4e0e-9d1d-8a3c2f6f0b9e")
@@ -1198,8 +1198,8 @@ def validate_field(table: str, field: str, value: Any) -> Any:
 def ensure_default_database(path: Path | None = None) -> Path:
     """The default plan file in the user's data folder, created from the shipped 2022 plan
     on first start."""
-    from .parser import read_plan_file
-    from .paths import SEED_PLAN, default_db_path, resource_path
+    from ..paths import SEED_PLAN, default_db_path, resource_path
+    from ..plan.parser import read_plan_file
 
     path = path or default_db_path()
     if not path.exists():

@@ -1,1 +1,0 @@
-"""The pure-Python core: no Qt is imported anywhere below this package."""

@@ -1,0 +1,1 @@
+"""What the office hands out: the PDF quarterly report, charts and the Excel exchange."""
