@@ -8,7 +8,6 @@ single change. Undo applies the same edit backwards, with the new value as the e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -36,7 +35,41 @@ from .plan.progress import (
     quarter_snapshot,
     reevaluate_item,
 )
+from .storage.loading import (
+    actual_from_row,
+    chapter_from_row,
+    indicator_from_row,
+    item_from_row,
+    plan_from_row,
+    progress_from_row,
+)
 from .storage.store import FIELD_LABELS, Change, Store, validate_field
+
+# The fields of a loaded indicator / item that an edit of its row may change.
+_INDICATOR_FIELDS = (
+    "name",
+    "value",
+    "unit",
+    "comparator",
+    "kind",
+    "text",
+    "span",
+    "stretch_value",
+    "weight",
+    "pace",
+    "tolerance",
+    "accumulation",
+)
+_ITEM_FIELDS = (
+    "number",
+    "title",
+    "text",
+    "section",
+    "lead_department",
+    "co_departments",
+    "due_date",
+    "weight",
+)
 
 
 @dataclass(frozen=True)
@@ -250,67 +283,36 @@ class Workspace:
             "SELECT * FROM actual WHERE indicator_id = ? AND quarter = ?", (indicator_id, quarter)
         )
         if row:
-            r = row[0]
-            self.data.actuals[(indicator_id, quarter)] = Actual(
-                indicator_id, quarter, r["value"], r["note"], r["modified_at"], r["modified_by"]
-            )
+            self.data.actuals[(indicator_id, quarter)] = actual_from_row(row[0])
 
     def _refresh_progress(self, item_id: str, quarter: int) -> None:
         row = self.store.rows(
             "SELECT * FROM progress WHERE item_id = ? AND quarter = ?", (item_id, quarter)
         )
         if row:
-            r = row[0]
-            self.data.progress[(item_id, quarter)] = Progress(
-                item_id,
-                quarter,
-                ItemStatus(r["status"]) if r["status"] else None,
-                r["text"],
-                r["modified_at"],
-                r["modified_by"],
-            )
+            self.data.progress[(item_id, quarter)] = progress_from_row(row[0])
 
     def _refresh_row(self, table: str, row_id: str) -> None:
+        """Bring one loaded object up to date with its row, in place (the tree holds it),
+        built by the same row → model functions as the loader."""
         row = self.store.row(table, row_id)
         if row is None:
             return
         target = self._object(table, row_id)
+        fresh: object
         if table == "indicator":
-            from .storage.store import indicator_from_row
-
-            fresh = indicator_from_row(row)
-            for name in (
-                "name",
-                "value",
-                "unit",
-                "comparator",
-                "kind",
-                "text",
-                "span",
-                "stretch_value",
-                "weight",
-                "pace",
-                "tolerance",
-                "accumulation",
-            ):
-                setattr(target, name, getattr(fresh, name))
+            fresh, fields = indicator_from_row(row), _INDICATOR_FIELDS
         elif table == "item":
             names = {d.id: d.name for d in self.store.departments()}
-            target.number = row["number"]
-            target.title = row["title"]
-            target.text = row["text"]
-            target.section = row["section"]
-            target.lead_department = names.get(row["lead_department_id"])
-            target.co_departments = [
-                names[d] for d in json.loads(row["co_department_ids"]) if d in names
-            ]
-            target.due_date = date.fromisoformat(row["due_date"]) if row["due_date"] else None
-            target.weight = row["weight"]
+            fresh, fields = item_from_row(row, names), _ITEM_FIELDS
         elif table == "chapter":
-            target.numeral, target.title, target.intro = row["numeral"], row["title"], row["intro"]
+            fresh, fields = chapter_from_row(row), ("numeral", "title", "intro")
         elif table == "plan":
-            target.title, target.issuer = row["title"], row["issuer"]
-            target.issued_on = date.fromisoformat(row["issued_on"]) if row["issued_on"] else None
+            fresh, fields = plan_from_row(row), ("title", "issuer", "issued_on")
+        else:
+            return
+        for name in fields:
+            setattr(target, name, getattr(fresh, name))
 
     # -- structure --
 

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..plan.model import CHINESE_QUARTERS
+from .changelog import Change
 from .database import SCHEMA_VERSION, StoreError
-from .store import CHILDREN, EDITABLE, FIELD_LABELS, Change, Store, same_value
+from .fields import CHILDREN, EDITABLE, FIELD_LABELS, same_value
+from .store import Store
 
 Side = Literal["ours", "theirs"]
 # Parents before children: the order rows are created in.
