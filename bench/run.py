@@ -170,7 +170,7 @@ def in_process(seed: Path, big: Path, folder: Path, repeat: int) -> dict[str, fl
     from jingan_desktop.outputs.report import build_report
     from jingan_desktop.qt.application import create_application
     from jingan_desktop.qt.main_window import MainWindow
-    from jingan_desktop.qt.tree_model import PlanTreeModel
+    from jingan_desktop.qt.views.tree_model import PlanTreeModel
     from jingan_desktop.storage.store import Store
     from jingan_desktop.workspace import Workspace
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from jingan_desktop.plan.parser import read_plan_file
 from jingan_desktop.qt.application import create_application, settings
 from jingan_desktop.qt.main_window import MainWindow
-from jingan_desktop.qt.tree_model import PlanTreeModel
+from jingan_desktop.qt.views.tree_model import PlanTreeModel
 from jingan_desktop.storage.store import Store, pair_id
 
 
@@ -157,14 +157,14 @@ def test_filter_as_you_type_and_only_lagging(qtbot, window):
 def test_warning_click_selects_its_row(qtbot, window):
     assert window.warnings.count() > 0
     entry = window.warnings.item(0)
-    window._warning_activated(entry)
+    window.warnings.activate(entry)
     assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == entry.data(
         Qt.ItemDataRole.UserRole
     )
 
 
 def test_locked_quarter_refuses_edits(qtbot, window, plan_file, messages):
-    window.toggle_lock()
+    window.quarters.toggle_lock()
     assert window.workspace.locked()
     assert window.lock_banner.isVisible()
     ind = indicator_id(window, 2)
@@ -174,7 +174,7 @@ def test_locked_quarter_refuses_edits(qtbot, window, plan_file, messages):
     QApplication.processEvents()
     assert any("已锁定" in m for m in messages)
     assert stored_actual(plan_file, ind) is None
-    window.toggle_lock()
+    window.quarters.toggle_lock()
     assert not window.workspace.locked()
     with sqlite3.connect(plan_file) as conn:
         sources = [
@@ -247,13 +247,13 @@ def test_readonly_file_shows_banner_and_nothing_is_editable(
 
 
 def test_recent_files_and_geometry_are_remembered(qtbot, window, plan_file):
-    assert window.recent_files()[0] == str(plan_file.resolve())
+    assert window.files.recent_files()[0] == str(plan_file.resolve())
     window.resize(700, 500)
     window.close()
     again = MainWindow(settings())
     qtbot.addWidget(again)
     assert (again.size().width(), again.size().height()) == (700, 500)
-    assert again.recent_files()[0] == str(plan_file.resolve())
+    assert again.files.recent_files()[0] == str(plan_file.resolve())
 
 
 def test_tree_model_passes_the_model_tester(qtmodeltester, window):
@@ -326,7 +326,7 @@ def test_add_indicator_then_type_its_target(qtbot, window, plan_file):
 
 
 def test_departments_are_maintained_and_picked(qtbot, window, plan_file, monkeypatch):
-    from jingan_desktop.qt.departments_dialog import DepartmentsDialog
+    from jingan_desktop.qt.dialogs.departments import DepartmentsDialog
 
     dialog = DepartmentsDialog(window.workspace, window)
     qtbot.addWidget(dialog)

@@ -11,10 +11,11 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
 from jingan_desktop.plan.parser import read_plan_file
-from jingan_desktop.qt import outputs
 from jingan_desktop.qt.application import create_application, settings
+from jingan_desktop.qt.controllers import outputs
+from jingan_desktop.qt.dialogs.excel_import import ImportPreviewDialog
 from jingan_desktop.qt.main_window import MainWindow
-from jingan_desktop.qt.tree_model import PlanTreeModel
+from jingan_desktop.qt.views.tree_model import PlanTreeModel
 from jingan_desktop.storage.store import Store, pair_id
 
 
@@ -56,12 +57,12 @@ def test_excel_out_and_back_in(qtbot, window, tmp_path, monkeypatch):
 
     seen = {}
 
-    def accept(dialog: outputs.ImportPreviewDialog) -> int:
+    def accept(dialog: ImportPreviewDialog) -> int:
         seen["rows"] = dialog.changes.rowCount()
         seen["new"] = dialog.changes.item(0, 4).text()
         return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(outputs.ImportPreviewDialog, "exec", accept)
+    monkeypatch.setattr(ImportPreviewDialog, "exec", accept)
     window.act_import_excel.trigger()
     assert seen == {"rows": 1, "new": "5300"}
     assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "5300"
@@ -74,7 +75,7 @@ def test_a_non_excel_file_is_refused_in_chinese(qtbot, window, tmp_path, monkeyp
     bogus.write_text("这不是表格", encoding="utf-8")
     shown = []
     monkeypatch.setattr(
-        "jingan_desktop.qt.outputs.show_error", lambda parent, exc: shown.append(exc)
+        "jingan_desktop.qt.controllers.outputs.show_error", lambda parent, exc: shown.append(exc)
     )
     answer_dialogs(monkeypatch, bogus)
     window.act_import_excel.trigger()

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from jingan_desktop.qt.tree_model import PlanTreeModel
+from jingan_desktop.qt.views.tree_model import PlanTreeModel
 from jingan_desktop.storage.store import Store, pair_id
 from tests.test_qt_main_window import (
     edit_cell,
@@ -41,7 +41,7 @@ def test_typed_progress_text_survives_another_clerks_commit(qtbot, window, plan_
     other = Store.open(plan_file)
     other.set_actual(indicator_id(window, 2), 2, 5)
     other.close()
-    window.reload_from_elsewhere()
+    window.shared_file.reload_from_elsewhere()
     assert panel.progress_edit.toPlainText() == "abc typed"
 
 
@@ -66,7 +66,7 @@ def test_importing_a_plan_text_keeps_the_file_usable(
     from PySide6.QtWidgets import QFileDialog
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(seed_path), ""))
-    window.import_plan_text()  # same year: "replace?" -> Yes
+    window.files.import_plan_text()  # same year: "replace?" -> Yes
     ind = indicator_id(window, 2)
     ok = window.model.setData(window.model.index_of(ind, PlanTreeModel.COL_ACTUAL), "123")
     QApplication.processEvents()
@@ -90,14 +90,14 @@ def test_retrying_an_unsaved_edit_never_overwrites_silently(
     window.model.setData(window.model.index_of(ind, PlanTreeModel.COL_ACTUAL), "5000")
     QApplication.processEvents()
     QApplication.processEvents()
-    assert len(window.pending) == 1  # A typed 5000 when the file had nothing
+    assert len(window.editing.pending) == 1  # A typed 5000 when the file had nothing
     monkeypatch.setattr(ws.store, "set_actual", real)
     other = Store.open(plan_file)
     other.set_actual(ind, 2, 777)
     other.close()  # B saves 777
-    window.reload_from_elsewhere()  # the watcher picks B's commit up
+    window.shared_file.reload_from_elsewhere()  # the watcher picks B's commit up
     messages.clear()
-    window.retry_pending()  # A clicks "点击重试"
+    window.editing.retry_pending()  # A clicks "点击重试"
     QApplication.processEvents()
     QApplication.processEvents()
     # B's 777 must not be overwritten without the conflict dialog
@@ -112,10 +112,10 @@ def test_a_chapter_removed_elsewhere_leaves_the_tree(qtbot, window, plan_file):
     other = Store.open(plan_file)
     for item in chapter.items:
         other.remove_row("item", item.id)
-    window.reload_from_elsewhere()  # tree rebuilt: the chapter is now empty
+    window.shared_file.reload_from_elsewhere()  # tree rebuilt: the chapter is now empty
     other.remove_row("chapter", chapter.id)  # then the empty chapter is removed
     other.close()
-    window.reload_from_elsewhere()
+    window.shared_file.reload_from_elsewhere()
     assert window.model.rowCount() == len(window.workspace.plan.chapters)
     for row in range(window.model.rowCount()):
         window.model.index(row, 1).data()  # KeyError for the removed chapter
@@ -126,7 +126,7 @@ def test_opening_a_cell_and_pressing_enter_changes_nothing(qtbot, window, plan_f
     other = Store.open(plan_file)
     other.set_actual(ind, 2, 12345.678)
     other.close()
-    window.reload_from_elsewhere()
+    window.shared_file.reload_from_elsewhere()
     editor = edit_cell(qtbot, window, ind, PlanTreeModel.COL_ACTUAL, "")
     press_enter(qtbot, editor)  # clerk looked at the cell, typed nothing
     assert stored_actual(plan_file, ind) == 12345.678
@@ -137,7 +137,7 @@ def test_detail_panel_keeps_every_digit_of_a_target(qtbot, window, plan_file):
     other = Store.open(plan_file)
     other.update_field("indicator", ind, "value", 1234567.5)
     other.close()
-    window.reload_from_elsewhere()
+    window.shared_file.reload_from_elsewhere()
     window.select_row(ind)
     panel = window.detail
     panel.value_edit.setFocus()

@@ -12,9 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
 from jingan_desktop.qt.application import create_application, settings
+from jingan_desktop.qt.dialogs.merge_preview import MergeDialog
+from jingan_desktop.qt.dialogs.restore_backup import RestoreDialog
 from jingan_desktop.qt.main_window import MainWindow
-from jingan_desktop.qt.shared_file import MergeDialog, RestoreDialog
-from jingan_desktop.qt.tree_model import PlanTreeModel
+from jingan_desktop.qt.views.tree_model import PlanTreeModel
 from jingan_desktop.storage.backup import (
     daily_backup_due,
     list_backups,
@@ -108,16 +109,16 @@ def test_another_clerks_commit_shows_up_keeping_the_selection(qtbot, plan_file, 
     other = Store.open(plan_file)
     other.actor = ("李四", "PC-02")
     other.set_actual(ind, 2, 6100.0)
-    assert window.watcher.poll() is True
+    assert window.shared_file.watcher.poll() is True
     assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "6100"
     assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == ind
     assert "其他用户" in window.statusBar().currentMessage()
-    assert window.watcher.poll() is False  # nothing new since
+    assert window.shared_file.watcher.poll() is False  # nothing new since
     # A structural change elsewhere rebuilds the tree, still keeping the selection.
     chapter = window.workspace.plan.chapters[0].id
     other.add_item(chapter)
     other.close()
-    assert window.watcher.poll() is True
+    assert window.shared_file.watcher.poll() is True
     assert len(window.workspace.plan.chapters[0].items) == 7
     assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == ind
 
@@ -126,7 +127,7 @@ def test_presence_of_another_clerk_is_shown(qtbot, plan_file, messages):
     window = open_window(qtbot, plan_file)
     assert not window.presence_label.isVisible()
     PresenceBoard(plan_file, "李四", "PC-02", pid=4242).announce()
-    window.watcher.refresh_presence()
+    window.shared_file.watcher.refresh_presence()
     assert window.presence_label.isVisible()
     assert "李四" in window.presence_label.text()
     own = list(presence_dir(plan_file).glob("*.json"))
@@ -173,12 +174,12 @@ def test_merge_a_copy_from_the_menu(qtbot, plan_file, tmp_path, messages, monkey
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(MergeDialog, "exec", accept)
-    assert window.merge_from(copy_path)
+    assert window.shared_file.merge_from(copy_path)
     assert shown == {"changes": 1, "first": "指标“新增注册企业” · 第二季度实际值"}
     assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "4500"
     assert stored_actual(plan_file, ind) == 4500
     assert [b.reason for b in list_backups(plan_file)][:1] == ["merge"]
-    assert window.merge_from(copy_path)  # again: nothing to do
+    assert window.shared_file.merge_from(copy_path)  # again: nothing to do
     assert any("没有新的修改" in m for m in messages)
 
 
@@ -188,7 +189,7 @@ def test_restore_a_backup_from_the_menu(qtbot, plan_file, messages, monkeypatch)
     qtbot.waitUntil(lambda: [b.reason for b in list_backups(plan_file)] == ["daily"], timeout=5000)
     window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 77.0))
     monkeypatch.setattr(RestoreDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
-    window.restore_backup()
+    window.shared_file.restore_backup()
     assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == ""
     assert stored_actual(plan_file, ind) is None
     reasons = sorted(b.reason for b in list_backups(plan_file))

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..plan.model import Comparator, ItemStatus, Kind
-from ..plan.numbers import NumberFormatError, exact_number, parse_number
-from ..workspace import Edit, Workspace
+from ...plan.model import Comparator, ItemStatus, Kind
+from ...plan.numbers import NumberFormatError, exact_number, parse_number
+from ...workspace import Edit, Workspace
 from .validators import NumberValidator
 
 COMPARATOR_LABELS = {
@@ -346,7 +346,7 @@ class DetailPanel(QWidget):
         try:
             self.workspace.store.add_department(name)
         except Exception as exc:
-            from .messages import describe
+            from ..messages import describe
 
             self.message.emit(describe(exc)[1])
             return

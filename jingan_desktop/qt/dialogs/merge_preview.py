@@ -1,11 +1,8 @@
-"""The shared file in the UI: who else has it open, other clerks' commits, merging copies,
-restoring backups."""
+"""合并副本: the preview of a merge (what will change, and a choice for each conflict)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -13,86 +10,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from ..storage.backup import Backup, list_backups
-from ..storage.database import StoreError
-from ..storage.merge import Conflict, MergePreview, Side
-from ..storage.presence import REFRESH_SECONDS, PresenceBoard
-from ..storage.store import Store
-
-POLL_MS = 2000
-
-
-class FileWatcher(QObject):
-    """Polls the open file: other clerks' commits (PRAGMA data_version) and presence."""
-
-    changed_elsewhere = Signal()
-    others_changed = Signal(list)  # list[Presence]
-    lost = Signal(object)  # the StoreError when the file can no longer be read
-
-    def __init__(self, store: Store, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.store = store
-        user, machine = store.actor
-        self.board = PresenceBoard(store.path, user, machine)
-        self._version = self._data_version()
-        self._others: list = []
-        self.poll_timer = QTimer(self, interval=POLL_MS)
-        self.poll_timer.timeout.connect(self.poll)
-        self.presence_timer = QTimer(self, interval=REFRESH_SECONDS * 1000)
-        self.presence_timer.timeout.connect(self.refresh_presence)
-
-    def start(self) -> None:
-        if not self.store.readonly:
-            self.board.announce()
-        self.refresh_presence()
-        self.poll_timer.start()
-        self.presence_timer.start()
-
-    def stop(self) -> None:
-        self.poll_timer.stop()
-        self.presence_timer.stop()
-        self.board.withdraw()
-
-    def _data_version(self) -> int | None:
-        try:
-            return self.store.database.data_version()
-        except StoreError:
-            return None
-
-    def poll(self) -> bool:
-        """True when another connection committed since the last poll."""
-        try:
-            version = self.store.database.data_version()
-        except StoreError as exc:
-            self.lost.emit(exc)
-            return False
-        if version != self._version:
-            self._version = version
-            self.changed_elsewhere.emit()
-            return True
-        return False
-
-    def refresh_presence(self) -> None:
-        if not self.store.readonly:
-            self.board.announce()
-        others = self.board.others()
-        if [(p.user, p.machine, p.pid) for p in others] != [
-            (p.user, p.machine, p.pid) for p in self._others
-        ]:
-            self._others = others
-            self.others_changed.emit(others)
-
-    @property
-    def others(self) -> list:
-        return list(self._others)
+from ...storage.merge import Conflict, MergePreview, Side
 
 
 class MergeDialog(QDialog):
@@ -156,41 +80,6 @@ class MergeDialog(QDialog):
 
     def resolutions(self) -> dict[tuple[str, str, str | None], Side]:
         return {conflict.key: choice.currentData() for conflict, choice in self.choices}
-
-
-class RestoreDialog(QDialog):
-    """Pick a backup to restore."""
-
-    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("从备份恢复")
-        self.resize(520, 400)
-        layout = QVBoxLayout(self)
-        label = QLabel("选择要恢复的备份。恢复前会先备份当前内容，因此恢复也可以再撤回。")
-        label.setWordWrap(True)
-        layout.addWidget(label)
-        self.list = QListWidget()
-        self.backups: list[Backup] = list_backups(db_path)
-        for backup in self.backups:
-            entry = QListWidgetItem(backup.label)
-            entry.setData(Qt.ItemDataRole.UserRole, str(backup.path))
-            self.list.addItem(entry)
-        if self.backups:
-            self.list.setCurrentRow(0)
-        else:
-            layout.addWidget(QLabel("还没有备份。"))
-        layout.addWidget(self.list, 1)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("恢复")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def chosen(self) -> Path | None:
-        entry = self.list.currentItem()
-        return Path(entry.data(Qt.ItemDataRole.UserRole)) if entry else None
 
 
 def _cell(text: str) -> QTableWidgetItem:

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..workspace import Workspace
-from .messages import show_error
+from ...workspace import Workspace
+from ..messages import show_error
 
 if TYPE_CHECKING:
-    from ..outputs import charts
+    from ...outputs import charts
 
 # matplotlib (and numpy under it) load when the charts are first shown, not at start-up.
 
@@ -78,7 +78,7 @@ class ChartBox(QWidget):
                 return None
             if not path.lower().endswith(f".{kind}"):
                 path += f".{kind}"
-        from ..outputs.charts import save_figure
+        from ...outputs.charts import save_figure
 
         try:
             return save_figure(self.chart.figure, path)
@@ -130,7 +130,7 @@ class ChartsTab(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        from ..outputs import charts
+        from ...outputs import charts
 
         ws = self.workspace
         if ws is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QInputDialog, QListWidgetItem, QMessageBox, QWidget
 
-from ..workspace import Workspace
-from .forms.ui_departments import Ui_DepartmentsDialog
-from .messages import show_error
+from ...workspace import Workspace
+from ..forms.ui_departments import Ui_DepartmentsDialog
+from ..messages import show_error
 
 
 class DepartmentsDialog(QDialog):

@@ -1,32 +1,28 @@
-"""What leaves the app: the PDF quarterly report and Excel sheets, and Excel coming back."""
+"""What leaves the app: the PDF quarterly report and Excel sheets, and Excel coming back.
+
+Each function runs one output with its dialogs (scope, file name, progress, preview) for a
+``parent`` window; :class:`OutputsController` puts them behind the window's commands."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QInputDialog,
-    QLabel,
     QMessageBox,
     QProgressDialog,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
-from ..workspace import Workspace
-from .messages import show_error
-
-if TYPE_CHECKING:
-    from ..outputs.excel import ImportPreview
+from ...workspace import Workspace
+from ..dialogs.excel_import import ImportPreviewDialog
+from ..messages import show_error
+from .base import Controller
 
 ALL_DEPARTMENTS = "（全部单位）"
 
@@ -47,7 +43,7 @@ def generate_report(
     open_after: bool = True,
 ) -> Path | None:
     """生成季度报告: a PDF with a progress dialog that can cancel; opened for printing after."""
-    from ..outputs.report import ReportCancelled, build_report
+    from ...outputs.report import ReportCancelled, build_report
 
     if target is None:
         ok, department = choose_department(parent, workspace, "生成季度报告")
@@ -90,7 +86,7 @@ def generate_report(
 
 
 def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
-    from ..outputs.excel import export_excel  # openpyxl loads when first needed, not at start-up
+    from ...outputs.excel import export_excel  # openpyxl loads when first needed, not at start-up
 
     ok, department = choose_department(parent, workspace, "导出 Excel")
     if not ok:
@@ -117,58 +113,11 @@ def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
     return target
 
 
-class ImportPreviewDialog(QDialog):
-    """What an Excel import would change, and what cannot be imported, before anything is written."""
-
-    def __init__(self, preview: ImportPreview, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"导入 Excel — {preview.path.name}")
-        self.resize(860, 520)
-        layout = QVBoxLayout(self)
-        text = f"读取了 {preview.rows_read} 行，将修改 {len(preview.changes)} 项。"
-        if preview.problems:
-            text += f"有 {len(preview.problems)} 处无法导入（见下方），这些单元格将被跳过。"
-        if preview.locked:
-            text += "该季度已锁定，无法导入，请先解锁。"
-        summary = QLabel(text)
-        summary.setWordWrap(True)
-        layout.addWidget(summary)
-        self.changes = QTableWidget(len(preview.changes), 5)
-        self.changes.setObjectName("import-changes")
-        self.changes.setHorizontalHeaderLabels(["编号", "名称", "内容", "原值", "新值"])
-        for row, change in enumerate(preview.changes):
-            for column, value in enumerate(
-                (change.number, change.name, change.label, _show(change.old), _show(change.new))
-            ):
-                item = QTableWidgetItem(value)
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                self.changes.setItem(row, column, item)
-        self.changes.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(self.changes, 2)
-        if preview.problems:
-            layout.addWidget(QLabel("无法导入："))
-            self.problems = QTableWidget(len(preview.problems), 1)
-            self.problems.setHorizontalHeaderLabels(["说明"])
-            for row, problem in enumerate(preview.problems):
-                self.problems.setItem(row, 0, QTableWidgetItem(str(problem)))
-            self.problems.horizontalHeader().setStretchLastSection(True)
-            layout.addWidget(self.problems, 1)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok_button.setText("导入")
-        ok_button.setEnabled(bool(preview.changes) and not preview.locked)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-
 def import_from_excel(
     parent: QWidget, workspace: Workspace, path: Path | None = None
 ) -> int | None:
     """导入 Excel: preview first, then write the changes in one transaction."""
-    from ..outputs.excel import apply_import, preview_import
+    from ...outputs.excel import apply_import, preview_import
 
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(
@@ -194,9 +143,25 @@ def import_from_excel(
         return None
 
 
-def _show(value: object) -> str:
-    if value is None:
-        return "（空）"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+class OutputsController(Controller):
+    """The commands: 生成季度报告, 导出 Excel, 导入 Excel, with the window's messages after."""
+
+    def generate_report(self) -> None:
+        if self.workspace is not None:
+            path = generate_report(self.window, self.workspace)
+            if path is not None:
+                self.show_message(f"季度报告已生成：{path}")
+
+    def export_excel(self) -> None:
+        if self.workspace is not None:
+            path = export_to_excel(self.window, self.workspace)
+            if path is not None:
+                self.show_message(f"已导出 Excel：{path}")
+
+    def import_excel(self) -> None:
+        if self.workspace is None or self.workspace.readonly:
+            return
+        count = import_from_excel(self.window, self.workspace)
+        if count:
+            self.window.navigation.reload()
+            self.show_message(f"已从 Excel 导入 {count} 项（可在修改记录中查看）")

@@ -17,10 +17,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ..plan.model import ItemStatus
-from ..plan.numbers import NumberFormatError, exact_number, format_number, parse_number
-from ..plan.progress import Evaluation, Rag
-from ..workspace import Edit, Workspace, describe_target
+from ...plan.model import ItemStatus
+from ...plan.numbers import NumberFormatError, exact_number, format_number, parse_number
+from ...plan.progress import Evaluation, Rag
+from ...workspace import Edit, Workspace, describe_target
 
 Index = QModelIndex | QPersistentModelIndex
 

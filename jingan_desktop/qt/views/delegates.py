@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..plan.model import ItemStatus
+from ...plan.model import ItemStatus
 from .tree_model import PlanTreeModel
 from .validators import NumberValidator
 

@@ -7,7 +7,7 @@ import re
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
 
-from ..plan.numbers import NumberFormatError, fold_width, parse_number
+from ...plan.numbers import NumberFormatError, fold_width, parse_number
 
 _PARTIAL = re.compile(r"^[+-]?[\d,]*\.?\d*[万亿千]?$")
 REFUSED = "只能输入数字（可带“万”“亿”或千位分隔符），“{text}”无效"

@@ -1,0 +1,204 @@
+"""Finding and showing rows: the search box and filters, the current row and the side panels
+that follow it (详情, 预警, 修改记录, 图表), and bringing the tree up to date after a change or a
+reload, keeping what was expanded and selected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QTimer
+
+from ...workspace import RowFilter, Workspace
+from ..messages import show_error
+from ..views.tree_model import PlanTreeModel
+from .base import Controller
+
+
+class NavigationController(Controller):
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.row_filter: RowFilter | None = None
+        self.filter_timer = QTimer(self, singleShot=True, interval=120)
+        self.filter_timer.timeout.connect(self.apply_filter)
+        self.warnings_timer = QTimer(self, singleShot=True, interval=300)
+        self.warnings_timer.timeout.connect(self.fill_warnings)
+
+    def attach(self, workspace: Workspace) -> None:
+        self.row_filter = RowFilter(workspace)
+        # Search texts are built when the app is idle after opening, not on the first keystroke.
+        QTimer.singleShot(0, self, self.row_filter.warm)
+        self.fill_department_filter()
+
+    # -- the current row --
+
+    def current_row(self) -> tuple[str | None, str | None]:
+        """(row id, kind) of the tree's current row; (None, None) when there is none."""
+        current = self.window.tree.currentIndex()
+        if not current.isValid():
+            return None, None
+        return current.data(PlanTreeModel.RowIdRole), current.data(PlanTreeModel.KindRole)
+
+    def current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        window = self.window
+        row_id = current.data(PlanTreeModel.RowIdRole) if current.isValid() else None
+        kind = current.data(PlanTreeModel.KindRole) if current.isValid() else None
+        window.detail.show_row(row_id, kind)
+        window.history.show_row(self.workspace, row_id, kind)
+        if kind == "indicator":
+            window.charts.set_indicator(row_id)
+        window.update_actions()
+
+    def select_row(self, row_id: str) -> bool:
+        window, model = self.window, self.window.model
+        if model is None:
+            return False
+        index = model.index_of(row_id)
+        if not index.isValid() and model.allowed is not None:
+            # Hidden by the filter: clear it so the row can be shown.
+            window.search_edit.clear()
+            window.status_filter.setCurrentIndex(0)
+            window.department_filter.setCurrentIndex(0)
+            self.apply_filter()
+            index = model.index_of(row_id)
+        if not index.isValid():
+            return False
+        window.tree.scrollTo(index)
+        window.tree.setCurrentIndex(index)
+        window.tree.setFocus()
+        return True
+
+    # -- filtering --
+
+    def filter_active(self) -> bool:
+        window = self.window
+        return bool(
+            window.search_edit.text().strip()
+            or window.department_filter.currentData()
+            or window.status_filter.currentData()
+        )
+
+    def filter_soon(self) -> None:
+        """Filter-as-you-type: once the typing pauses."""
+        self.filter_timer.start()
+
+    def apply_filter(self) -> None:
+        window, model, tree = self.window, self.window.model, self.window.tree
+        if self.row_filter is None or model is None:
+            return
+        allowed = self.row_filter.matching(
+            window.search_edit.text(),
+            window.department_filter.currentData() or "",
+            window.status_filter.currentData() or "",
+        )
+        current = tree.currentIndex()
+        keep = current.data(PlanTreeModel.RowIdRole) if current.isValid() else None
+        column = current.column() if current.isValid() else 0
+        model.set_filter(allowed)
+        if allowed is not None:
+            # Expanding thousands of rows costs more than the filtering itself; a broad
+            # match opens the chapters only.
+            if len(allowed) <= 400:
+                tree.expandAll()
+            else:
+                tree.expandToDepth(0)
+            window.statusBar().showMessage(f"筛选结果：{len(allowed)} 条")
+        if keep:
+            index = model.index_of(keep, column)
+            if index.isValid():
+                tree.setCurrentIndex(index)
+
+    def fill_department_filter(self) -> None:
+        combo = self.window.department_filter
+        current = combo.currentData()
+        combo.clear()
+        combo.addItem("全部单位", "")
+        for name in self.department_names():
+            combo.addItem(name, name)
+        position = combo.findData(current)
+        combo.setCurrentIndex(max(0, position))
+
+    def department_names(self) -> list[str]:
+        return [d.name for d in self.workspace.data.departments] if self.workspace else []
+
+    def focus_search(self) -> None:
+        self.window.search_edit.setFocus()
+        self.window.search_edit.selectAll()
+
+    # -- refreshing --
+
+    def reload(self) -> None:
+        """刷新: re-read the file and rebuild the tree."""
+        window = self.window
+        if self.workspace is None:
+            return
+        try:
+            self.workspace.reload()
+        except Exception as exc:
+            show_error(window, exc)
+            return
+        if window.model is not None:
+            window.model.rebuild()
+            window.tree.expandToDepth(0)
+        self.refresh_after_change()
+
+    def refresh_after_change(self) -> None:
+        """Values changed anywhere (a quarter switched, a lock, a reload): show them."""
+        if self.window.model is not None:
+            self.window.model.refresh_all()
+        if self.row_filter is not None:
+            self.row_filter.invalidate()
+        self.refresh_side_panels()
+        self.window.update_actions()
+
+    def refresh_side_panels(self, warnings_now: bool = True) -> None:
+        window = self.window
+        if self.workspace is None:
+            return
+        row_id, kind = self.current_row()
+        window.detail.show_row(row_id, kind)
+        if warnings_now:
+            self.fill_warnings()
+        else:
+            # After an edit the 预警 list follows a moment later, so typing figures into a big
+            # plan never waits for thousands of warnings to be rebuilt.
+            self.warnings_timer.start()
+        window.history.show_row(self.workspace, row_id, kind)
+        window.quarters.show_lock()
+        if self.filter_active():
+            # Deferred: this runs inside the view's own commit of an edit, where resetting
+            # the model would pull the current row (and the editor) out from under it.
+            self.filter_timer.start()
+
+    def fill_warnings(self) -> None:
+        if self.workspace is None:
+            return
+        count = self.window.warnings.fill(self.workspace)
+        self.window.tabs.setTabText(1, f"预警 ({count})")
+
+    def rebuild_tree(self, select: str | None = None) -> None:
+        """Re-read the tree's rows, keeping what was expanded and selected."""
+        model, tree = self.window.model, self.window.tree
+        assert model is not None
+        current = tree.currentIndex()
+        select = select or (current.data(PlanTreeModel.RowIdRole) if current.isValid() else None)
+        expanded = self._expanded_ids()
+        model.rebuild()
+        for row_id in expanded:
+            index = model.index_of(row_id)
+            if index.isValid():
+                tree.setExpanded(index, True)
+        if select:
+            self.select_row(select)
+
+    def _expanded_ids(self) -> list[str]:
+        model, tree = self.window.model, self.window.tree
+        found = []
+        pending = [QModelIndex()]
+        while pending:
+            parent = pending.pop()
+            for row in range(model.rowCount(parent)):
+                index = model.index(row, 0, parent)
+                if tree.isExpanded(index):
+                    found.append(index.data(PlanTreeModel.RowIdRole))
+                    pending.append(index)
+        return found

@@ -1,0 +1,309 @@
+"""The shared file: who else has it open, other clerks' commits, files that go away, daily
+backups and 从备份恢复, 合并副本 and 导出部门填报文件.
+
+:class:`FileWatcher` polls the open file; :class:`SharedFileController` turns what it sees
+into the window's banners and refreshes, and runs the backup, restore and merge commands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QFileDialog, QInputDialog, QMessageBox
+
+from ...storage.backup import full_check, newest_good_backup, restore, restore_damaged, take_backup
+from ...storage.database import StoreError
+from ...storage.merge import apply_merge, export_department_file, plan_merge
+from ...storage.presence import REFRESH_SECONDS, PresenceBoard
+from ...storage.store import Store
+from ...workspace import Workspace
+from ..dialogs.merge_preview import MergeDialog
+from ..dialogs.restore_backup import RestoreDialog
+from ..messages import describe, show_error
+from .base import Controller
+from .files import PLAN_FILE_FILTER
+
+POLL_MS = 2000
+
+
+class FileWatcher(QObject):
+    """Polls the open file: other clerks' commits (PRAGMA data_version) and presence."""
+
+    changed_elsewhere = Signal()
+    others_changed = Signal(list)  # list[Presence]
+    lost = Signal(object)  # the StoreError when the file can no longer be read
+
+    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        user, machine = store.actor
+        self.board = PresenceBoard(store.path, user, machine)
+        self._version = self._data_version()
+        self._others: list = []
+        self.poll_timer = QTimer(self, interval=POLL_MS)
+        self.poll_timer.timeout.connect(self.poll)
+        self.presence_timer = QTimer(self, interval=REFRESH_SECONDS * 1000)
+        self.presence_timer.timeout.connect(self.refresh_presence)
+
+    def start(self) -> None:
+        if not self.store.readonly:
+            self.board.announce()
+        self.refresh_presence()
+        self.poll_timer.start()
+        self.presence_timer.start()
+
+    def stop(self) -> None:
+        self.poll_timer.stop()
+        self.presence_timer.stop()
+        self.board.withdraw()
+
+    def _data_version(self) -> int | None:
+        try:
+            return self.store.database.data_version()
+        except StoreError:
+            return None
+
+    def poll(self) -> bool:
+        """True when another connection committed since the last poll."""
+        try:
+            version = self.store.database.data_version()
+        except StoreError as exc:
+            self.lost.emit(exc)
+            return False
+        if version != self._version:
+            self._version = version
+            self.changed_elsewhere.emit()
+            return True
+        return False
+
+    def refresh_presence(self) -> None:
+        if not self.store.readonly:
+            self.board.announce()
+        others = self.board.others()
+        if [(p.user, p.machine, p.pid) for p in others] != [
+            (p.user, p.machine, p.pid) for p in self._others
+        ]:
+            self._others = others
+            self.others_changed.emit(others)
+
+    @property
+    def others(self) -> list:
+        return list(self._others)
+
+
+class SharedFileController(Controller):
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.watcher: FileWatcher | None = None
+
+    def attach(self, workspace: Workspace) -> None:
+        self.watcher = FileWatcher(workspace.store, self.window)
+        self.watcher.changed_elsewhere.connect(self.reload_from_elsewhere)
+        self.watcher.others_changed.connect(self.show_others)
+        self.watcher.lost.connect(self.file_lost)
+        self.watcher.start()
+        window = self.window
+        window.readonly_banner.setText(
+            "只读模式：文件所在位置不可写入（写保护U盘或只读共享目录），所有修改都不会保存。"
+        )
+        window.readonly_banner.setVisible(workspace.readonly)
+        scope = workspace.store.meta().get("scope", "")
+        window.scope_banner.setText(
+            f"部门填报文件：{scope.removeprefix('department:')}。填报后请交回规划办，用“合并副本”并入主文件。"
+        )
+        window.scope_banner.setVisible(scope.startswith("department:"))
+
+    def stop_watching(self) -> None:
+        """Before another file is opened: no more polling, no presence entry for this one."""
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher.deleteLater()
+            self.watcher = None
+
+    # -- other clerks --
+
+    def reload_from_elsewhere(self) -> None:
+        """Another clerk committed: re-read, keeping selection, expansion and scroll position."""
+        window, ws, model = self.window, self.workspace, self.window.model
+        if ws is None or model is None:
+            return
+        if window.tree.state() == QAbstractItemView.State.EditingState:
+            QTimer.singleShot(1000, self.reload_from_elsewhere)  # after the user's own edit
+            return
+        window.detail.flush()
+        before = model.structure()
+        scroll = window.tree.verticalScrollBar().value()
+        try:
+            ws.reload()
+        except StoreError as exc:
+            self.file_lost(exc)
+            return
+        navigation = window.navigation
+        if navigation.row_filter is not None:
+            navigation.row_filter.invalidate()
+        if model.structure_of(ws) != before:
+            navigation.rebuild_tree()
+        else:
+            model.refresh_all()
+        navigation.fill_department_filter()
+        navigation.refresh_side_panels()
+        window.charts.mark_dirty()
+        window.tree.verticalScrollBar().setValue(scroll)
+        self.show_message(f"已载入其他用户保存的修改（{datetime.now():%H:%M:%S}）")
+
+    def show_others(self, others: list) -> None:
+        label = self.window.presence_label
+        if others:
+            names = "、".join(p.label for p in others)
+            label.setText(f"👥 同时打开：{names}")
+            label.setToolTip(
+                "这些用户也打开了此文件。您的每次修改都会立即保存，并能看到他们保存的修改。"
+            )
+        label.setVisible(bool(others))
+
+    def file_lost(self, exc: BaseException) -> None:
+        banner = self.window.readonly_banner
+        banner.setText(f"无法访问文件：{describe(exc)[1]} 修改将不会保存。")
+        banner.setVisible(True)
+        if self.watcher is not None:
+            self.watcher.poll_timer.stop()
+
+    # -- backups --
+
+    def daily_backup_soon(self, store: Store) -> None:
+        # After the window has drawn the plan: a big file's copy should not delay it.
+        QTimer.singleShot(1500, self, lambda s=store: self._daily_backup(s))
+
+    def _daily_backup(self, store: Store) -> None:
+        if self.workspace is None or self.workspace.store is not store:
+            return  # another file was opened meanwhile
+        try:
+            copy = take_backup(store.database, "daily")
+            problems = full_check(copy)
+        except (StoreError, OSError) as exc:
+            self.show_message(f"自动备份失败：{describe(exc)[1]}")
+            return
+        if problems:
+            QMessageBox.warning(
+                self.window,
+                "文件可能已损坏",
+                "每日检查发现此文件的内部结构有错误（例如索引损坏）。建议尽快用“从备份恢复”恢复到较早的备份，"
+                f"并联系信息管理人员。\n\n技术信息：{'; '.join(problems[:3])}",
+            )
+
+    def offer_restore(self, path: Path, exc: StoreError) -> bool:
+        """A damaged file: say so, and offer the newest good backup (never write the file)."""
+        title, text = describe(exc)
+        backup = newest_good_backup(path)
+        if backup is None:
+            show_error(self.window, exc)
+            return False
+        answer = QMessageBox.question(
+            self.window,
+            title,
+            f"{text}\n\n找到可用的备份：{backup.label}\n是否用该备份恢复？（损坏的文件会被改名保留，不会删除）",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            aside = restore_damaged(path, backup.path)
+        except (StoreError, OSError) as restore_error:
+            show_error(self.window, restore_error)
+            return False
+        self.show_message(f"已从备份恢复；损坏的文件保存为 {aside.name}")
+        return self.window.open_path(path)
+
+    def backup_now(self) -> None:
+        if self.workspace is None:
+            return
+        try:
+            path = take_backup(self.workspace.store.database, "manual")
+        except (StoreError, OSError) as exc:
+            show_error(self.window, exc)
+            return
+        self.show_message(f"已备份到 {path}")
+
+    def restore_backup(self) -> None:
+        ws = self.workspace
+        if ws is None or ws.readonly:
+            return
+        dialog = RestoreDialog(ws.store.path, self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() is None:
+            return
+        try:
+            restore(ws.store.database, dialog.chosen())  # type: ignore[arg-type]
+        except (StoreError, OSError) as exc:
+            show_error(self.window, exc)
+            return
+        self.window.navigation.reload()
+        self.window.editing.clear_undo()
+        self.show_message("已从备份恢复（恢复前的内容已另行备份）")
+
+    # -- copies: merging back, department files --
+
+    def merge_copy(self) -> None:
+        ws = self.workspace
+        if ws is None or ws.readonly:
+            return
+        chosen, _ = QFileDialog.getOpenFileName(
+            self.window, "选择要合并的副本", self.window.files.last_dir(), PLAN_FILE_FILTER
+        )
+        if not chosen:
+            return
+        self.merge_from(Path(chosen))
+
+    def merge_from(self, copy_path: Path) -> bool:
+        ws = self.workspace
+        if ws is None:
+            return False
+        try:
+            preview = plan_merge(ws.store, copy_path)
+        except (StoreError, OSError) as exc:
+            show_error(self.window, exc)
+            return False
+        if preview.nothing_to_do:
+            QMessageBox.information(self.window, "合并副本", "副本中没有新的修改，无需合并。")
+            return True
+        dialog = MergeDialog(preview, self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        try:
+            count = apply_merge(ws.store, preview, resolutions=dialog.resolutions())
+        except (StoreError, OSError) as exc:
+            show_error(self.window, exc)
+            return False
+        self.window.navigation.reload()
+        self.window.editing.clear_undo()
+        self.show_message(f"合并完成：{count} 项修改已写入（合并前已自动备份）")
+        return True
+
+    def export_department_file(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        names = [d.name for d in ws.data.departments]
+        if not names:
+            QMessageBox.information(
+                self.window,
+                "导出部门填报文件",
+                "还没有单位。请先在“单位管理”中添加单位并指定牵头单位。",
+            )
+            return
+        name, ok = QInputDialog.getItem(self.window, "导出部门填报文件", "单位：", names, 0, False)
+        if not ok:
+            return
+        suggestion = ws.store.path.with_name(f"{ws.store.path.stem}-{name}-填报.sqlite")
+        target, _ = QFileDialog.getSaveFileName(
+            self.window, "保存部门填报文件", str(suggestion), PLAN_FILE_FILTER
+        )
+        if not target:
+            return
+        try:
+            export_department_file(ws.store, name, target)
+        except (StoreError, OSError) as exc:
+            show_error(self.window, exc)
+            return
+        self.show_message(f"已导出 {name} 的填报文件：{target}")

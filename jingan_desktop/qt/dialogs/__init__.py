@@ -1,0 +1,7 @@
+"""The dialogs, one module each: departments (单位管理, from the Designer form in ui/), merge
+preview (合并副本), restore backup (从备份恢复), conflict (数据已被他人修改), excel import (导入
+Excel preview).
+
+A dialog takes what it shows in its constructor and answers after ``exec()`` (``chosen()``,
+``resolutions()`` …); the controller that opens it does the writing.
+"""
