@@ -25,6 +25,8 @@ QUARTER_NAMES = ("", "第一季度", "第二季度", "第三季度", "第四季�
 
 def describe(exc: BaseException) -> tuple[str, str]:
     """(title, message) for an error, in Chinese."""
+    # One flat list, the most specific error first (subclasses before their bases): it reads
+    # better whole than split, and a new error is one more pair of lines in the right place.
     path = getattr(exc, "path", None) or ""
     if isinstance(exc, db.FileMissingError):
         return "找不到文件", f"文件“{path}”不存在或无法访问：可能已被移动、删除，或U盘已拔出。"

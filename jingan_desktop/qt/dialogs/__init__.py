@@ -3,5 +3,7 @@ preview (合并副本), restore backup (从备份恢复), conflict (数据已被
 Excel preview).
 
 A dialog takes what it shows in its constructor and answers after ``exec()`` (``chosen()``,
-``resolutions()`` …); the controller that opens it does the writing.
+``resolutions()``, ``overwrite_chosen()``); the controller that opens it does the writing.
+单位管理 is the exception: it edits the department list itself, and says ``changed``.
+A new dialog: a module here, opened by the controller of its concern.
 """

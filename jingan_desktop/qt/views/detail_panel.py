@@ -64,9 +64,25 @@ class DetailPanel(QWidget):
         self.text_view.setAcceptRichText(False)
         self.text_view.setMinimumHeight(90)
 
-        # Item fields
-        self.item_box = QGroupBox("事项")
-        form = QFormLayout(self.item_box)
+        self.item_box = self._build_item_box()
+        self.indicator_box = self._build_indicator_box()
+
+        self.placeholder = QLabel("在左侧选择事项或指标以查看详情。")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.text_view)
+        layout.addWidget(self.indicator_box)
+        layout.addWidget(self.item_box)
+        layout.addStretch(1)
+        self.show_row(None, None)
+
+    def _build_item_box(self) -> QGroupBox:
+        """事项: departments, due date, and the quarter's status and progress text."""
+        box = QGroupBox("事项")
+        form = QFormLayout(box)
         self.lead_combo = QComboBox(editable=True)
         self.lead_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.lead_combo.lineEdit().setPlaceholderText("选择或输入牵头单位")
@@ -105,10 +121,12 @@ class DetailPanel(QWidget):
         self.progress_save.clicked.connect(self._progress_changed)
         form.addRow("", self.progress_save)
         self.progress_edit.installEventFilter(self)
+        return box
 
-        # Indicator fields
-        self.indicator_box = QGroupBox("指标")
-        iform = QFormLayout(self.indicator_box)
+    def _build_indicator_box(self) -> QGroupBox:
+        """指标: name, target, unit, comparator, kind, stretch value, pace, weight, note."""
+        box = QGroupBox("指标")
+        iform = QFormLayout(box)
         self.name_edit = QLineEdit()
         self.name_edit.editingFinished.connect(
             lambda: self._field("name", self.name_edit.text().strip())
@@ -147,6 +165,19 @@ class DetailPanel(QWidget):
             lambda: self._number_field("stretch_value", self.stretch_edit)
         )
         iform.addRow("力争值", self.stretch_edit)
+        iform.addRow("季度进度", self._build_pace_row())
+        self.weight_spin = QDoubleSpinBox(minimum=0, maximum=100, decimals=1, singleStep=0.5)
+        self.weight_spin.editingFinished.connect(
+            lambda: self._field("weight", self.weight_spin.value())
+        )
+        iform.addRow("权重", self.weight_spin)
+        self.actual_note = QLineEdit(placeholderText="本季度实际值的说明（可选）")
+        self.actual_note.editingFinished.connect(self._note_changed)
+        iform.addRow("实际值说明", self.actual_note)
+        return box
+
+    def _build_pace_row(self) -> QHBoxLayout:
+        """The share of the target due by the end of each quarter."""
         pace_row = QHBoxLayout()
         self.pace_spins: list[QDoubleSpinBox] = []
         for quarter in range(1, 5):
@@ -157,27 +188,7 @@ class DetailPanel(QWidget):
             )
             self.pace_spins.append(spin)
             pace_row.addWidget(spin)
-        iform.addRow("季度进度", pace_row)
-        self.weight_spin = QDoubleSpinBox(minimum=0, maximum=100, decimals=1, singleStep=0.5)
-        self.weight_spin.editingFinished.connect(
-            lambda: self._field("weight", self.weight_spin.value())
-        )
-        iform.addRow("权重", self.weight_spin)
-        self.actual_note = QLineEdit(placeholderText="本季度实际值的说明（可选）")
-        self.actual_note.editingFinished.connect(self._note_changed)
-        iform.addRow("实际值说明", self.actual_note)
-
-        self.placeholder = QLabel("在左侧选择事项或指标以查看详情。")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.placeholder)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.text_view)
-        layout.addWidget(self.indicator_box)
-        layout.addWidget(self.item_box)
-        layout.addStretch(1)
-        self.show_row(None, None)
+        return pace_row
 
     # -- showing --
 
