@@ -186,3 +186,44 @@ def test_generated_forms_match_their_designer_files():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+# Inside qt/: what each room may import from qt/ (besides itself). Views and dialogs know
+# nothing of the window; controllers know views and dialogs but not the window that holds
+# them (they reach it as ``self.window``); only the start-up code imports the window.
+QT_ALLOWED: dict[str, set[str]] = {
+    "views": {"messages", "display"},
+    "dialogs": {"forms", "messages", "display"},
+    "controllers": {"views", "dialogs", "messages", "display", "undo"},
+    "commands": set(),
+    "main_window": {"commands", "controllers", "views"},
+    "app": {"application", "main_window", "messages", "self_check"},
+    "self_check": {"application", "fonts", "main_window", "messages"},
+    "application": {"fonts"},
+    "undo": set(),
+    "messages": set(),
+    "display": set(),
+    "fonts": set(),
+    "forms": set(),
+}
+
+
+def qt_room(name: str) -> str | None:
+    parts = name.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "qt" else None
+
+
+def test_qt_parts_point_one_way():
+    rooms = {qt_room(name) for name in GRAPH} - {None}
+    assert rooms <= set(QT_ALLOWED), rooms - set(QT_ALLOWED)
+    assert {"views", "dialogs", "controllers", "main_window"} <= rooms
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items()
+        if (room := qt_room(name)) is not None
+        for target in targets
+        if (other := qt_room(target)) is not None
+        and other != room
+        and other not in QT_ALLOWED[room]
+    )
+    assert offenders == []
