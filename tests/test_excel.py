@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jingan_desktop import cli
@@ -301,7 +301,7 @@ def test_export_replaces_the_target_whole_or_not_at_all(
         handle.write(b"PK\x03\x04 half a workbook")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(excel.Workbook, "save", broken_save)
+    monkeypatch.setattr(Workbook, "save", broken_save)  # what export_excel saves with
     with pytest.raises(ExcelWriteError, match="No space left"):
         export(store, out)
     assert out.read_bytes() == b"the previous report"

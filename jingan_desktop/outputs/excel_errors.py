@@ -1,4 +1,4 @@
-"""Errors of the Excel exchange (kept apart from excel.py so naming them loads no openpyxl)."""
+"""Errors of the Excel exchange (kept apart from the excel package so naming them loads no openpyxl)."""
 
 from __future__ import annotations
 
