@@ -19,5 +19,11 @@ class ExcelFormatError(ExcelError):
     file, an old .xls, a password-protected or damaged workbook)."""
 
 
+class ExcelTooLargeError(ExcelFormatError):
+    """The workbook holds far more than a plan workbook can (a part that unpacks to more than
+    the limit, a zip bomb, a row of millions of cells): refused before or while reading it,
+    within the limits, with nothing imported."""
+
+
 class ExcelWriteError(ExcelError):
     """The workbook could not be written (folder missing, no permission, open in Excel …)."""

@@ -3,23 +3,46 @@ its rows read as plain cells (value, type, number format)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import re
 import warnings
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NoReturn
 
-from openpyxl import load_workbook
+from openpyxl.cell.read_only import ReadOnlyCell
 from openpyxl.packaging.custom import StringProperty
+from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader, _find_workbook_part
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.xml.functions import iterparse
 
-from ..excel_errors import ExcelError, ExcelFormatError
+from ..excel_errors import ExcelError, ExcelFormatError, ExcelTooLargeError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 5000  # per sheet; a plan has about a hundred
 MAX_COLUMNS = 60
 HEADER_SEARCH_ROWS = 10
+
+# What a workbook may hold before anything is parsed (the zip's own figures) and while its
+# sheets are read. A plan workbook is well under a megabyte; an .xlsx is a zip whose parts can
+# unpack to a thousand times their size, and a sheet can say it is small and be huge, so the
+# work is bounded by what is read, not by what the file says.
+MAX_PARTS = 1000  # members of the zip
+MAX_PART_BYTES = 16 * 1024 * 1024  # one part parsed whole (shared strings, styles …), unpacked
+MAX_SHEET_BYTES = 64 * 1024 * 1024  # one worksheet (read as a stream), unpacked
+MAX_UNPACKED_BYTES = 128 * 1024 * 1024  # all parts together, unpacked
+MAX_RATIO = 100  # unpacked ÷ packed, for parts over RATIO_FROM_BYTES (XML packs 5–30 times)
+RATIO_FROM_BYTES = 1024 * 1024
+MAX_CELLS = 100_000  # cells written in the rows read, all sheets together (a plan: ~1,500)
+EXCEL_COLUMNS = 16_384  # Excel's own limits: column XFD …
+EXCEL_ROWS = 1_048_576  # … and row 1,048,576
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")  # .xls, and password-protected .xlsx
 
@@ -96,54 +119,238 @@ def _load_book(path: Path, data: bytes, data_only: bool) -> Book:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features it drops
-            wb = load_workbook(
-                io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False
-            )
-            try:
-                properties = {
-                    p.name: str(p.value)
-                    for p in wb.custom_doc_props
-                    if isinstance(p, StringProperty) and p.value is not None
-                }
-                sheets: list[Sheet] = []
-                for ws in wb.worksheets:
-                    rows: list[tuple[int, list[Cell]]] = []
-                    truncated = False
-                    for number, raw in enumerate(
-                        ws.iter_rows(min_row=1, max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS), 1
-                    ):
-                        if number > MAX_ROWS:
-                            truncated = True
-                            break
-                        cells = [
-                            Cell(c.value, c.data_type, c.number_format or "General")
-                            if c.value is not None
-                            else EMPTY_CELL
-                            for c in raw
-                        ]
-                        rows.append((number, cells))
-                    header = _header_columns(rows[:HEADER_SEARCH_ROWS])
-                    if header is None:
-                        continue
-                    header_row, columns = header
-                    sheets.append(
-                        Sheet(
-                            ws.title,
-                            header_row,
-                            columns,
-                            [r for r in rows if r[0] > header_row],
-                            truncated,
-                        )
-                    )
-            finally:
-                wb.close()
+            return _BookReader(path, data, data_only).read()
     except ExcelError:
         raise
     except Exception as exc:  # zipfile, XML, KeyError for missing parts, openpyxl's own …
         raise ExcelFormatError(
             path, f"damaged or not an Excel .xlsx workbook ({type(exc).__name__})"
         ) from exc
-    return Book(sheets, properties)
+
+
+class _BookReader:
+    """Reads a workbook within the limits above.
+
+    openpyxl reads the package (content types, shared strings, workbook, styles, custom
+    properties) and converts each cell (``WorkSheetParser.parse_cell``: shared strings, dates,
+    formulas, booleans); the sheets themselves are streamed here, because openpyxl's read-only
+    sheets parse a whole ``<row>`` (or, without a ``<dimension>``, the whole sheet) before the
+    first cell is returned. Each cell's element is dropped once read, so memory holds one cell,
+    and reading stops at the first row past :data:`MAX_ROWS`.
+    """
+
+    def __init__(self, path: Path, data: bytes, data_only: bool) -> None:
+        self.path = path
+        self.data_only = data_only
+        self.reader = ExcelReader(
+            io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False
+        )
+        self.archive: zipfile.ZipFile = self.reader.archive
+        self.cells = 0  # cells read so far, all sheets
+
+    def refuse(self, reason: str) -> NoReturn:
+        raise ExcelTooLargeError(self.path, f"{reason}; not read")
+
+    def read(self) -> Book:
+        self.check_parts()
+        reader = self.reader
+        reader.read_manifest()
+        strings = reader.package.find(SHARED_STRINGS)
+        if strings is not None:
+            self.check_whole_part(strings.PartName[1:])
+        self.check_whole_part(_find_workbook_part(reader.package).PartName[1:])
+        reader.read_strings()
+        reader.read_workbook()
+        reader.read_custom()
+        apply_stylesheet(reader.archive, reader.wb)
+        properties = {
+            p.name: str(p.value)
+            for p in reader.wb.custom_doc_props
+            if isinstance(p, StringProperty) and p.value is not None
+        }
+        sheets: list[Sheet] = []
+        for sheet, rel in reader.parser.find_sheets():
+            if rel.target not in reader.valid_files or "chartsheet" in rel.Type:
+                continue  # as openpyxl: a missing part is skipped, a chart has no cells
+            found = self.read_sheet(sheet.name, rel.target)
+            if found is not None:
+                sheets.append(found)
+        return Book(sheets, properties)
+
+    # -- the zip, before anything is parsed --
+
+    def check_parts(self) -> None:
+        infos = self.archive.infolist()
+        if len(infos) > MAX_PARTS:
+            self.refuse(f"the workbook has {len(infos)} parts, more than {MAX_PARTS}")
+        total = 0
+        for info in infos:
+            name, size = info.filename, info.file_size
+            total += size
+            limit = MAX_SHEET_BYTES if name.startswith("xl/worksheets/") else MAX_PART_BYTES
+            if size > limit:
+                self.refuse(f"{name} unpacks to {_mb(size)}, more than {_mb(limit)}")
+            if size > RATIO_FROM_BYTES and size > MAX_RATIO * max(info.compress_size, 1):
+                ratio = size // max(info.compress_size, 1)
+                self.refuse(f"{name} unpacks to {ratio} times its packed size (a zip bomb)")
+        if total > MAX_UNPACKED_BYTES:
+            self.refuse(
+                f"the workbook unpacks to {_mb(total)}, more than {_mb(MAX_UNPACKED_BYTES)}"
+            )
+
+    def check_whole_part(self, name: str) -> None:
+        """A part openpyxl parses whole stays under :data:`MAX_PART_BYTES`, wherever it is."""
+        with contextlib.suppress(KeyError):  # a missing part is openpyxl's error to report
+            size = self.archive.getinfo(name).file_size
+            if size > MAX_PART_BYTES:
+                self.refuse(f"{name} unpacks to {_mb(size)}, more than {_mb(MAX_PART_BYTES)}")
+
+    # -- a sheet --
+
+    def read_sheet(self, title: str, target: str) -> Sheet | None:
+        wb = self.reader.wb
+        with self.archive.open(target) as source:
+            parser = WorkSheetParser(
+                source,
+                self.reader.shared_strings,
+                data_only=self.data_only,
+                epoch=wb.epoch,
+                date_formats=wb._date_formats,
+                timedelta_formats=wb._timedelta_formats,
+            )
+            rows, more = self.stream_rows(title, source, parser)
+        header = _header_columns(rows[:HEADER_SEARCH_ROWS])
+        if header is None:
+            return None
+        header_row, columns = header
+        truncated = more and self.values_after(target, MAX_ROWS)
+        return Sheet(title, header_row, columns, [r for r in rows if r[0] > header_row], truncated)
+
+    def stream_rows(
+        self, title: str, source: IO[bytes], parser: WorkSheetParser
+    ) -> tuple[list[tuple[int, list[Cell]]], bool]:
+        """Rows 1 … :data:`MAX_ROWS` as openpyxl's ``iter_rows`` gives them (missing rows
+        empty, a row that goes back skipped, cells by column up to :data:`MAX_COLUMNS`), and
+        whether the sheet has rows after those.
+
+        One loop over the XML events, kept whole: the element stack, the drop of each element
+        once read and the limits checked cell by cell belong together."""
+        rows: list[tuple[int, list[Cell]]] = []
+        stack: list[Any] = []
+        row: list[Cell] | None = None
+        number = 0  # the row being read
+        in_cell = 0  # depth inside a <c>: its <v>, <f>, <is> are kept until it ends
+        cells_in_row = 0
+        for event, element in iterparse(source, events=("start", "end")):
+            tag = _local(element.tag)
+            if event == "start":
+                stack.append(element)
+                if in_cell or tag == "c":
+                    in_cell += 1
+                elif tag == "row":
+                    number = _row_number(element.get("r"), parser.row_counter)
+                    if number > MAX_ROWS:
+                        return rows, True
+                    parser.row_counter, parser.col_counter = number, 0
+                    row, cells_in_row = [], 0
+                elif tag == "dimension":
+                    self.check_dimension(title, element.get("ref"))
+                continue
+            stack.pop()
+            if in_cell:
+                in_cell -= 1
+                if in_cell:
+                    continue  # inside the cell: kept for parse_cell
+                cells_in_row += 1
+                self.cells += 1
+                if cells_in_row > EXCEL_COLUMNS:
+                    self.refuse(
+                        f"row {number} of sheet {title!r} holds more than {EXCEL_COLUMNS} cells, "
+                        "more than Excel allows"
+                    )
+                if self.cells > MAX_CELLS:
+                    self.refuse(f"the sheets hold more than {MAX_CELLS} cells")
+                if row is not None:
+                    self.add_cell(row, element, parser)
+            elif tag == "row":
+                if row is not None and number > (rows[-1][0] if rows else 0):
+                    last = rows[-1][0] if rows else 0
+                    rows.extend((n, []) for n in range(last + 1, number))  # rows not written
+                    rows.append((number, row))
+                row = None
+            if stack:  # read: drop it, so the tree never grows past one cell
+                parent = stack[-1]
+                if len(parent) and parent[-1] is element:
+                    del parent[-1]
+        return rows, False
+
+    def add_cell(self, row: list[Cell], element: Any, parser: WorkSheetParser) -> None:
+        ref = element.get("r")
+        column = coordinate_to_tuple(ref)[1] if ref else parser.col_counter + 1
+        if column > MAX_COLUMNS:
+            parser.col_counter = column  # not read, only counted
+            return
+        found = parser.parse_cell(element)
+        if found["value"] is None:
+            return
+        cell = ReadOnlyCell(self, **found)  # for its number format, as openpyxl works it out
+        if len(row) < column:
+            row.extend([EMPTY_CELL] * (column - len(row)))
+        row[column - 1] = Cell(cell.value, cell.data_type, cell.number_format or "General")
+
+    @property
+    def parent(self) -> Any:  # what ReadOnlyCell looks up number formats through
+        return self.reader.wb
+
+    def check_dimension(self, title: str, ref: str | None) -> None:
+        """A sheet may say it is smaller than it is (it is read within the limits anyway); one
+        that says it is larger than Excel allows is not a workbook Excel wrote."""
+        try:
+            _c1, _r1, max_column, max_row = range_boundaries(ref or "")
+        except (TypeError, ValueError):
+            return
+        if (max_column or 0) > EXCEL_COLUMNS or (max_row or 0) > EXCEL_ROWS:
+            self.refuse(f"sheet {title!r} says it spans {ref}, more than Excel allows")
+
+    def values_after(self, target: str, last_row: int) -> bool:
+        """Whether a cell after ``last_row`` holds anything: a scan of the packed stream for a
+        cell element that is not empty (``<c …/>`` is a cell with only a format), with no XML
+        parsing, so trailing formatted rows cost little. A cell without its reference counts."""
+        tail = b""
+        with self.archive.open(target) as source:
+            while chunk := source.read(1024 * 1024):
+                text = tail + chunk
+                for match in _CELL_WITH_CONTENT.finditer(text):
+                    ref = _CELL_ROW.search(match.group(0))
+                    if ref is None or int(ref.group(1)) > last_row:
+                        return True
+                tail = text[-512:]
+        return False
+
+
+_CELL_WITH_CONTENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?:\s[^<>]*?)?(?<!/)>")
+_CELL_ROW = re.compile(rb"\sr\s*=\s*[\"'][A-Za-z]*(\d+)[\"']")
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _row_number(r: str | None, previous: int) -> int:
+    """As openpyxl reads a row's ``r``: a whole number (``"3.0"`` too), else the next row."""
+    if r is None:
+        return previous + 1
+    try:
+        return int(r)
+    except ValueError:
+        value = float(r)
+        if not value.is_integer():
+            raise ValueError(f"{r} is not a valid row number") from None
+        return int(value)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
 
 
 def read_workbook(path: str | os.PathLike[str]) -> tuple[Book, Book | None]:
