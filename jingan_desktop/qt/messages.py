@@ -7,7 +7,7 @@ import sys
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..outputs.excel_errors import ExcelError, ExcelFormatError
+from ..outputs.excel_errors import ExcelError, ExcelFormatError, ExcelTooLargeError
 from ..plan.parser import PlanDecodeError
 from ..storage import database as db
 from ..storage.store import (
@@ -64,6 +64,12 @@ def describe(exc: BaseException) -> tuple[str, str]:
         return "计划已存在", f"文件中已有 {exc.year} 年的计划。"
     if isinstance(exc, InvalidValueError):
         return "输入无效", f"输入的值无效：{exc.reason}。"
+    if isinstance(exc, ExcelTooLargeError):
+        return (
+            "Excel 文件过大或异常",
+            f"“{exc.path}”的内容远超计划表格应有的规模（可能是损坏或恶意构造的文件），"
+            f"已停止读取，未导入任何数据。（技术信息：{exc.reason}）",
+        )
     if isinstance(exc, ExcelFormatError):
         return (
             "无法读取 Excel",

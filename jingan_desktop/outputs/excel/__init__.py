@@ -25,7 +25,7 @@ preview holds) and ``importing`` (preview and apply). The error classes live in
 
 from __future__ import annotations
 
-from ..excel_errors import ExcelError, ExcelFormatError, ExcelWriteError
+from ..excel_errors import ExcelError, ExcelFormatError, ExcelTooLargeError, ExcelWriteError
 from .export import (
     FORMULA_PREFIXES,
     FREEZE_AT,
@@ -82,6 +82,7 @@ __all__ = [
     "Column",
     "ExcelError",
     "ExcelFormatError",
+    "ExcelTooLargeError",
     "ExcelWriteError",
     "ExportResult",
     "Field",

@@ -9,10 +9,11 @@ import os
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NoReturn
+from xml.etree.ElementTree import XMLPullParser
 
 from openpyxl.cell.read_only import ReadOnlyCell
 from openpyxl.packaging.custom import StringProperty
@@ -20,7 +21,6 @@ from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader, _find_workbook_pa
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.worksheet._reader import WorkSheetParser
-from openpyxl.xml.functions import iterparse
 
 from ..excel_errors import ExcelError, ExcelFormatError, ExcelTooLargeError
 
@@ -39,7 +39,8 @@ MAX_SHEET_BYTES = 64 * 1024 * 1024  # one worksheet (read as a stream), unpacked
 MAX_UNPACKED_BYTES = 128 * 1024 * 1024  # all parts together, unpacked
 MAX_RATIO = 100  # unpacked ÷ packed, for parts over RATIO_FROM_BYTES (XML packs 5–30 times)
 RATIO_FROM_BYTES = 1024 * 1024
-MAX_CELLS = 100_000  # cells written in the rows read, all sheets together (a plan: ~1,500)
+MAX_VALUES = 100_000  # cells holding something, all sheets together (a plan: ~700)
+MAX_CELLS = 200_000  # cells written in the rows read, empty ones too (a plan: ~1,500)
 EXCEL_COLUMNS = 16_384  # Excel's own limits: column XFD …
 EXCEL_ROWS = 1_048_576  # … and row 1,048,576
 
@@ -147,6 +148,8 @@ class _BookReader:
         )
         self.archive: zipfile.ZipFile = self.reader.archive
         self.cells = 0  # cells read so far, all sheets
+        self.values = 0  # cells holding something, all sheets (counted before parsing)
+        self.formats: dict[int, str] = {}  # style id → number format
 
     def refuse(self, reason: str) -> NoReturn:
         raise ExcelTooLargeError(self.path, f"{reason}; not read")
@@ -209,6 +212,7 @@ class _BookReader:
 
     def read_sheet(self, title: str, target: str) -> Sheet | None:
         wb = self.reader.wb
+        values_after = self.scan_values(title, target)
         with self.archive.open(target) as source:
             parser = WorkSheetParser(
                 source,
@@ -223,7 +227,7 @@ class _BookReader:
         if header is None:
             return None
         header_row, columns = header
-        truncated = more and self.values_after(target, MAX_ROWS)
+        truncated = more and values_after
         return Sheet(title, header_row, columns, [r for r in rows if r[0] > header_row], truncated)
 
     def stream_rows(
@@ -241,8 +245,9 @@ class _BookReader:
         number = 0  # the row being read
         in_cell = 0  # depth inside a <c>: its <v>, <f>, <is> are kept until it ends
         cells_in_row = 0
-        for event, element in iterparse(source, events=("start", "end")):
-            tag = _local(element.tag)
+        names: dict[str, str] = {}
+        for event, element in self.events(title, source):
+            tag = names.get(element.tag) or names.setdefault(element.tag, _local(element.tag))
             if event == "start":
                 stack.append(element)
                 if in_cell or tag == "c":
@@ -287,16 +292,38 @@ class _BookReader:
     def add_cell(self, row: list[Cell], element: Any, parser: WorkSheetParser) -> None:
         ref = element.get("r")
         column = coordinate_to_tuple(ref)[1] if ref else parser.col_counter + 1
-        if column > MAX_COLUMNS:
-            parser.col_counter = column  # not read, only counted
+        if column > MAX_COLUMNS or not len(element):  # beyond the columns read, or no value
+            parser.col_counter = column  # as parse_cell counts cells without a reference
             return
         found = parser.parse_cell(element)
         if found["value"] is None:
             return
-        cell = ReadOnlyCell(self, **found)  # for its number format, as openpyxl works it out
+        style = found["style_id"]
+        number_format = self.formats.get(style)
+        if number_format is None:  # worked out as openpyxl's read-only cells do, once a style
+            number_format = ReadOnlyCell(self, **found).number_format or "General"
+            self.formats[style] = number_format
         if len(row) < column:
             row.extend([EMPTY_CELL] * (column - len(row)))
-        row[column - 1] = Cell(cell.value, cell.data_type, cell.number_format or "General")
+        row[column - 1] = Cell(found["value"], found["data_type"], number_format)
+
+    def events(self, title: str, source: IO[bytes]) -> Iterator[tuple[str, Any]]:
+        """The sheet's XML events (ElementTree's C parser; openpyxl's defused parser is the
+        pure-Python one, ten times slower). A sheet with a DTD is refused: entities are how
+        XML grows in the parser, and Excel never writes one."""
+        pull = XMLPullParser(events=("start", "end"))
+        first = True
+        while chunk := source.read(_CHUNK):
+            if first:
+                first = False
+                root = _ROOT.search(chunk)
+                prolog = (chunk if root is None else chunk[: root.start()]).replace(b"\x00", b"")
+                if b"<!DOCTYPE" in prolog or root is None:
+                    self.refuse(f"sheet {title!r} is not plain worksheet XML (a DTD or no root)")
+            pull.feed(chunk)
+            yield from pull.read_events()
+        pull.close()
+        yield from pull.read_events()
 
     @property
     def parent(self) -> Any:  # what ReadOnlyCell looks up number formats through
@@ -312,22 +339,32 @@ class _BookReader:
         if (max_column or 0) > EXCEL_COLUMNS or (max_row or 0) > EXCEL_ROWS:
             self.refuse(f"sheet {title!r} says it spans {ref}, more than Excel allows")
 
-    def values_after(self, target: str, last_row: int) -> bool:
-        """Whether a cell after ``last_row`` holds anything: a scan of the packed stream for a
-        cell element that is not empty (``<c …/>`` is a cell with only a format), with no XML
-        parsing, so trailing formatted rows cost little. A cell without its reference counts."""
-        tail = b""
+    def scan_values(self, title: str, target: str) -> bool:
+        """Before the sheet is parsed: count the cells that hold something, and whether one of
+        them lies after row :data:`MAX_ROWS` (a cell without its reference counts as one).
+
+        A scan of the unpacked stream for a cell element that is not empty (``<c …/>`` is a
+        cell with only a format), with no XML parsing: a flood of values is refused at C speed,
+        and trailing formatted rows cost next to nothing."""
+        after = False
+        tail = b""  # a tag cut off at the end of the last chunk
         with self.archive.open(target) as source:
             while chunk := source.read(1024 * 1024):
                 text = tail + chunk
                 for match in _CELL_WITH_CONTENT.finditer(text):
+                    self.values += 1
+                    if self.values > MAX_VALUES:
+                        self.refuse(f"the sheets hold more than {MAX_VALUES} cells with values")
                     ref = _CELL_ROW.search(match.group(0))
-                    if ref is None or int(ref.group(1)) > last_row:
-                        return True
-                tail = text[-512:]
-        return False
+                    after = after or ref is None or int(ref.group(1)) > MAX_ROWS
+                cut = text.rfind(b"<")
+                unfinished = cut >= 0 and text.find(b">", cut) < 0
+                tail = text[cut:] if unfinished and len(text) - cut < 4096 else b""
+        return after
 
 
+_CHUNK = 64 * 1024  # fed to the parser at a time: its events for one chunk are held at once
+_ROOT = re.compile(rb"<\x00?[A-Za-z_]")  # the first element's start tag (UTF-8 or UTF-16)
 _CELL_WITH_CONTENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?:\s[^<>]*?)?(?<!/)>")
 _CELL_ROW = re.compile(rb"\sr\s*=\s*[\"'][A-Za-z]*(\d+)[\"']")
 
