@@ -86,6 +86,29 @@ def test_a_non_excel_file_is_refused_in_chinese(qtbot, window, tmp_path, monkeyp
     assert "不是可读取的 Excel" in text
 
 
+def test_an_excel_bomb_is_refused_in_chinese_before_it_is_read(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from bench.excel_bombs import wide_row
+    from jingan_desktop.outputs.excel import export_excel
+    from jingan_desktop.qt.messages import describe
+
+    export = export_excel(window.workspace, tmp_path / "export.xlsx").path
+    bomb = wide_row(export, tmp_path / "炸弹.xlsx", 1_000_000)  # 15 MB of cells, ~150 KB on disk
+    history = window.workspace.store.rows("SELECT COUNT(*) AS n FROM change_log")[0]["n"]
+    shown = []
+    monkeypatch.setattr(
+        "jingan_desktop.qt.controllers.outputs.show_error", lambda parent, exc: shown.append(exc)
+    )
+    answer_dialogs(monkeypatch, bomb)
+    window.act_import_excel.trigger()
+    assert len(shown) == 1
+    title, text = describe(shown[0])
+    assert title == "Excel 文件过大或异常"
+    assert "远超计划表格应有的规模" in text and "未导入任何数据" in text and "炸弹.xlsx" in text
+    assert window.workspace.store.rows("SELECT COUNT(*) AS n FROM change_log")[0]["n"] == history
+
+
 def test_report_from_the_menu_with_progress_and_viewer(qtbot, window, tmp_path, monkeypatch):
     target = tmp_path / "季度报告.pdf"
     answer_dialogs(monkeypatch, target)
