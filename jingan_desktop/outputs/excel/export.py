@@ -34,6 +34,7 @@ from .table import (
     Layout,
     ReportRow,
     cell_text,
+    exported_values,
     involves,
     report_rows,
 )
@@ -188,6 +189,8 @@ def build_workbook(
     wb.custom_doc_props.append(
         StringProperty(name=PROP_EXPORTED, value=datetime.now(UTC).isoformat(timespec="seconds"))
     )
+    for name, value in exported_values(rows).items():
+        wb.custom_doc_props.append(StringProperty(name=name, value=value))
     return wb
 
 

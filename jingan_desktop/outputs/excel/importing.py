@@ -15,7 +15,14 @@ from ...plan.numbers import NumberFormatError, fold_width, format_number, parse_
 from ...storage.store import QuarterLockedError, Store
 from .preview import IMPORT_LABELS, Field, ImportChange, ImportPreview, ImportProblem
 from .reading import EMPTY_CELL, MAX_ROWS, Cell, Sheet, read_workbook
-from .table import PROP_PLAN, PROP_QUARTER, cell_text
+from .table import (
+    PROP_PLAN,
+    PROP_QUARTER,
+    cell_text,
+    fingerprint,
+    fingerprint_key,
+    read_exported_values,
+)
 
 SUMMARY = "导入Excel"
 SOURCE = "import"
@@ -105,6 +112,8 @@ def preview_import(
         return preview
     computed = {s.title: dict(s.rows) for s in computed_book.sheets} if computed_book else {}
     reader = _RowReader(data, preview)
+    if book.properties.get(PROP_QUARTER) == Quarter(data.plan.year, quarter).code:
+        reader.exported = read_exported_values(book.properties)
     for sheet in book.sheets:
         preview.sheets.append(sheet.title)
         if sheet.truncated:
@@ -133,6 +142,7 @@ class _RowReader:
         }
         self.seen: dict[str, tuple[str, int]] = {}
         self.where: tuple[str, int, str] = ("", 0, "")  # the row being read: sheet, row, ID
+        self.exported: dict[str, str] = {}  # fingerprints of the values the export wrote
 
     def read(
         self, sheet: Sheet, number: int, cells: list[Cell], computed: list[Cell] | None
@@ -171,6 +181,18 @@ class _RowReader:
         self.preview.problems.append(ImportProblem(sheet, number, code, message, row_id or None))
 
     def change(self, row_id: str, field: Field, old: Any, new: Any, number: str, name: str):
+        exported = self.exported.get(fingerprint_key(row_id, field))
+        if exported is not None:  # the workbook says what it held when it was exported
+            if fingerprint(field, new) == exported:
+                return  # not changed in the workbook: the plan file's newer value stays
+            if fingerprint(field, old) != exported:
+                shown = "（空）" if old is None or old == "" else _shown(old)
+                self.problem(
+                    "changed_since_export",
+                    f"{IMPORT_LABELS[field]}在导出后已在计划文件中改为“{shown}”，"
+                    f"与表格中的“{_shown(new)}”冲突，本格未导入（请重新导出后再填写）",
+                )
+                return
         sheet, row, _ = self.where
         self.preview.changes.append(ImportChange(row_id, field, old, new, number, name, sheet, row))
 

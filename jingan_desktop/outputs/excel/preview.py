@@ -36,7 +36,8 @@ class ImportProblem:
     sheet: str  # "" for the workbook as a whole
     row: int | None
     code: str  # unknown_id, missing_id, duplicate_id, bad_number, bad_status, formula,
-    # not_applicable, quarter_mismatch, plan_mismatch, too_many_rows, no_sheet
+    # not_applicable, quarter_mismatch, plan_mismatch, too_many_rows, no_sheet,
+    # changed_since_export (the plan file's value changed after the export, and so did the cell)
     message: str  # Chinese, for the user
     row_id: str | None = None
 

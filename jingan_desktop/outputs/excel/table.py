@@ -3,8 +3,10 @@ item or an indicator each) and the workbook properties that tie it to a plan and
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -18,6 +20,10 @@ LAYOUTS: tuple[str, ...] = ("flat", "chapters")
 PROP_PLAN = "jingan.plan_id"
 PROP_QUARTER = "jingan.quarter"
 PROP_EXPORTED = "jingan.exported_at"
+# What each exported value was, as short fingerprints spread over properties of at most 255
+# characters (what Excel keeps): an import can then tell a value the clerk changed in the
+# workbook from one that changed in the plan file after the export.
+PROP_VALUES = "jingan.exported_values."
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
 
 
@@ -139,3 +145,55 @@ def cell_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     return text[:MAX_CELL_CHARS]
+
+
+# --- fingerprints of the exported values -------------------------------------------------------
+
+_PER_PROPERTY = 13  # entries of 17 characters, comma-separated: 233 characters
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
+
+
+def fingerprint_key(row_id: str, field: str) -> str:
+    """Which value: the row's ID and the field (``actual``, ``status``, ``text``)."""
+    return _digest(row_id, 8) + field[0]
+
+
+def fingerprint(field: str, value: Any) -> str:
+    """The value as an import compares it: numbers to 12 digits, text as a cell holds it."""
+    if field == "actual":
+        shown = "" if value is None else format(float(value), ".12g")
+    elif field == "text":
+        shown = cell_text(value or "")
+    else:
+        shown = value or ""
+    return _digest(f"{field}:{shown}", 8)
+
+
+def exported_values(rows: Iterable[ReportRow]) -> dict[str, str]:
+    """The custom properties that record what the export wrote for ``rows``."""
+    entries = []
+    for row in rows:
+        if row.kind == "indicator":
+            fields: tuple[tuple[str, Any], ...] = (("actual", row.actual),)
+        else:
+            status = row.status.value if row.status else None
+            fields = (("status", status), ("text", row.progress))
+        entries += [fingerprint_key(row.row_id, f) + fingerprint(f, v) for f, v in fields]
+    return {
+        f"{PROP_VALUES}{n // _PER_PROPERTY + 1:03d}": ",".join(entries[n : n + _PER_PROPERTY])
+        for n in range(0, len(entries), _PER_PROPERTY)
+    }
+
+
+def read_exported_values(properties: dict[str, str]) -> dict[str, str]:
+    """Fingerprint by key, from a workbook's custom properties (empty for an older export)."""
+    found: dict[str, str] = {}
+    for name, value in properties.items():
+        if name.startswith(PROP_VALUES):
+            for entry in value.split(","):
+                if len(entry) == 17:
+                    found[entry[:9]] = entry[9:]
+    return found
