@@ -130,12 +130,17 @@ def many_cells(src: Path, dst: Path, rows: int, columns: int, values: bool = Tru
     return rewrite(src, dst, {SHEET: content})
 
 
-def trailing_rows(src: Path, dst: Path, rows: int, value_at: int | None = None) -> Path:
+def trailing_rows(
+    src: Path, dst: Path, rows: int, value_at: int | None = None, dimension: bool = True
+) -> Path:
     """``rows`` empty formatted rows after the data, as Excel writes them when a clerk formats
-    rows far down the sheet; with ``value_at``, that row (after the data) holds a number."""
+    rows far down the sheet; with ``value_at``, that row (after the data) holds a number;
+    without ``dimension``, the sheet does not say its size (as some other programs write it)."""
 
     def content(sheet: bytes) -> Iterator[bytes]:
         first = _last_row(sheet) + 1
+        if not dimension:
+            sheet = re.sub(rb"<dimension [^>]*/>", b"", sheet)
 
         def body() -> Iterator[bytes]:
             for n in range(first, first + rows):
@@ -249,6 +254,10 @@ def main() -> int:
                 many_cells(base, here / "empty.xlsx", 5_000, 100, values=False),
             ),
             ("3,000,000 rows, the export's used", trailing_rows(base, here / "3m.xlsx", 3_000_000)),
+            (
+                "1,000,000 rows, the export's used, no <dimension>",
+                trailing_rows(base, here / "1m.xlsx", 1_000_000, dimension=False),
+            ),
             (
                 "200,000 empty formatted rows after the data",
                 trailing_rows(base, here / "tail.xlsx", 200_000),

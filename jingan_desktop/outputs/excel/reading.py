@@ -136,8 +136,8 @@ class _BookReader:
     properties) and converts each cell (``WorkSheetParser.parse_cell``: shared strings, dates,
     formulas, booleans); the sheets themselves are streamed here, because openpyxl's read-only
     sheets parse a whole ``<row>`` (or, without a ``<dimension>``, the whole sheet) before the
-    first cell is returned. Each cell's element is dropped once read, so memory holds one cell,
-    and reading stops at the first row past :data:`MAX_ROWS`.
+    first cell is returned. Each element is dropped once read, so memory holds what one 64 KB
+    chunk of XML makes, and reading stops at the first row past :data:`MAX_ROWS`.
     """
 
     def __init__(self, path: Path, data: bytes, data_only: bool) -> None:
