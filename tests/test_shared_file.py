@@ -175,7 +175,7 @@ def test_merge_a_copy_from_the_menu(qtbot, plan_file, tmp_path, messages, monkey
 
     monkeypatch.setattr(MergeDialog, "exec", accept)
     assert window.shared_file.merge_from(copy_path)
-    assert shown == {"changes": 1, "first": "指标“新增注册企业” · 第二季度实际值"}
+    assert shown == {"changes": 1, "first": "新增 指标“新增注册企业”（事项 2）的第二季度实际值"}
     assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "4500"
     assert stored_actual(plan_file, ind) == 4500
     assert [b.reason for b in list_backups(plan_file)][:1] == ["merge"]
