@@ -4,6 +4,7 @@ with plain sqlite3."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -197,3 +198,105 @@ def test_a_merge_never_changes_a_locked_quarter(files, capsys):
     capsys.readouterr()
     assert merge(master_path, copy_path) == 0
     assert "nothing new" in capsys.readouterr().out
+
+
+# --- 3. the same thing under two ids -------------------------------------------------------------
+
+
+def test_a_department_both_copies_typed_in_becomes_one(files, tmp_path, capsys):
+    master_path, copy_a = files
+    copy_b = tmp_path / "stick" / "b.sqlite"
+    shutil.copyfile(master_path, copy_b)
+    a = open_as(copy_a, ("a", "PC-A"))
+    items = a.load().plan.items()
+    a.set_item_departments(items[1].id, lead="区数据局")
+    a.close()
+    b = open_as(copy_b, ("b", "PC-B"))
+    b.set_item_departments(items[2].id, lead="区数据局")
+    b.set_item_departments(items[3].id, co=["区数据局"])
+    b.close()
+
+    assert merge(master_path, copy_a) == 0
+    assert merge(master_path, copy_b) == 0  # used to fail: UNIQUE constraint failed
+    out = capsys.readouterr().out
+    assert "副本中的单位“区数据局”与本文件中的是同一项，合并为一条" in out
+    (kept,) = query(master_path, "SELECT id FROM department WHERE name = '区数据局'")
+    leads = dict(query(master_path, "SELECT id, lead_department_id FROM item"))
+    assert leads[items[1].id] == leads[items[2].id] == kept[0]
+    (co,) = query(master_path, "SELECT co_department_ids FROM item WHERE id = ?", (items[3].id,))
+    assert json.loads(co[0]) == [kept[0]]
+    # The reconciliation is recorded and logged.
+    b_id = query(copy_b, "SELECT id FROM department WHERE name = '区数据局'")[0][0]
+    assert query(master_path, "SELECT tbl, target_id FROM id_alias WHERE id = ?", (b_id,)) == [
+        ("department", kept[0])
+    ]
+    assert query(
+        master_path, "SELECT source FROM change_log WHERE tbl = 'id_alias' AND row_id = ?", (b_id,)
+    ) == [("merge",)]
+
+    # B keeps working with its own id; its later changes land on the kept department.
+    b = open_as(copy_b, ("b", "PC-B"))
+    b.set_item_departments(items[4].id, lead="区数据局")
+    b.close()
+    assert merge(master_path, copy_b) == 0
+    assert query(
+        master_path, "SELECT lead_department_id FROM item WHERE id = ?", (items[4].id,)
+    ) == [(kept[0],)]
+    assert query(master_path, "SELECT count(*) FROM department WHERE name = '区数据局'") == [(1,)]
+    assert fk_problems(master_path) == []
+    capsys.readouterr()
+    assert merge(master_path, copy_b) == 0
+    assert "nothing new" in capsys.readouterr().out
+
+
+def test_a_plan_year_both_copies_imported_becomes_one(files, seed_path, capsys):
+    from jingan_desktop.plan.parser import read_plan_file
+
+    master_path, copy_path = files
+    for path, actor in ((master_path, ("office", "PC-1")), (copy_path, ("dept", "PC-2"))):
+        plan = read_plan_file(seed_path).plan
+        plan.year = 2023
+        store = open_as(path, actor)
+        store.import_plan(plan)
+        store.close()
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    data = copy.load(copy.plan_id_for_year(2023))
+    indicator = data.plan.indicators()[2]
+    copy.set_actual(indicator.id, 1, 77.0)
+    copy.set_progress(data.plan.items()[0].id, 1, text="2023年一季度进展")
+    copy.close()
+
+    assert merge(master_path, copy_path) == 0  # used to fail: UNIQUE constraint failed: plan.year
+    assert query(master_path, "SELECT count(*) FROM plan WHERE year = 2023") == [(1,)]
+    per_year = query(
+        master_path,
+        "SELECT p.year, count(*) FROM item i JOIN chapter c ON c.id = i.chapter_id"
+        " JOIN plan p ON p.id = c.plan_id GROUP BY p.year",
+    )
+    assert per_year == [(2022, 34), (2023, 34)]
+    master = open_as(master_path, ("office", "PC-1"))
+    ours = master.load(master.plan_id_for_year(2023))
+    master.close()
+    assert ours.actual(ours.plan.indicators()[2].id, 1).value == 77
+    assert ours.progress_for(ours.plan.items()[0].id, 1).text == "2023年一季度进展"
+    assert fk_problems(master_path) == []
+    capsys.readouterr()
+    assert merge(master_path, copy_path) == 0
+    assert "nothing new" in capsys.readouterr().out
+
+
+def test_a_file_of_schema_version_1_upgrades(tmp_path, template_file):
+    from jingan_desktop.storage.database import SCHEMA_VERSION
+
+    old = tmp_path / "old.sqlite"
+    shutil.copyfile(template_file, old)
+    conn = sqlite3.connect(old)
+    conn.execute("DROP TABLE id_alias")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = Store.open(old)
+    store.close()
+    assert query(old, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert query(old, "SELECT count(*) FROM id_alias") == [(0,)]
+    assert query(old, "SELECT count(*) FROM item") == [(34,)]
