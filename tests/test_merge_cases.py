@@ -300,3 +300,241 @@ def test_a_file_of_schema_version_1_upgrades(tmp_path, template_file):
     assert query(old, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert query(old, "SELECT count(*) FROM id_alias") == [(0,)]
     assert query(old, "SELECT count(*) FROM item") == [(34,)]
+
+
+# --- 4. taking the copy's side of a row removed here ---------------------------------------------
+
+
+def test_taking_the_copys_side_brings_back_the_removed_item(files, tmp_path, capsys):
+    master_path, copy_b = files
+    copy_a = tmp_path / "stick" / "a.sqlite"
+    shutil.copyfile(master_path, copy_a)
+    a = open_as(copy_a, ("a", "PC-A"))
+    item = item_with_indicators(a, 2)
+    a.remove_row("item", item.id)
+    a.close()
+    assert merge(master_path, copy_a) == 0  # A's removal is merged
+    b = open_as(copy_b, ("b", "PC-B"))
+    b.update_field("indicator", item.indicators[0].id, "value", 999.0)  # B edited an indicator
+    b.set_actual(item.indicators[0].id, 2, 12.0)
+    b.close()
+
+    assert merge(master_path, copy_b) == 1  # a conflict, nothing written
+    assert "CONFLICT (deleted_here) 本文件中已删除，但副本中有修改" in capsys.readouterr().out
+    assert merge(master_path, copy_b, "--prefer", "theirs") == 0  # used to: FOREIGN KEY failed
+    assert query(master_path, "SELECT number FROM item WHERE id = ?", (item.id,)) == [
+        (item.number,)
+    ]
+    assert query(
+        master_path, "SELECT value FROM indicator WHERE id = ?", (item.indicators[0].id,)
+    ) == [(999.0,)]
+    assert query(master_path, "SELECT count(*) FROM indicator WHERE item_id = ?", (item.id,)) == [
+        (len(item.indicators),)
+    ]
+    assert query(
+        master_path, "SELECT value FROM actual WHERE indicator_id = ?", (item.indicators[0].id,)
+    ) == [(12.0,)]
+    assert fk_problems(master_path) == []
+
+
+def test_the_chain_comes_back_with_the_item(files):
+    """The master removed a whole chapter; the copy's edit brings the chapter and the item back."""
+    master_path, copy_path = files
+    master = open_as(master_path, ("office", "PC-1"))
+    chapter = master.load().plan.chapters[1]
+    item = next(i for i in chapter.items if i.indicators)
+    master.remove_row("chapter", chapter.id)
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    copy.set_progress(item.id, 2, status="推进中", text="副本的进展")
+    copy.close()
+    preview = plan_merge(master, copy_path)
+    (conflict,) = [c for c in preview.conflicts]
+    assert conflict.kind == "deleted_here"
+    apply_merge(master, preview, resolutions={conflict.key: "theirs"})  # 采用副本的值
+    master.close()
+    assert query(master_path, "SELECT count(*) FROM chapter WHERE id = ?", (chapter.id,)) == [(1,)]
+    assert query(master_path, "SELECT text FROM progress WHERE item_id = ?", (item.id,)) == [
+        ("副本的进展",)
+    ]
+    assert fk_problems(master_path) == []
+
+
+def test_a_departments_return_after_the_master_removed_its_item(files, tmp_path):
+    from jingan_desktop.storage.merge import export_department_file
+
+    master_path, _ = files
+    master = open_as(master_path, ("office", "PC-1"))
+    items = [i for i in master.load().plan.items() if i.indicators]
+    master.set_item_departments(items[1].id, lead="区商务委")
+    master.set_item_departments(items[4].id, co=["区商务委"])
+    target = export_department_file(master, "区商务委", tmp_path / "商务委填报.sqlite")
+    master.remove_row("item", items[4].id)  # removed while the department fills its file in
+    master.close()
+    dept = open_as(target, ("商务委", "PC-9"))
+    dept.set_actual(items[4].indicators[0].id, 2, 66.0)
+    dept.close()
+    assert merge(master_path, target, "--prefer", "theirs") == 0
+    assert query(
+        master_path, "SELECT value FROM actual WHERE indicator_id = ?", (items[4].indicators[0].id,)
+    ) == [(66.0,)]
+    assert query(master_path, "SELECT count(*) FROM item") == [(34,)]
+    assert fk_problems(master_path) == []
+
+
+# --- random three-copy cycles ----------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from jingan_desktop.storage.database import StoreError  # noqa: E402
+
+DEPARTMENTS = ["区数据局", "区商务委", "区新设局"]
+edit_ops = st.one_of(
+    st.tuples(st.sampled_from(["actual", "text", "target"]), st.integers(0, 7), st.integers(1, 9)),
+    st.tuples(st.sampled_from(["remove_item", "remove_indicator", "add_item"]), st.integers(0, 7)),
+    st.tuples(st.just("lead"), st.integers(0, 7), st.sampled_from(DEPARTMENTS)),
+    st.tuples(st.just("co"), st.integers(0, 7), st.sampled_from(DEPARTMENTS)),
+    st.tuples(st.just("drop_department"), st.sampled_from(DEPARTMENTS)),
+)
+rounds = st.lists(
+    st.one_of(
+        st.tuples(st.just("edit"), st.integers(0, 2), edit_ops),
+        st.tuples(
+            st.just("merge"),
+            st.integers(0, 2),
+            st.integers(0, 2),
+            st.sampled_from(["ours", "theirs"]),
+        ),
+    ),
+    max_size=14,
+)
+
+
+def normalised(path: Path) -> dict[str, set[tuple]]:
+    """The data of a file with departments by name (their ids differ between copies that
+    each typed the same department in)."""
+    conn = sqlite3.connect(path)
+    try:
+        names = dict(conn.execute("SELECT id, name FROM department"))
+        items = {
+            (i, c, n, t, names.get(lead), tuple(sorted(names.get(d, "?") for d in json.loads(co))))
+            for i, c, n, t, lead, co in conn.execute(
+                "SELECT id, chapter_id, number, title, lead_department_id, co_department_ids FROM item"
+            )
+        }
+        return {
+            "department": set(conn.execute("SELECT name FROM department")),
+            "item": items,
+            "indicator": set(conn.execute("SELECT id, item_id, name, value FROM indicator")),
+            "actual": set(conn.execute("SELECT id, indicator_id, quarter, value FROM actual")),
+            "progress": set(conn.execute("SELECT id, item_id, quarter, text FROM progress")),
+        }
+    finally:
+        conn.close()
+
+
+def do_edit(store: Store, op: tuple, seq: int, made: list) -> None:
+    data = store.load()
+    items, indicators = data.plan.items(), data.plan.indicators()
+    kind = op[0]
+    try:
+        if kind in ("actual", "text", "target"):
+            if kind == "text":
+                item = items[op[1] % len(items)]
+                store.set_progress(item.id, 2, text=f"进展{op[2]}")
+                made.append((seq, ("progress", pair_id(item.id, 2)), f"进展{op[2]}", (item.id,)))
+                return
+            ind = indicators[op[1] % len(indicators)]
+            if kind == "actual":
+                store.set_actual(ind.id, 2, float(op[2]))
+                made.append((seq, ("actual", pair_id(ind.id, 2)), float(op[2]), (ind.id,)))
+            else:
+                store.update_field("indicator", ind.id, "value", float(op[2]))
+                made.append((seq, ("indicator", ind.id), float(op[2]), (ind.id,)))
+        elif kind == "remove_item":
+            store.remove_row("item", items[op[1] % len(items)].id)
+        elif kind == "remove_indicator":
+            store.remove_row("indicator", indicators[op[1] % len(indicators)].id)
+        elif kind == "add_item":
+            chapter = data.plan.chapters[op[1] % len(data.plan.chapters)]
+            store.add_item(chapter.id)
+        elif kind == "lead":
+            store.set_item_departments(items[op[1] % len(items)].id, lead=op[2])
+        elif kind == "co":
+            store.set_item_departments(items[op[1] % len(items)].id, co=[op[2]])
+        elif kind == "drop_department":
+            found = [d for d in data.departments if d.name == op[1]]
+            if found:
+                store.remove_department(found[0].id)
+    except StoreError:
+        pass  # an edit the clerk could not make either (e.g. on a removed row)
+
+
+def current(path: Path, key: tuple[str, str]) -> object:
+    tbl, row_id = key
+    column = {"actual": "value", "progress": "text", "indicator": "value"}[tbl]
+    found = query(path, f"SELECT {column} FROM {tbl} WHERE id = ?", (row_id,))
+    return found[0][0] if found else None
+
+
+def merge_once(files: list[Path], target: int, source: int, prefer: str, listed: set) -> None:
+    store = open_as(files[target], (f"u{target}", f"PC-{target}"))
+    try:
+        preview = plan_merge(store, files[source])
+        for conflict in [*preview.conflicts, *preview.skipped]:
+            listed.add(conflict.change.row_id)
+            listed.update(n.row_id for n in conflict.change.needs)
+        apply_merge(store, preview, prefer=prefer, backup=False)  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=rounds)
+def test_three_copies_merged_in_random_orders_converge(template_file, tmp_path_factory, steps):
+    folder = tmp_path_factory.mktemp("three")
+    files = [folder / f"{name}.sqlite" for name in "abc"]
+    for path in files:
+        shutil.copyfile(template_file, path)
+    made: list = []
+    listed: set[str] = set()
+    for seq, step in enumerate(steps):
+        if step[0] == "edit":
+            store = open_as(files[step[1]], (f"u{step[1]}", f"PC-{step[1]}"))
+            try:
+                do_edit(store, step[2], seq, made)
+            finally:
+                store.close()
+        elif step[1] != step[2]:
+            merge_once(files, step[1], step[2], step[3], listed)
+    # Everyone's work gathered in a, then a's state taken by b and c.
+    for target, source, prefer in (
+        (0, 1, "ours"),
+        (0, 2, "ours"),
+        (1, 0, "theirs"),
+        (2, 0, "theirs"),
+    ):
+        merge_once(files, target, source, prefer, listed)
+    final = [normalised(path) for path in files]
+    assert final[0] == final[1] == final[2]
+    for path in files:
+        assert fk_problems(path) == []
+        co = [json.loads(c) for (c,) in query(path, "SELECT co_department_ids FROM item")]
+        ids = {i for (i,) in query(path, "SELECT id FROM department")}
+        assert all(set(c) <= ids for c in co)  # no dangling co-department ids
+    # Nothing dropped unless listed as a conflict, overwritten later, or removed with its row.
+    rows = {tbl: {r[0] for r in rs} for tbl, rs in final[0].items() if tbl != "item"}
+    item_ids = {r[0] for r in final[0]["item"]}
+    for seq, key, value, owners in made:
+        if current(files[0], key) == value:
+            continue
+        later = any(s > seq and k == key for s, k, _, _ in made)
+        gone = any(o not in rows["indicator"] and o not in item_ids for o in owners)
+        assert later or gone or key[1] in listed or any(o in listed for o in owners), (key, value)
+    # Merging again changes nothing.
+    before = [normalised(path) for path in files]
+    merge_once(files, 1, 0, "ours", listed)
+    merge_once(files, 0, 2, "ours", listed)
+    assert [normalised(path) for path in files] == before

@@ -203,11 +203,11 @@ def plan_merge(master: Store, copy_path: str | Path) -> MergePreview:
         ours_meta, their_meta = master.meta(), copy.meta()
         if ours_meta.get("file_id") != their_meta.get("file_id"):
             raise MergeError(copy_path, "not a copy of this plan file (different file id)")
-        view, aliases = _translated(master, copy)
+        view, aliases, same = _translated(master, copy)
     finally:
         copy.close()
     try:
-        return _compare(master, view, copy_path, aliases)
+        return _compare(master, view, copy_path, aliases, same)
     finally:
         view.close()
 
@@ -229,7 +229,7 @@ def _alias_rows(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
 
 
 def _natural_matches(
-    master: Store, conn: sqlite3.Connection, known: Mapping[str, tuple[str, str]]
+    master: Store, conn: sqlite3.Connection, resolved: set[str]
 ) -> dict[str, tuple[str, str]]:
     """Rows of the copy that are rows of the master under another id: departments by name,
     plans by year, and under a plan both sides imported, its chapters (numeral), items
@@ -237,7 +237,7 @@ def _natural_matches(
     found: dict[str, tuple[str, str]] = {}
 
     def unmatched(tbl: str, row_id: str) -> bool:
-        return row_id not in known and row_id not in found and master.row(tbl, row_id) is None
+        return row_id not in resolved and row_id not in found and master.row(tbl, row_id) is None
 
     ours_departments = {r["name"]: r["id"] for r in master.rows("SELECT id, name FROM department")}
     for row_id, name in conn.execute("SELECT id, name FROM department ORDER BY id"):
@@ -290,28 +290,46 @@ def _match_children(
             _match_children(master, conn, child, child_column, row_id, target, child_key, found)
 
 
-def _translated(master: Store, copy: Store) -> tuple[Store, list[Alias]]:
+def _groups(edges: Mapping[str, tuple[str, str]]) -> dict[str, set[str]]:
+    """Ids that are the same thing (an alias edge joins two), each id to its group."""
+    groups: dict[str, set[str]] = {}
+    for alias, (_tbl, target) in sorted(edges.items()):
+        joined = groups.get(alias, {alias}) | groups.get(target, {target})
+        for member in joined:
+            groups[member] = joined
+    return groups
+
+
+def _translated(master: Store, copy: Store) -> tuple[Store, list[Alias], set[str]]:
     """An in-memory image of the copy with its ids for reconciled rows replaced by the
     master's (rows, references, derived quarter ids and log entries alike), and the aliases
-    the merge is to record."""
+    the merge is to record. Aliases are equivalences: in each group of ids that are the same
+    thing, the one this file has is kept."""
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     copy.database.conn.backup(conn)
     ours_aliases = {
         r["id"]: (r["tbl"], r["target_id"])
         for r in master.rows("SELECT id, tbl, target_id FROM id_alias")
     }
-    known = {**_alias_rows(conn), **ours_aliases}
-    found = _natural_matches(master, conn, known)
-    every = {**known, **found}
+    edges = {**_alias_rows(conn), **ours_aliases}
+    tables = {a: t for a, (t, _) in edges.items()} | {g: t for t, g in edges.values()}
+
+    def in_master(row_id: str) -> bool:
+        return master.row(tables[row_id], row_id) is not None
+
+    groups = _groups(edges)
+    resolved = {m for m, group in groups.items() if any(in_master(g) for g in group)}
+    found = _natural_matches(master, conn, resolved)
+    edges.update(found)
+    tables.update({a: t for a, (t, _) in found.items()} | {g: t for t, g in found.values()})
+    groups = _groups(edges)
     mapping: dict[str, str] = {}
-    for alias in every:
-        target, steps = alias, 0
-        while target in every and steps < 32:  # an alias of an alias
-            target, steps = every[target][1], steps + 1
-        if target != alias:
-            mapping[alias] = target
+    for member, group in groups.items():
+        kept = sorted(g for g in group if in_master(g)) or sorted(group)
+        if member != kept[0]:
+            mapping[member] = kept[0]
     for alias, target in list(mapping.items()):
-        if every[alias][0] in ("plan", "item", "indicator"):
+        if tables[alias] in ("plan", "item", "indicator"):
             for quarter in _QUARTERS:
                 mapping[pair_id(alias, quarter)] = pair_id(target, quarter)
     if mapping:
@@ -319,14 +337,13 @@ def _translated(master: Store, copy: Store) -> tuple[Store, list[Alias]]:
     view = Store(Database(copy.path, conn, readonly=True), actor=copy.actor)
     lookup = Namer(lambda t, i: master.row(t, i) or view.row(t, i))
     aliases = []
-    for alias in sorted(set(every) - set(ours_aliases), key=lambda a: (_order(every[a][0]), a)):
-        tbl, target = every[alias]
-        target = mapping.get(alias, target)
-        thing = lookup.thing(tbl, target)
+    for alias in sorted(set(edges) - set(ours_aliases), key=lambda a: (_order(edges[a][0]), a)):
+        tbl, target = edges[alias]
+        thing = lookup.thing(tbl, mapping.get(target, target))
         aliases.append(
             Alias(tbl, alias, target, f"副本中的{thing}与本文件中的是同一项，合并为一条")
         )
-    return view, aliases
+    return view, aliases, set(groups)
 
 
 def _rewrite_ids(conn: sqlite3.Connection, mapping: Mapping[str, str]) -> None:
@@ -384,7 +401,9 @@ def _order(tbl: str) -> int:
 
 
 class _Comparison:
-    def __init__(self, master: Store, view: Store, source: Path, aliases: list[Alias]) -> None:
+    def __init__(
+        self, master: Store, view: Store, source: Path, aliases: list[Alias], same: set[str]
+    ) -> None:
         self.master = master
         self.view = view
         self.namer = Namer(lambda t, i: master.row(t, i) or view.row(t, i))
@@ -396,9 +415,7 @@ class _Comparison:
         self.inserting: set[tuple[str, str]] = set()
         self.skipped_rows: set[tuple[str, str]] = set()
         self.covered: set[tuple[str, str]] = set()  # rows under a removal already listed
-        self.reconciled = {a.target for a in aliases} | {
-            r["target_id"] for r in master.rows("SELECT target_id FROM id_alias")
-        }
+        self.reconciled = same  # ids of rows that are the same thing as another id
 
     # -- building changes --
 
@@ -522,13 +539,15 @@ def _id_list(text: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _compare(master: Store, view: Store, copy_path: Path, aliases: list[Alias]) -> MergePreview:
+def _compare(
+    master: Store, view: Store, copy_path: Path, aliases: list[Alias], same: set[str]
+) -> MergePreview:
     ours_log, their_log = _log(master), _log(view)
     our_ids = {c.id for c in ours_log}
     their_ids = {c.id for c in their_log}
     theirs_new = [c for c in their_log if c.id not in our_ids]
     ours_new = [c for c in ours_log if c.id not in their_ids]
-    cmp = _Comparison(master, view, copy_path, aliases)
+    cmp = _Comparison(master, view, copy_path, aliases, same)
     preview = cmp.preview
 
     ours_fields: set[tuple[str, str, str]] = set()
@@ -691,14 +710,24 @@ def _renumber(cmp: _Comparison) -> None:
     """Items both sides added (say at the end of a chapter) must not share a number: the
     copy's new item takes the next free number of its plan and goes after the chapter's items."""
     master, view = cmp.master, cmp.view
-    numbers: dict[str, set[int]] = {}
+    plan_of: dict[str, str] = {}
+    number_of: dict[str, int] = {}
     positions: dict[str, int] = {}
     for row in master.rows(
-        "SELECT c.plan_id, i.chapter_id, i.number, i.position FROM item i"
+        "SELECT c.plan_id, i.id, i.chapter_id, i.number, i.position FROM item i"
         " JOIN chapter c ON c.id = i.chapter_id"
     ):
-        numbers.setdefault(row["plan_id"], set()).add(row["number"])
+        plan_of[row["id"]] = row["plan_id"]
+        number_of[row["id"]] = row["number"]
         positions[row["chapter_id"]] = max(positions.get(row["chapter_id"], -1), row["position"])
+    for change in cmp.preview.changes:  # the numbers as they will be after this merge
+        if change.tbl == "item" and change.op == "update" and change.field == "number":
+            number_of[change.row_id] = change.theirs
+        elif change.tbl == "item" and change.op == "delete":
+            number_of.pop(change.row_id, None)
+    numbers: dict[str, set[int]] = {}
+    for item_id, number in number_of.items():
+        numbers.setdefault(plan_of[item_id], set()).add(number)
     inserts = [c for c in cmp.preview.changes if c.op == "insert" and c.tbl == "item"]
     for change in sorted(
         inserts, key=lambda c: (c.theirs["number"], c.theirs["position"], c.row_id)
