@@ -538,3 +538,84 @@ def test_three_copies_merged_in_random_orders_converge(template_file, tmp_path_f
     merge_once(files, 1, 0, "ours", listed)
     merge_once(files, 0, 2, "ours", listed)
     assert [normalised(path) for path in files] == before
+
+
+# --- 5. a department removed in a copy -------------------------------------------------------
+
+
+def test_a_department_removed_in_a_copy_does_not_clear_newer_assignments(files, tmp_path, capsys):
+    master_path, copy_path = files
+    base = open_as(master_path, ("office", "PC-1"))
+    items = base.load().plan.items()
+    base.set_item_departments(items[0].id, lead="区商务委")
+    (department,) = [d.id for d in base.departments() if d.name == "区商务委"]
+    base.close()
+    shutil.copyfile(master_path, copy_path)
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    copy.remove_department(department)
+    copy.close()
+    master = open_as(master_path, ("office", "PC-1"))
+    master.set_item_departments(items[5].id, lead="区商务委")  # the master's later use
+    master.set_item_departments(items[6].id, co=["区商务委"])
+    master.close()
+    second = tmp_path / "master2.sqlite"
+    shutil.copyfile(master_path, second)
+
+    assert merge(master_path, copy_path) == 1
+    out = capsys.readouterr().out
+    assert (
+        "CONFLICT (department_in_use) 副本中删除了此单位，但本文件此后仍在使用它：单位“区商务委”"
+        in out
+    )
+    assert merge(master_path, copy_path, "--prefer", "ours") == 0
+    assert query(master_path, "SELECT name FROM department WHERE id = ?", (department,)) == [
+        ("区商务委",)
+    ]
+    assert query(
+        master_path, "SELECT lead_department_id FROM item WHERE id = ?", (items[5].id,)
+    ) == [(department,)]
+
+    # Taking the copy's side removes it, and every item that loses it says so in the log.
+    assert merge(second, copy_path, "--prefer", "theirs") == 0
+    assert query(second, "SELECT count(*) FROM department WHERE id = ?", (department,)) == [(0,)]
+    assert query(
+        second,
+        "SELECT lead_department_id, co_department_ids FROM item WHERE id IN (?, ?) ORDER BY number",
+        (items[5].id, items[6].id),
+    ) == [(None, "[]"), (None, "[]")]
+    logged = query(
+        second,
+        "SELECT row_id, field FROM change_log WHERE source = 'merge' AND tbl = 'item' AND op = 'update'",
+    )
+    assert (items[5].id, "lead_department_id") in logged
+    assert (items[6].id, "co_department_ids") in logged
+    ids = {i for (i,) in query(second, "SELECT id FROM department")}
+    assert all(
+        set(json.loads(c)) <= ids for (c,) in query(second, "SELECT co_department_ids FROM item")
+    )
+    assert fk_problems(second) == []
+
+
+def test_a_department_removed_here_comes_back_with_the_copys_assignment(files):
+    master_path, copy_path = files
+    base = open_as(master_path, ("office", "PC-1"))
+    items = base.load().plan.items()
+    base.add_department("区数据局")
+    base.close()
+    shutil.copyfile(master_path, copy_path)
+    master = open_as(master_path, ("office", "PC-1"))
+    (department,) = [d.id for d in master.departments() if d.name == "区数据局"]
+    master.remove_department(department)
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    copy.set_item_departments(items[3].id, lead="区数据局")  # the copy still uses it
+    copy.close()
+    preview = plan_merge(master, copy_path)
+    (conflict,) = preview.conflicts
+    assert conflict.kind == "deleted_here"
+    assert conflict.change.description == "事项 4 的牵头单位：（无） → 区数据局"
+    apply_merge(master, preview, prefer="theirs")
+    master.close()
+    assert query(
+        master_path, "SELECT lead_department_id FROM item WHERE id = ?", (items[3].id,)
+    ) == [(department,)]
+    assert fk_problems(master_path) == []
