@@ -619,3 +619,43 @@ def test_a_department_removed_here_comes_back_with_the_copys_assignment(files):
         master_path, "SELECT lead_department_id FROM item WHERE id = ?", (items[3].id,)
     ) == [(department,)]
     assert fk_problems(master_path) == []
+
+
+# --- 6. a restore is not silently undone -------------------------------------------------------
+
+
+def test_a_restore_is_respected_by_later_merges(files, capsys):
+    from jingan_desktop.storage.backup import restore, take_backup
+
+    master_path, copy_path = files
+    master = open_as(master_path, ("office", "PC-1"))
+    indicator = master.load().plan.indicators()[0]
+    master.set_actual(indicator.id, 2, 100.0)
+    good = take_backup(master.database, "manual")
+    master.set_actual(indicator.id, 2, 999999.0)  # a typo …
+    master.close()
+    shutil.copyfile(master_path, copy_path)  # … that a copy took along
+    master = open_as(master_path, ("office", "PC-1"))
+    restore(master.database, good)  # 从备份恢复: 999999 → 100
+    master.close()
+    cell = pair_id(indicator.id, 2)
+    assert query(master_path, "SELECT value FROM actual WHERE id = ?", (cell,)) == [(100.0,)]
+    assert query(
+        master_path,
+        "SELECT old, new FROM change_log WHERE source = 'restore' AND row_id = ? AND field = 'value'",
+        (cell,),
+    ) == [("999999.0", "100.0")]
+    # The history from before the restore is kept.
+    assert query(master_path, "SELECT count(*) FROM change_log WHERE new = '999999.0'") == [(1,)]
+
+    assert merge(master_path, copy_path) == 0
+    assert query(master_path, "SELECT value FROM actual WHERE id = ?", (cell,)) == [(100.0,)]
+    # A later change in the copy is a conflict with the restore, visible, never silent.
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    copy.set_actual(indicator.id, 2, 999998.0)
+    copy.close()
+    capsys.readouterr()
+    assert merge(master_path, copy_path) == 1
+    assert "CONFLICT (field)" in capsys.readouterr().out
+    assert query(master_path, "SELECT value FROM actual WHERE id = ?", (cell,)) == [(100.0,)]
+    assert fk_problems(master_path) == []

@@ -103,22 +103,91 @@ def newest_good_backup(db_path: Path) -> Backup | None:
 def restore(database: Database, backup: Path) -> Path:
     """Replace the open file's content with a backup's, after backing up the current state.
 
-    The copy runs through SQLite's backup API into the open connection, so it happens under
-    SQLite's locks (another clerk's app sees the restored content on its next refresh).
+    A restore is a logged event: the file keeps its whole change log (the backup's and its
+    own), and every value the restore puts back is logged as a change (source ``restore``),
+    so a later merge of a copy made before the restore does not quietly bring the reverted
+    values back; they can only come back as a conflict the clerk sees.
+
+    The restored content is prepared in memory and copied in through SQLite's backup API in
+    one step, under SQLite's locks (another clerk's app sees it on its next refresh).
     Returns the path of the safety backup taken first.
     """
     source = Database.open(backup, readonly=True, migrate=False)
     try:
         safety = take_backup(database, "restore")
+        staged = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         try:
-            source.conn.backup(database.conn)
+            source.conn.backup(staged)
+            _log_restore(database, staged)
+            staged.backup(database.conn)
         except sqlite3.Error as exc:
             from .database import classify_error
 
             raise classify_error(exc, str(database.path)) from exc
+        finally:
+            staged.close()
     finally:
         source.close()
     return safety
+
+
+_ROW_TABLES = (
+    "department",
+    "plan",
+    "chapter",
+    "item",
+    "indicator",
+    "actual",
+    "progress",
+    "quarter_lock",
+    "id_alias",
+)
+_NOT_LOGGED = {"version", "modified_at", "modified_by"}
+
+
+def _log_restore(database: Database, staged: sqlite3.Connection) -> None:
+    """In the staged (restored) content: keep the current log, and log what the restore
+    changes, row by row and field by field."""
+    from .store import Store
+
+    target = Database(database.path, staged, readonly=False)
+    _configure_staged(staged)
+    if target.user_version() < database.user_version():
+        target._migrate()  # a backup from before a schema upgrade
+    store = Store(target)
+    columns = [d[1] for d in database.conn.execute("PRAGMA table_info(change_log)")]
+    marks = ", ".join("?" for _ in columns)
+    with store.write("从备份恢复", "restore") as w:
+        for row in database.conn.execute(f"SELECT {', '.join(columns)} FROM change_log"):
+            staged.execute(
+                f"INSERT OR IGNORE INTO change_log ({', '.join(columns)}) VALUES ({marks})", row
+            )
+        for table in _ROW_TABLES:
+            now = _rows(database.conn, table)
+            restored = _rows(staged, table)
+            for row_id in sorted(now.keys() - restored.keys()):
+                w.log("delete", table, row_id, None, now[row_id], None)
+            for row_id in sorted(restored.keys() - now.keys()):
+                w.log("insert", table, row_id, None, None, restored[row_id])
+            for row_id in sorted(now.keys() & restored.keys()):
+                before, after = now[row_id], restored[row_id]
+                for name in sorted(after):
+                    if name != "id" and before.get(name) != after[name]:
+                        w.log("update", table, row_id, name, before.get(name), after[name])
+
+
+def _configure_staged(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _rows(conn: sqlite3.Connection, table: str) -> dict[str, dict[str, object]]:
+    cursor = conn.execute(f"SELECT * FROM {table}")
+    names = [d[0] for d in cursor.description]
+    found = {}
+    for values in cursor:
+        row = {k: v for k, v in zip(names, values, strict=True) if k not in _NOT_LOGGED}
+        found[str(row["id"])] = row
+    return found
 
 
 def restore_damaged(path: Path, backup: Path) -> Path:

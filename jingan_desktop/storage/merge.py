@@ -599,7 +599,11 @@ def _compare(
         if (tbl, row_id) in cmp.skipped_rows:
             continue
         for name in sorted(fields):
-            if name not in ours or same_value(ours[name], theirs[name]):
+            if (
+                name not in EDITABLE[tbl]
+                or name not in ours
+                or same_value(ours[name], theirs[name])
+            ):
                 continue
             change = cmp.make("update", tbl, row_id, name, ours[name], theirs[name])
             if cmp.is_locked(tbl, theirs):
