@@ -659,3 +659,56 @@ def test_a_restore_is_respected_by_later_merges(files, capsys):
     assert "CONFLICT (field)" in capsys.readouterr().out
     assert query(master_path, "SELECT value FROM actual WHERE id = ?", (cell,)) == [(100.0,)]
     assert fk_problems(master_path) == []
+
+
+# --- 7. the backup a message promises -----------------------------------------------------------
+
+
+def test_the_pre_merge_backup_survives_a_clock_a_day_behind(files, monkeypatch, capsys):
+    from datetime import datetime, timedelta
+
+    from jingan_desktop.storage import backup
+    from jingan_desktop.storage.backup import list_backups, take_backup
+
+    master_path, copy_path = files
+    master = open_as(master_path, ("office", "PC-1"))
+    indicator = master.load().plan.indicators()[0]
+    for value in range(backup.KEEP):  # twenty distinct backups by a PC with a good clock
+        master.set_actual(indicator.id, 1, float(value))
+        take_backup(master.database, "manual")
+    master.close()
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    copy.set_actual(indicator.id, 2, 5.0)
+    copy.close()
+
+    class DayBehind(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) - timedelta(days=1)
+
+    monkeypatch.setattr(backup, "datetime", DayBehind)
+    assert merge(master_path, copy_path) == 0
+    assert "a backup was taken first" in capsys.readouterr().out
+    backups = list_backups(master_path)
+    assert backups[0].reason == "merge" and backups[0].path.exists()  # newest by creation order
+    assert len(backups) == backup.KEEP
+    # The promised backup holds the master as it was before the merge.
+    assert query(backups[0].path, "SELECT count(*) FROM actual WHERE quarter = 2") == [(0,)]
+
+
+def test_identical_backups_do_not_push_out_distinct_older_ones(plan_file):
+    from jingan_desktop.storage.backup import KEEP, list_backups, take_backup
+
+    store = open_as(plan_file, ("office", "PC-1"))
+    indicator = store.load().plan.indicators()[0]
+    distinct = []
+    for value in (1.0, 2.0, 3.0):
+        store.set_actual(indicator.id, 1, value)
+        distinct.append(take_backup(store.database, "manual"))
+    for _ in range(KEEP + 5):  # e.g. a merge retried again and again
+        promised = take_backup(store.database, "merge")
+        assert promised.exists()
+    store.close()
+    backups = list_backups(plan_file)
+    assert [b.path for b in backups[1:]] == [distinct[1], distinct[0]]
+    assert backups[0].path == promised and len(backups) == 3

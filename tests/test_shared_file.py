@@ -85,8 +85,8 @@ def test_backups_are_kept_listed_and_restored(plan_file):
     assert daily_backup_due(plan_file)
     first = take_backup(store.database, "daily")
     assert not daily_backup_due(plan_file)
-    store.set_actual(ind, 2, 9.0)
-    for _ in range(3):
+    for value in (7.0, 8.0, 9.0):  # three distinct states (identical ones replace each other)
+        store.set_actual(ind, 2, value)
         take_backup(store.database, "manual", keep=3)
     backups = list_backups(plan_file)
     assert len(backups) == 3 and first not in [b.path for b in backups]  # pruned to the newest 3
