@@ -712,3 +712,74 @@ def test_identical_backups_do_not_push_out_distinct_older_ones(plan_file):
     backups = list_backups(plan_file)
     assert [b.path for b in backups[1:]] == [distinct[1], distinct[0]]
     assert backups[0].path == promised and len(backups) == 3
+
+
+# --- 8. a department file carries only that department ----------------------------------------
+
+
+def test_a_department_file_holds_only_that_departments_rows_and_history(files, tmp_path):
+    from jingan_desktop.storage.merge import export_department_file
+
+    master_path, _ = files
+    master = open_as(master_path, ("office", "PC-1"))
+    data = master.load()
+    items = data.plan.items()
+    mine, shared, other = items[1], items[5], items[9]
+    master.set_item_departments(mine.id, lead="区商务委")
+    master.set_item_departments(shared.id, lead="区财政局", co=["区商务委"])
+    master.set_item_departments(other.id, lead="区卫健委")
+    master.set_progress(mine.id, 1, text="商务委一季度进展")
+    master.set_progress(other.id, 1, text="卫健委机密进展甲乙丙")
+    master.set_progress(other.id, 1, text="卫健委机密进展第二稿")
+    master.set_actual(
+        other.indicators[0].id if other.indicators else items[10].indicators[0].id, 1, 31415.0
+    )
+    from jingan_desktop.plan.progress import quarter_snapshot
+
+    master.set_quarter_locked(data.plan.id, 1, True, quarter_snapshot(master.load(), 1))
+    source_text = master.load().plan.source_text
+    target = export_department_file(master, "区商务委", tmp_path / "商务委填报.sqlite")
+    master.close()
+
+    raw = target.read_bytes()
+    assert "卫健委机密进展".encode() not in raw  # nowhere, not even in free pages
+    assert source_text[200:260].encode() not in raw
+    assert query(target, "SELECT id FROM item ORDER BY number") == [(mine.id,), (shared.id,)]
+    assert query(target, "SELECT source_text FROM plan") == [("",)]
+    assert {n for (n,) in query(target, "SELECT name FROM department")} == {"区商务委", "区财政局"}
+    rows = set()
+    for table in (
+        "department",
+        "plan",
+        "chapter",
+        "item",
+        "indicator",
+        "actual",
+        "progress",
+        "quarter_lock",
+        "id_alias",
+    ):
+        rows.update(r for (r,) in query(target, f"SELECT id FROM {table}"))
+    logged = {r for (r,) in query(target, "SELECT DISTINCT row_id FROM change_log")}
+    assert logged <= rows  # the history of its own rows only
+    assert (mine.id,) in query(target, "SELECT row_id FROM change_log WHERE tbl = 'item'")
+    assert query(
+        target, "SELECT count(*) FROM change_log WHERE new LIKE '%31415%' OR old LIKE '%31415%'"
+    ) == [(0,)]
+    (snapshot,) = query(target, "SELECT snapshot FROM quarter_lock WHERE quarter = 1")[0]
+    assert set(json.loads(snapshot)["progress"]) <= {mine.id, shared.id}
+    assert fk_problems(target) == []
+
+    # Its return still merges, and the master keeps everything the file left out.
+    dept = open_as(target, ("商务委", "PC-9"))
+    dept.set_progress(mine.id, 2, text="商务委二季度进展")
+    dept.close()
+    assert merge(master_path, target) == 0
+    assert query(master_path, "SELECT count(*) FROM item") == [(34,)]
+    assert query(master_path, "SELECT length(source_text) > 0 FROM plan") == [(1,)]
+    assert query(
+        master_path, "SELECT text FROM progress WHERE item_id = ? AND quarter = 2", (mine.id,)
+    ) == [("商务委二季度进展",)]
+    assert query(
+        master_path, "SELECT text FROM progress WHERE item_id = ? AND quarter = 1", (other.id,)
+    ) == [("卫健委机密进展第二稿",)]
