@@ -794,6 +794,7 @@ def apply_merge(
     """
     resolutions = dict(resolutions or {})
     chosen: list[MergeChange] = list(preview.changes)
+    kept: list[Conflict] = []
     undecided = 0
     for conflict in preview.conflicts:
         side = resolutions.get(conflict.key, prefer)
@@ -801,6 +802,8 @@ def apply_merge(
             undecided += 1
         elif side == "theirs":
             chosen.append(conflict.change)
+        else:
+            kept.append(conflict)
     if undecided:
         raise UnresolvedConflictsError(undecided)
     if backup and not preview.nothing_to_do:
@@ -842,8 +845,38 @@ def apply_merge(
         for change in chosen:
             if change.op == "renumber" and master.row("item", change.row_id) is not None:
                 w.update("item", change.row_id, change.theirs)
+        for conflict in kept:
+            _record_kept(master, w, conflict)
         _adopt_entries(master, preview.new_entries)
     return len(chosen)
+
+
+def _record_kept(master: Store, w: Any, conflict: Conflict) -> None:
+    """A conflict decided for this file's side leaves log entries stating this file's state,
+    so that the copy, merging this file back, takes that state instead of keeping its own
+    (both logs know both sides' entries by then; without them the files would never agree)."""
+    change = conflict.change
+    if change.op == "update" and conflict.kind != "field":
+        current = master.row(change.tbl, change.row_id)
+        if current is not None:
+            w.log(
+                "update",
+                change.tbl,
+                change.row_id,
+                change.field,
+                change.theirs,
+                current[change.field],
+            )
+    if change.op == "delete":  # the copy removed it; this file keeps it
+        for tbl, row_id in _subtree(master, change.tbl, change.row_id):
+            row = master.row(tbl, row_id)
+            if row is not None:
+                w.log("insert", tbl, row_id, None, None, _plain(row))
+    elif change.op in ("insert", "update"):  # this file removed it (or what it needs)
+        rows = [*change.needs, change] if change.op == "insert" else list(change.needs)
+        for need in sorted(rows, key=lambda c: -_order(c.tbl)):
+            if need.op == "insert" and master.row(need.tbl, need.row_id) is None:
+                w.log("delete", need.tbl, need.row_id, None, need.theirs, None)
 
 
 def _insertable(master: Store, change: MergeChange) -> dict[str, Any]:
