@@ -258,9 +258,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .storage.findings import content_findings
+
     store = Store.open(args.target, readonly=True, migrate=False)
     try:
         report = store.check()
+        findings = content_findings(store) if not report.problems else []
     finally:
         store.close()
     if args.json:
@@ -275,6 +278,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "history": report.history_by_source,
                 "last_change": report.last_change,
                 "plans": report.plans,
+                "findings": findings,
             },
             sys.stdout,
             ensure_ascii=False,
@@ -294,6 +298,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{source} {n}" for source, n in sorted(report.history_by_source.items())
         )
         print(f"history: {history or 'no changes recorded'}")
+        for finding in findings:
+            print(f"note: {finding}")
         if report.last_change:
             last = report.last_change
             print(

@@ -783,3 +783,102 @@ def test_a_department_file_holds_only_that_departments_rows_and_history(files, t
     assert query(
         master_path, "SELECT text FROM progress WHERE item_id = ? AND quarter = 1", (other.id,)
     ) == [("卫健委机密进展第二稿",)]
+
+
+# --- 9. items both sides added; previews that name things ---------------------------------------
+
+
+def test_items_both_sides_added_at_the_end_of_a_chapter_get_their_own_numbers(files, capsys):
+    master_path, copy_path = files
+    master = open_as(master_path, ("office", "PC-1"))
+    chapter = master.load().plan.chapters[-1]
+    master.add_item(chapter.id, title="本方新增事项")
+    master.close()
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    copy.add_item(chapter.id, title="副本新增事项")
+    copy.close()
+
+    assert merge(master_path, copy_path) == 0
+    out = capsys.readouterr().out
+    assert "双方都新增了事项 35：副本新增的事项 35“副本新增事项”改为事项 36，排在本章最后" in out
+    numbers = dict(
+        query(master_path, "SELECT title, number FROM item WHERE title LIKE '%新增事项'")
+    )
+    assert numbers == {"本方新增事项": 35, "副本新增事项": 36}
+    assert query(master_path, "SELECT count(DISTINCT number), count(*) FROM item") == [(36, 36)]
+    positions = query(
+        master_path,
+        "SELECT position FROM item WHERE chapter_id = ? ORDER BY position",
+        (chapter.id,),
+    )
+    assert len({p for (p,) in positions}) == len(positions)
+    # The copy taking the master back ends with the same numbers.
+    assert merge(copy_path, master_path) == 0
+    assert (
+        dict(query(copy_path, "SELECT title, number FROM item WHERE title LIKE '%新增事项'"))
+        == numbers
+    )
+
+
+def test_previews_name_things_in_chinese(files, capsys):
+    import re
+
+    master_path, copy_path = files
+    master = open_as(master_path, ("office", "PC-1"))
+    items = master.load().plan.items()
+    master.set_item_departments(items[11].id, lead="区商务委")
+    master.close()
+    shutil.copyfile(master_path, copy_path)
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    copy.set_item_departments(items[11].id, lead="区数据局")
+    indicator = items[1].indicators[0]
+    copy.set_actual(indicator.id, 2, 4.2)
+    copy.close()
+    master = open_as(master_path, ("office", "PC-1"))
+    master.set_actual(indicator.id, 2, 3.9)
+    master.close()
+
+    assert merge(master_path, copy_path, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "  事项 12 的牵头单位：区商务委 → 区数据局" in out
+    assert (
+        f"CONFLICT (field) 双方都修改了此项：指标“{indicator.name}”（事项 2）的第二季度实际值（本文件：3.9；副本：4.2）"
+        in out
+    )
+    assert "新增 单位“区数据局”" in out
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", out)  # no UUIDs
+    assert "lead_department_id" not in out
+
+
+def test_the_merge_dialog_shows_the_same_words(qtbot, window, tmp_path, messages, monkeypatch):
+    from jingan_desktop.qt.shared_file import MergeDialog
+
+    master = window.workspace.store
+    items = master.load().plan.items()
+    master.set_item_departments(items[11].id, lead="区商务委")
+    copy_path = tmp_path / "stick.sqlite"
+    master.database.backup_to(copy_path)
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    copy.set_item_departments(items[11].id, lead="区数据局")
+    copy.close()
+    preview = plan_merge(master, copy_path)
+    dialog = MergeDialog(preview)
+    qtbot.addWidget(dialog)
+    texts = [dialog.changes.item(r, 0).text() for r in range(dialog.changes.rowCount())]
+    assert "事项 12 的牵头单位：区商务委 → 区数据局" in texts
+    row = texts.index("事项 12 的牵头单位：区商务委 → 区数据局")
+    assert [dialog.changes.item(row, c).text() for c in (1, 2, 3)] == [
+        "修改",
+        "区商务委",
+        "区数据局",
+    ]
+
+
+def test_check_flags_items_sharing_a_number(plan_file, capsys):
+    conn = sqlite3.connect(plan_file)
+    conn.execute("UPDATE item SET number = 35 WHERE number IN (33, 34)")
+    conn.commit()
+    conn.close()
+    assert main(["check", "--db", str(plan_file)]) == 0
+    out = capsys.readouterr().out
+    assert "note: 2022年计划中有 2 个事项都编号为 35：" in out
