@@ -851,7 +851,7 @@ def test_previews_name_things_in_chinese(files, capsys):
 
 
 def test_the_merge_dialog_shows_the_same_words(qtbot, window, tmp_path, messages, monkeypatch):
-    from jingan_desktop.qt.shared_file import MergeDialog
+    from jingan_desktop.qt.dialogs.merge_preview import MergeDialog
 
     master = window.workspace.store
     items = master.load().plan.items()
