@@ -882,3 +882,37 @@ def test_check_flags_items_sharing_a_number(plan_file, capsys):
     assert main(["check", "--db", str(plan_file)]) == 0
     out = capsys.readouterr().out
     assert "note: 2022年计划中有 2 个事项都编号为 35：" in out
+
+
+def test_a_rename_to_a_name_another_department_has_is_held_back_not_a_crash(files, capsys):
+    master_path, copy_path = files
+    base = open_as(master_path, ("office", "PC-1"))
+    base.add_department("区经委")
+    base.add_department("区商务委")
+    base.close()
+    shutil.copyfile(master_path, copy_path)
+    copy = open_as(copy_path, ("dept", "PC-2"))
+    (economy,) = [d.id for d in copy.departments() if d.name == "区经委"]
+    copy.remove_department(next(d.id for d in copy.departments() if d.name == "区商务委"))
+    copy.rename_department(economy, "区商务委")  # the copy merged two departments by hand
+    indicator = copy.load().plan.indicators()[0]
+    copy.set_actual(indicator.id, 2, 8.0)
+    copy.close()
+    master = open_as(master_path, ("office", "PC-1"))
+    items = master.load().plan.items()
+    master.set_item_departments(items[0].id, lead="区商务委")  # still in use here
+    master.close()
+
+    assert merge(master_path, copy_path, "--prefer", "ours") == 0  # used to: UNIQUE failed
+    out = capsys.readouterr().out
+    assert (
+        "NOT MERGED 本文件中已有同名单位，未改名：单位“区经委”的名称（本文件：区经委；副本：区商务委）"
+        in out
+    )
+    assert query(
+        master_path, "SELECT value FROM actual WHERE indicator_id = ?", (indicator.id,)
+    ) == [(8.0,)]
+    assert sorted(n for (n,) in query(master_path, "SELECT name FROM department")) == [
+        "区商务委",
+        "区经委",
+    ]

@@ -126,6 +126,7 @@ class Conflict:
     merge does not make because the quarter is locked here)."""
 
     kind: str  # "field", "deleted_there" (copy removed a row the master changed),
+    # "name_taken" (a department renamed to a name another department has here),
     # "deleted_here" (master removed a row the copy changed or needs), "department_in_use"
     # (copy removed a department the master assigned since), "locked" (a frozen quarter)
     change: MergeChange  # what taking the copy's side would do
@@ -454,8 +455,10 @@ class _Comparison:
             needs,
         )
 
-    def skip(self, change: MergeChange, rows: Iterable[tuple[str, str]]) -> None:
-        self.preview.skipped.append(Conflict("locked", change))
+    def skip(
+        self, change: MergeChange, rows: Iterable[tuple[str, str]], kind: str = "locked"
+    ) -> None:
+        self.preview.skipped.append(Conflict(kind, change))
         self.skipped_rows.update(rows)
         self.skipped_rows.add((change.tbl, change.row_id))
 
@@ -609,6 +612,9 @@ def _compare(
             if cmp.is_locked(tbl, theirs):
                 cmp.skip(change, ())
                 continue
+            if tbl == "department" and name == "name" and _name_taken(master, row_id, theirs[name]):
+                cmp.skip(change, (), "name_taken")  # would break the one-name rule: held back
+                continue
             needs = []
             if name in _PARENT_FIELDS.get(tbl, ()) or name in (
                 "lead_department_id",
@@ -634,6 +640,12 @@ def _compare(
 
 
 _PARENT_FIELDS = {"item": ("chapter_id",), "indicator": ("item_id",)}
+
+
+def _name_taken(master: Store, department_id: str, name: str) -> bool:
+    return bool(
+        master.rows("SELECT 1 FROM department WHERE name = ? AND id != ?", (name, department_id))
+    )
 
 
 def _with_needs(change: MergeChange, needs: list[MergeChange]) -> MergeChange:

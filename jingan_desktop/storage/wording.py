@@ -71,6 +71,7 @@ CONFLICT_KINDS = {
     "deleted_here": "本文件中已删除，但副本中有修改",
     "department_in_use": "副本中删除了此单位，但本文件此后仍在使用它",
     "locked": "季度已锁定，未合并",
+    "name_taken": "本文件中已有同名单位，未改名",
 }
 
 OPS = {
