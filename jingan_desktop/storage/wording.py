@@ -129,7 +129,7 @@ class Namer:
                 f"指标“{indicator.get('name', '?')}”（{owner}）的{quarter_name(row.get('quarter'))}"
             )
         if tbl == "progress":
-            return f"{self.item(row.get('item_id'))}的{quarter_name(row.get('quarter'))}"
+            return f"{self.item(row.get('item_id'))} 的{quarter_name(row.get('quarter'))}"
         if tbl == "chapter":
             return f"章节 {row.get('numeral', '?')}、{row.get('title', '?')}"
         if tbl == "department":
