@@ -258,9 +258,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .storage.findings import content_findings
+
     store = Store.open(args.target, readonly=True, migrate=False)
     try:
         report = store.check()
+        findings = content_findings(store) if not report.problems else []
     finally:
         store.close()
     if args.json:
@@ -275,6 +278,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "history": report.history_by_source,
                 "last_change": report.last_change,
                 "plans": report.plans,
+                "findings": findings,
             },
             sys.stdout,
             ensure_ascii=False,
@@ -294,6 +298,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{source} {n}" for source, n in sorted(report.history_by_source.items())
         )
         print(f"history: {history or 'no changes recorded'}")
+        for finding in findings:
+            print(f"note: {finding}")
         if report.last_change:
             last = report.last_change
             print(
@@ -420,24 +426,26 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from .storage.merge import apply_merge, plan_merge
+    from .storage.merge import StalePreviewError, apply_merge, plan_merge
 
     if not args.copy.exists():
         raise CliError(f"{args.copy}: file not found")
     store = Store.open(args.target)
     try:
         preview = plan_merge(store, args.copy)
-        print(f"{len(preview.changes)} change(s) to take, {len(preview.conflicts)} conflict(s)")
+        skipped = f", {len(preview.skipped)} not merged (quarter locked)" if preview.skipped else ""
+        print(
+            f"{len(preview.changes)} change(s) to take, {len(preview.conflicts)} conflict(s){skipped}"
+        )
+        for alias in preview.reconciled:
+            if alias.tbl in ("department", "plan"):
+                print(f"  {alias.description}")
         for change in preview.changes:
-            print(
-                f"  {change.op:6} {change.label}: {_merge_value(change.ours)} -> {_merge_value(change.theirs)}"
-            )
+            print(f"  {change.description}")
         for conflict in preview.conflicts:
-            change = conflict.change
-            print(
-                f"  CONFLICT ({conflict.kind}) {change.label}: "
-                f"master {_merge_value(change.ours)}, copy {_merge_value(change.theirs)}"
-            )
+            print(f"  CONFLICT ({conflict.kind}) {conflict.sentence}")
+        for conflict in preview.skipped:
+            print(f"  NOT MERGED {conflict.sentence}")
         if preview.nothing_to_do:
             print("nothing new in the copy; the master is unchanged")
             return EXIT_OK
@@ -449,18 +457,15 @@ def cmd_merge(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_PROBLEM
-        count = apply_merge(store, preview, prefer=args.prefer)
+        try:
+            count = apply_merge(store, preview, prefer=args.prefer)
+        except StalePreviewError:
+            print(
+                "not merged: the master changed while merging; run the merge again",
+                file=sys.stderr,
+            )
+            return EXIT_PROBLEM
         print(f"merged {count} change(s) into {args.target} (a backup was taken first)")
         return EXIT_OK
     finally:
         store.close()
-
-
-def _merge_value(value: object) -> str:
-    if value is None:
-        return "(empty)"
-    if isinstance(value, dict):
-        return "(row)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

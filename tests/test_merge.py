@@ -153,8 +153,10 @@ def test_locked_quarter_changes_are_conflicts(pair):
     copy.set_actual(ind.id, 1, 5.0)
     master.set_quarter_locked(data.plan.id, 1, True, {})
     copy.close()
-    (conflict,) = plan_merge(master, copy.path).conflicts
-    assert conflict.kind == "locked"
+    preview = plan_merge(master, copy.path)
+    assert preview.conflicts == [] and preview.changes == []
+    (skipped,) = preview.skipped
+    assert skipped.kind == "locked" and skipped.description == "季度已锁定，未合并"
 
 
 def test_not_a_copy_is_refused(base_file, tmp_path):
@@ -286,7 +288,7 @@ def test_merge_command(base_file, tmp_path, capsys):
     assert main([*args, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "1 change(s) to take, 1 conflict(s)" in out
-    assert "CONFLICT (field)" in out and "master 650, copy 700" in out
+    assert "CONFLICT (field) 双方都修改了此项：" in out and "（本文件：650；副本：700）" in out
 
     assert main(args) == 1  # conflicts and no --prefer: nothing written
     assert "not merged" in capsys.readouterr().err

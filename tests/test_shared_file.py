@@ -85,8 +85,8 @@ def test_backups_are_kept_listed_and_restored(plan_file):
     assert daily_backup_due(plan_file)
     first = take_backup(store.database, "daily")
     assert not daily_backup_due(plan_file)
-    store.set_actual(ind, 2, 9.0)
-    for _ in range(3):
+    for value in (7.0, 8.0, 9.0):  # three distinct states (identical ones replace each other)
+        store.set_actual(ind, 2, value)
         take_backup(store.database, "manual", keep=3)
     backups = list_backups(plan_file)
     assert len(backups) == 3 and first not in [b.path for b in backups]  # pruned to the newest 3
@@ -175,7 +175,7 @@ def test_merge_a_copy_from_the_menu(qtbot, plan_file, tmp_path, messages, monkey
 
     monkeypatch.setattr(MergeDialog, "exec", accept)
     assert window.shared_file.merge_from(copy_path)
-    assert shown == {"changes": 1, "first": "指标“新增注册企业” · 第二季度实际值"}
+    assert shown == {"changes": 1, "first": "新增 指标“新增注册企业”（事项 2）的第二季度实际值"}
     assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "4500"
     assert stored_actual(plan_file, ind) == 4500
     assert [b.reason for b in list_backups(plan_file)][:1] == ["merge"]

@@ -2,10 +2,16 @@
 
 Taken before a merge, an import or a schema migration, and once a day on open; the newest
 ``KEEP`` are kept. Restoring first backs up the current state, so a restore can be undone.
+
+"Newest" is by creation order, a sequence number in the file name, never by the clock: a PC
+whose clock is a day behind must not see its fresh backup pruned at once as the oldest. A
+backup identical to the one before it replaces it instead of pushing out a distinct older one
+(a merge retried ten times leaves one backup, not ten).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -16,7 +22,9 @@ from ..paths import backups_dir
 from .database import Database, StoreError, journal_path, read_header
 
 KEEP = 20
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z-]+)\.sqlite$")
+_NAME = re.compile(
+    r"^(?P<stem>.+?)-(?:n(?P<seq>\d{6,})-)?(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z-]+)\.sqlite$"
+)
 REASON_LABELS = {
     "daily": "每日自动备份",
     "merge": "合并副本前",
@@ -30,8 +38,9 @@ REASON_LABELS = {
 @dataclass(frozen=True)
 class Backup:
     path: Path
-    taken_at: datetime
+    taken_at: datetime  # by the clock of the PC that took it (shown, never used to order)
     reason: str
+    seq: int = 0  # creation order (0: named before sequence numbers)
 
     @property
     def label(self) -> str:
@@ -48,21 +57,50 @@ def list_backups(db_path: Path) -> list[Backup]:
             if not match:
                 continue
             taken_at = datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S-%f")
-            found.append(Backup(path, taken_at, match.group("reason")))
-    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+            seq = int(match.group("seq") or 0)
+            found.append(Backup(path, taken_at, match.group("reason"), seq))
+    return sorted(found, key=lambda b: (b.seq, b.taken_at, b.path.name), reverse=True)
 
 
 def take_backup(database: Database, reason: str, keep: int = KEEP) -> Path:
-    """Copy the open file into its backups folder (checked, renamed into place)."""
+    """Copy the open file into its backups folder (checked, renamed into place). The backup
+    returned exists when this returns, whatever the clock says and however many there are."""
     folder = backups_dir(database.path)
+    existing = list_backups(database.path)
+    seq = (existing[0].seq if existing else 0) + 1
     now = datetime.now()
-    target = folder / f"{database.path.stem}-{now:%Y%m%d-%H%M%S-%f}-{reason}.sqlite"
+    target = folder / f"{database.path.stem}-n{seq:06d}-{now:%Y%m%d-%H%M%S-%f}-{reason}.sqlite"
     while target.exists():  # two backups within the same microsecond
         now += timedelta(microseconds=1)
-        target = folder / f"{database.path.stem}-{now:%Y%m%d-%H%M%S-%f}-{reason}.sqlite"
+        target = folder / f"{database.path.stem}-n{seq:06d}-{now:%Y%m%d-%H%M%S-%f}-{reason}.sqlite"
     database.backup_to(target)
-    prune(database.path, keep)
+    if existing and _same_content(existing[0].path, target):
+        # Nothing changed since the last backup: this one takes its place.
+        with contextlib.suppress(OSError):
+            existing[0].path.unlink()
+    prune(database.path, keep, protect=target)
     return target
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    """Two backups of the same content (the header's change counters aside)."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with open(a, "rb") as first, open(b, "rb") as second:
+            head_a, head_b = bytearray(first.read(100)), bytearray(second.read(100))
+            for start, end in ((24, 28), (92, 100)):
+                head_a[start:end] = head_b[start:end] = bytes(end - start)
+            if head_a != head_b:
+                return False
+            while True:
+                chunk_a, chunk_b = first.read(1 << 20), second.read(1 << 20)
+                if chunk_a != chunk_b:
+                    return False
+                if not chunk_a:
+                    return True
+    except OSError:
+        return False
 
 
 def backup_file(path: Path, reason: str, keep: int = KEEP) -> Path:
@@ -74,8 +112,11 @@ def backup_file(path: Path, reason: str, keep: int = KEEP) -> Path:
         database.close()
 
 
-def prune(db_path: Path, keep: int = KEEP) -> None:
+def prune(db_path: Path, keep: int = KEEP, protect: Path | None = None) -> None:
+    """Keep the newest ``keep`` backups by creation order (never ``protect``)."""
     for old in list_backups(db_path)[keep:]:
+        if protect is not None and old.path == protect:
+            continue
         try:
             old.path.unlink()
         except OSError:
@@ -103,22 +144,91 @@ def newest_good_backup(db_path: Path) -> Backup | None:
 def restore(database: Database, backup: Path) -> Path:
     """Replace the open file's content with a backup's, after backing up the current state.
 
-    The copy runs through SQLite's backup API into the open connection, so it happens under
-    SQLite's locks (another clerk's app sees the restored content on its next refresh).
+    A restore is a logged event: the file keeps its whole change log (the backup's and its
+    own), and every value the restore puts back is logged as a change (source ``restore``),
+    so a later merge of a copy made before the restore does not quietly bring the reverted
+    values back; they can only come back as a conflict the clerk sees.
+
+    The restored content is prepared in memory and copied in through SQLite's backup API in
+    one step, under SQLite's locks (another clerk's app sees it on its next refresh).
     Returns the path of the safety backup taken first.
     """
     source = Database.open(backup, readonly=True, migrate=False)
     try:
         safety = take_backup(database, "restore")
+        staged = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         try:
-            source.conn.backup(database.conn)
+            source.conn.backup(staged)
+            _log_restore(database, staged)
+            staged.backup(database.conn)
         except sqlite3.Error as exc:
             from .database import classify_error
 
             raise classify_error(exc, str(database.path)) from exc
+        finally:
+            staged.close()
     finally:
         source.close()
     return safety
+
+
+_ROW_TABLES = (
+    "department",
+    "plan",
+    "chapter",
+    "item",
+    "indicator",
+    "actual",
+    "progress",
+    "quarter_lock",
+    "id_alias",
+)
+_NOT_LOGGED = {"version", "modified_at", "modified_by"}
+
+
+def _log_restore(database: Database, staged: sqlite3.Connection) -> None:
+    """In the staged (restored) content: keep the current log, and log what the restore
+    changes, row by row and field by field."""
+    from .store import Store
+
+    target = Database(database.path, staged, readonly=False)
+    _configure_staged(staged)
+    if target.user_version() < database.user_version():
+        target._migrate()  # a backup from before a schema upgrade
+    store = Store(target)
+    columns = [d[1] for d in database.conn.execute("PRAGMA table_info(change_log)")]
+    marks = ", ".join("?" for _ in columns)
+    with store.write("从备份恢复", "restore") as w:
+        for row in database.conn.execute(f"SELECT {', '.join(columns)} FROM change_log"):
+            staged.execute(
+                f"INSERT OR IGNORE INTO change_log ({', '.join(columns)}) VALUES ({marks})", row
+            )
+        for table in _ROW_TABLES:
+            now = _rows(database.conn, table)
+            restored = _rows(staged, table)
+            for row_id in sorted(now.keys() - restored.keys()):
+                w.log("delete", table, row_id, None, now[row_id], None)
+            for row_id in sorted(restored.keys() - now.keys()):
+                w.log("insert", table, row_id, None, None, restored[row_id])
+            for row_id in sorted(now.keys() & restored.keys()):
+                before, after = now[row_id], restored[row_id]
+                for name in sorted(after):
+                    if name != "id" and before.get(name) != after[name]:
+                        w.log("update", table, row_id, name, before.get(name), after[name])
+
+
+def _configure_staged(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _rows(conn: sqlite3.Connection, table: str) -> dict[str, dict[str, object]]:
+    cursor = conn.execute(f"SELECT * FROM {table}")
+    names = [d[0] for d in cursor.description]
+    found = {}
+    for values in cursor:
+        row = {k: v for k, v in zip(names, values, strict=True) if k not in _NOT_LOGGED}
+        found[str(row["id"])] = row
+    return found
 
 
 def restore_damaged(path: Path, backup: Path) -> Path:

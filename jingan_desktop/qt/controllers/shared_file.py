@@ -16,7 +16,12 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QFileDialog, QInputDia
 
 from ...storage.backup import full_check, newest_good_backup, restore, restore_damaged, take_backup
 from ...storage.database import StoreError
-from ...storage.merge import apply_merge, export_department_file, plan_merge
+from ...storage.merge import (
+    StalePreviewError,
+    apply_merge,
+    export_department_file,
+    plan_merge,
+)
 from ...storage.presence import REFRESH_SECONDS, PresenceBoard
 from ...storage.store import Store
 from ...workspace import Workspace
@@ -267,14 +272,26 @@ class SharedFileController(Controller):
         if preview.nothing_to_do:
             QMessageBox.information(self.window, "合并副本", "副本中没有新的修改，无需合并。")
             return True
-        dialog = MergeDialog(preview, self.window)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return False
-        try:
-            count = apply_merge(ws.store, preview, resolutions=dialog.resolutions())
-        except (StoreError, OSError) as exc:
-            show_error(self.window, exc)
-            return False
+        while True:
+            dialog = MergeDialog(preview, self.window)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            try:
+                count = apply_merge(ws.store, preview, resolutions=dialog.resolutions())
+                break
+            except StalePreviewError as exc:
+                # Someone saved into this file while the preview was shown: show it again.
+                QMessageBox.information(
+                    self.window,
+                    "合并副本",
+                    "预览之后本文件又有人保存了修改，尚未合并任何内容。请查看更新后的预览再确认。",
+                )
+                preview = exc.preview
+                if preview.nothing_to_do:
+                    return True
+            except (StoreError, OSError) as exc:
+                show_error(self.window, exc)
+                return False
         self.window.navigation.reload()
         self.window.editing.clear_undo()
         self.show_message(f"合并完成：{count} 项修改已写入（合并前已自动备份）")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QListWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...storage.merge import Conflict, MergePreview, Side
+from ...storage.wording import OPS
 
 
 class MergeDialog(QDialog):
@@ -31,19 +33,29 @@ class MergeDialog(QDialog):
         summary = QLabel(
             f"副本“{preview.source}”中有 {len(preview.changes)} 项修改可以直接合并，"
             f"{len(preview.conflicts)} 项与本文件的修改冲突，需要您选择保留哪一方。"
+            + (
+                f"另有 {len(preview.skipped)} 项属于已锁定的季度，不会合并。"
+                if preview.skipped
+                else ""
+            )
             + (f"（副本最近由 {preview.their_user} 修改）" if preview.their_user else "")
         )
         summary.setWordWrap(True)
         layout.addWidget(summary)
         layout.addWidget(QLabel("将合并的修改："))
-        self.changes = QTableWidget(len(preview.changes), 4)
+        shown = [
+            (a.description, OPS["alias"], "", "")
+            for a in preview.reconciled
+            if a.tbl in ("department", "plan")
+        ] + [
+            (change.description, OPS[change.op], change.ours_text, change.theirs_text)
+            for change in preview.changes
+        ]
+        self.changes = QTableWidget(len(shown), 4)
         self.changes.setObjectName("merge-changes")
         self.changes.setHorizontalHeaderLabels(["内容", "操作", "本文件的值", "副本的值"])
-        for row, change in enumerate(preview.changes):
-            op = {"insert": "新增", "update": "修改", "delete": "删除"}[change.op]
-            for column, text in enumerate(
-                (change.label, op, _show(change.ours), _show(change.theirs))
-            ):
+        for row, texts in enumerate(shown):
+            for column, text in enumerate(texts):
                 self.changes.setItem(row, column, _cell(text))
         _finish(self.changes)
         layout.addWidget(self.changes, 1)
@@ -55,7 +67,7 @@ class MergeDialog(QDialog):
         for row, conflict in enumerate(preview.conflicts):
             change = conflict.change
             for column, text in enumerate(
-                (change.label, conflict.description, _show(change.ours), _show(change.theirs))
+                (change.label, conflict.description, change.ours_text, change.theirs_text)
             ):
                 self.conflicts.setItem(row, column, _cell(text))
             choice = QComboBox()
@@ -65,6 +77,13 @@ class MergeDialog(QDialog):
             self.choices.append((conflict, choice))
         _finish(self.conflicts)
         layout.addWidget(self.conflicts, 1)
+        if preview.skipped:
+            layout.addWidget(QLabel("季度已锁定，未合并（解锁该季度后再次合并即可带入）："))
+            self.skipped = QListWidget()
+            self.skipped.setObjectName("merge-skipped")
+            for conflict in preview.skipped:
+                self.skipped.addItem(conflict.change.description)
+            layout.addWidget(self.skipped)
         note = QLabel(
             "合并前会自动备份本文件；合并在一个事务中完成，同一副本再次合并不会重复修改。"
         )
@@ -93,13 +112,3 @@ def _finish(table: QTableWidget) -> None:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     table.verticalHeader().setVisible(False)
-
-
-def _show(value: object) -> str:
-    if value is None:
-        return "（空）"
-    if isinstance(value, dict):
-        return "（整条记录）"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
