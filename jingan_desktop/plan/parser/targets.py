@@ -1,0 +1,191 @@
+"""Targets: the quantitative goals inside an item's prose ("全年新增注册企业10000家以上")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..model import Comparator, Indicator, Kind
+from ..numbers import NUMBER_PATTERN, fold_width
+
+UNITS = sorted(
+    """
+    平方公里 平方米 立方米 公顷 公里 千米 千瓦 兆瓦 亿元 万元 元 人次 户次 家次 个百分点 百分点
+    个工作日 工作日 % ‰ 家 个 人 名 户 条 张 所 台 套 幅 次 场 处 吨 客 项 座 辆 间 栋 幢 米 亩 批
+    件 份 本 部 支 只 株 棵 班 节 门 床 倍 天 艘 架 万 亿
+    """.split(),
+    key=len,
+    reverse=True,
+)
+_UNIT_ALT = "|".join(re.escape(unit) for unit in UNITS)
+_TARGET_RE = re.compile(
+    rf"(?<![\d.A-Za-z第])(?P<num>{NUMBER_PATTERN})(?![\d])\s*(?P<mult>[万亿千](?=(?:{_UNIT_ALT})))?"
+    rf"(?P<unit>{_UNIT_ALT})(?P<post>及以上|以上|以内|以下|左右|多)?"
+)
+_LEFT_RE = re.compile(
+    r"(?P<growth>增长率|增长|增幅|增速|提高|提升|上升|下降率|下降|降低|减少|压减)?"
+    r"(?P<link>达到|保持在|保持|实现|为|在|到)?"
+    r"(?P<pre>不低于|不少于|不高于|不超过|超过|至少|控制在|低于|少于|大约|约|近)?\s*$"
+)
+_STRETCH_RE = re.compile(
+    rf"\s*[,;、]?\s*(?:力争|争取)(?:达到|实现|增长)?\s*(?P<num>{NUMBER_PATTERN})\s*(?P<unit>{_UNIT_ALT})?"
+)
+# Clauses end at sentence punctuation and commas, except a thousands separator ("12,000")
+# and the comma before a stretch goal ("增长2%,力争3%"), which belongs to the same target.
+_CLAUSE_SPLIT_RE = re.compile(r"[;。!?:\n]|,(?!\d{3}(?!\d))(?!\s*(?:力争|争取))")
+_CONNECTORS = ("以及", "其中", "、", "及", "和", "与", "并")
+_LEADING_FILLER = re.compile(
+    r"^(?:以及|其中|全年|同时|力争|确保|累计|实现|并且|并|及|和|与|、|为|\s)+"
+)
+_LEVEL_WORDS = re.compile(r"日均|月均|年均|平均|能力|每日|每天|日供|占比|比例|比重|覆盖率|率")
+_GROWTH_UP = {"增长率", "增长", "增幅", "增速", "提高", "提升", "上升"}
+_PERCENT_UNITS = {"%", "个百分点", "百分点", "‰"}
+_POST_COMPARATOR = {
+    "以上": Comparator.AT_LEAST,
+    "及以上": Comparator.AT_LEAST,
+    "多": Comparator.AT_LEAST,
+    "以内": Comparator.AT_MOST,
+    "以下": Comparator.AT_MOST,
+    "左右": Comparator.ABOUT,
+}
+_PRE_COMPARATOR = {
+    "不低于": Comparator.AT_LEAST,
+    "不少于": Comparator.AT_LEAST,
+    "超过": Comparator.AT_LEAST,
+    "至少": Comparator.AT_LEAST,
+    "不高于": Comparator.AT_MOST,
+    "不超过": Comparator.AT_MOST,
+    "控制在": Comparator.AT_MOST,
+    "低于": Comparator.AT_MOST,
+    "少于": Comparator.AT_MOST,
+    "约": Comparator.ABOUT,
+    "大约": Comparator.ABOUT,
+    "近": Comparator.ABOUT,
+}
+
+
+@dataclass
+class _Hit:
+    start: int  # where the target phrase starts (growth word, comparator or number)
+    end: int  # after unit and trailing comparator
+    value: float
+    unit: str
+    comparator: Comparator
+    kind: Kind
+    stretch: float | None = None
+
+
+def extract_indicators(text: str) -> list[Indicator]:
+    """Find the quantitative targets in an item's text."""
+    folded = fold_width(text)
+    indicators: list[Indicator] = []
+    start = 0
+    for split in [*_CLAUSE_SPLIT_RE.finditer(folded), None]:
+        end = split.start() if split else len(folded)
+        hits = _clause_hits(folded, start, end)
+        indicators.extend(_name_hits(text, folded, start, end, hits))
+        start = split.end() if split else end
+    return indicators
+
+
+def _clause_hits(folded: str, start: int, end: int) -> list[_Hit]:
+    hits: list[_Hit] = []
+    pos = start
+    while (match := _TARGET_RE.search(folded, pos, end)) is not None:
+        pos = match.end()
+        if any(hit.start <= match.start() < hit.end for hit in hits):
+            continue
+        unit = (match.group("mult") or "") + match.group("unit")
+        if unit in ("万", "亿") and match.group("post") is None and _looks_like_name(folded, match):
+            continue
+        left = _LEFT_RE.search(folded, start, match.start())
+        assert left is not None  # every group is optional
+        growth, pre = left.group("growth"), left.group("pre")
+        comparator = Comparator.AT_LEAST
+        if pre:
+            comparator = _PRE_COMPARATOR[pre]
+        if match.group("post"):
+            comparator = _POST_COMPARATOR[match.group("post")]
+        kind = Kind.QUANTITY
+        phrase_start = match.start()
+        if unit in _PERCENT_UNITS:
+            if growth:
+                kind = Kind.GROWTH if growth in _GROWTH_UP else Kind.DECLINE
+                phrase_start = left.start("growth")
+            else:
+                kind = Kind.RATIO
+        elif _LEVEL_WORDS.search(folded, start, match.start()):
+            kind = Kind.LEVEL
+        if pre and phrase_start == match.start():
+            phrase_start = left.start("pre")
+        value = float(match.group("num").replace(",", ""))
+        hit = _Hit(phrase_start, match.end(), value, unit, comparator, kind)
+        stretch = _STRETCH_RE.match(folded, match.end())
+        if stretch and (stretch.group("unit") in (None, unit)):
+            hit.stretch = float(stretch.group("num").replace(",", ""))
+            hit.end = stretch.end()
+            pos = max(pos, stretch.end())
+        hits.append(hit)
+    return hits
+
+
+def _looks_like_name(folded: str, match: re.Match[str]) -> bool:
+    """A bare 万/亿 followed by more CJK text is usually part of a word, not a scale."""
+    after = folded[match.end() : match.end() + 1]
+    return bool(after) and "\u4e00" <= after <= "\u9fff"
+
+
+def _split_between(folded: str, left: int, right: int) -> int:
+    """Where the text between two targets divides: at the last connector, else after the first."""
+    segment = folded[left:right]
+    best = -1
+    for connector in _CONNECTORS:
+        best = max(best, segment.rfind(connector))
+    return left + best if best >= 0 else left
+
+
+def _clean_name(name: str) -> str:
+    name = _LEADING_FILLER.sub("", name.strip())
+    name = re.sub(r"(?:的|及|和|与|、|,|\s)+$", "", name)
+    return name.strip()
+
+
+def _name_hits(text: str, folded: str, start: int, end: int, hits: list[_Hit]) -> list[Indicator]:
+    bounds = []
+    for index, hit in enumerate(hits):
+        left = start if index == 0 else _split_between(folded, hits[index - 1].end, hit.start)
+        right = (
+            end
+            if index == len(hits) - 1
+            else _split_between(folded, hit.end, hits[index + 1].start)
+        )
+        bounds.append((left, right))
+    names = [
+        _clean_name(text[left : hit.start] + text[hit.end : right])
+        for hit, (left, right) in zip(hits, bounds, strict=True)
+    ]
+    indicators = []
+    for index, (hit, (left, right)) in enumerate(zip(hits, bounds, strict=True)):
+        name = names[index]
+        if len(name) <= 2 and index + 1 < len(hits):
+            # "新建4条、翻建3条市民健身步道": the noun is only written after the last figure.
+            name = name + _clean_name(text[hits[index + 1].end : bounds[index + 1][1]])
+        span_start = left + len(text[left:right]) - len(_strip_connectors(text[left:right]))
+        span_end = right - (len(text[left:right]) - len(text[left:right].rstrip(" ,、及和与")))
+        indicators.append(
+            Indicator(
+                name=name or text[hit.start : hit.end],
+                value=hit.value,
+                unit=hit.unit,
+                comparator=hit.comparator,
+                kind=hit.kind,
+                text=text[span_start:span_end],
+                span=(span_start, span_end),
+                stretch_value=hit.stretch,
+            )
+        )
+    return indicators
+
+
+def _strip_connectors(segment: str) -> str:
+    return re.sub(r"^(?:以及|其中|、|及|和|与|并|\s)+", "", segment)
