@@ -265,6 +265,33 @@ def bare_report(rows: int, target: Path) -> None:
 
 # --- main -----------------------------------------------------------------------------------------
 
+PARSE_SIZES = (500, 2000, 8000)
+
+
+def run_on_plan(targets: int) -> str:
+    """A plan whose targets run on with no punctuation (once quadratic in the parser)."""
+    body = "".join(f"新增示范企业{i % 97 + 1}家" for i in range(targets))
+    return f"2023年重点工作安排\n一、发展\n1.推进工作{body}\n"
+
+
+def parse_scaling(repeat: int) -> dict[str, float]:
+    """Parsing time per target at 500 / 2,000 / 8,000 run-on targets: linear means the time
+    per target stays about the same (the ratio of the largest to the smallest near 1)."""
+    from jingan_desktop.plan.parser import parse_plan
+
+    figures: dict[str, float] = {}
+    for size in PARSE_SIZES:
+        text = run_on_plan(size)
+        seconds = median_time(lambda text=text: parse_plan(text), repeat)
+        figures[f"parse_{size}_s"] = seconds
+        figures[f"parse_{size}_us_per_target"] = seconds / size * 1e6
+    small, large = PARSE_SIZES[0], PARSE_SIZES[-1]
+    figures["parse_scaling_ratio"] = (
+        figures[f"parse_{large}_us_per_target"] / figures[f"parse_{small}_us_per_target"]
+    )
+    return figures
+
+
 ROWS = [
     ("startup_ratio", "start-up ÷ bare PySide6 window (source)", "≤ 1.5"),
     ("startup_s", "  start-up to a filled window, s", ""),
@@ -282,6 +309,12 @@ ROWS = [
     ("report_ratio", "  ÷ bare reportlab table of the same rows", "≤ 2"),
     ("filter_ms", "filter-as-you-type, median per keystroke, ms", "< 50"),
     ("filter_max_ms", "  slowest keystroke, ms", ""),
+    ("parse_scaling_ratio", "parse: time per target, 8,000 ÷ 500 run-on targets", "≈ 1"),
+    *[
+        (f"parse_{n}_us_per_target", f"  parse {n:,} run-on targets, µs per target", "")
+        for n in PARSE_SIZES
+    ],
+    ("parse_8000_s", "  parse 8,000 run-on targets, s", "< 1"),
     ("exe_mb", "single-file executable, MB", ""),
     ("exe_startup_ratio", "start-up ÷ bare window (executable)", "≤ 1.5"),
 ]
@@ -313,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         figures.update(startup(seed, folder, repeat, exe))
         figures.update(open_big(big, max(2, repeat // 2)))
         figures.update(in_process(seed, big, folder, repeat))
+        figures.update(parse_scaling(repeat))
     print()
     print(f"{'measure':58} {'value':>10}  goal")
     for key, label, goal in ROWS:

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 
 from ..model import Comparator, Indicator, Kind
-from ..numbers import NUMBER_PATTERN, fold_width
+from ..numbers import NUMBER_PATTERN
+from .folding import fold
 
 UNITS = sorted(
     """
@@ -27,6 +28,8 @@ _LEFT_RE = re.compile(
     r"(?P<link>达到|保持在|保持|实现|为|在|到)?"
     r"(?P<pre>不低于|不少于|不高于|不超过|超过|至少|控制在|低于|少于|大约|约|近)?\s*$"
 )
+# The last characters of those words: a figure after any other character has none before it.
+_LEFT_LAST_CHARS = frozenset("率长幅速高升降低少减到在持现为于过约近")
 _STRETCH_RE = re.compile(
     rf"\s*[,;、]?\s*(?:力争|争取)(?:达到|实现|增长)?\s*(?P<num>{NUMBER_PATTERN})\s*(?P<unit>{_UNIT_ALT})?"
 )
@@ -37,6 +40,8 @@ _CONNECTORS = ("以及", "其中", "、", "及", "和", "与", "并")
 _LEADING_FILLER = re.compile(
     r"^(?:以及|其中|全年|同时|力争|确保|累计|实现|并且|并|及|和|与|、|为|\s)+"
 )
+_FIGURE_RE = re.compile(r"\d")  # a clause without one holds no target
+_LEFT_WINDOW = 24  # longer than any growth word + link + comparator before a figure
 _LEVEL_WORDS = re.compile(r"日均|月均|年均|平均|能力|每日|每天|日供|占比|比例|比重|覆盖率|率")
 _GROWTH_UP = {"增长率", "增长", "增幅", "增速", "提高", "提升", "上升"}
 _PERCENT_UNITS = {"%", "个百分点", "百分点", "‰"}
@@ -75,15 +80,18 @@ class _Hit:
     stretch: float | None = None
 
 
-def extract_indicators(text: str) -> list[Indicator]:
-    """Find the quantitative targets in an item's text."""
-    folded = fold_width(text)
+def extract_indicators(text: str, folded: str | None = None) -> list[Indicator]:
+    """Find the quantitative targets in an item's text (``folded``: ``fold(text)`` if known)."""
+    if folded is None:
+        folded = fold(text)
     indicators: list[Indicator] = []
     start = 0
     for split in [*_CLAUSE_SPLIT_RE.finditer(folded), None]:
         end = split.start() if split else len(folded)
-        hits = _clause_hits(folded, start, end)
-        indicators.extend(_name_hits(text, folded, start, end, hits))
+        if _FIGURE_RE.search(folded, start, end):
+            hits = _clause_hits(folded, start, end)
+            if hits:
+                indicators.extend(_name_hits(text, folded, start, end, hits))
         start = split.end() if split else end
     return indicators
 
@@ -91,16 +99,24 @@ def extract_indicators(text: str) -> list[Indicator]:
 def _clause_hits(folded: str, start: int, end: int) -> list[_Hit]:
     hits: list[_Hit] = []
     pos = start
+    # Where the clause's first level word ("日均", "能力" …) ends: a target after it is a level.
+    level = _LEVEL_WORDS.search(folded, start, end)
+    level_end = level.end() if level else end + 1
     while (match := _TARGET_RE.search(folded, pos, end)) is not None:
         pos = match.end()
-        if any(hit.start <= match.start() < hit.end for hit in hits):
-            continue
+        if hits and hits[-1].start <= match.start() < hits[-1].end:
+            continue  # hits are in order: only the last one can reach this far
         unit = (match.group("mult") or "") + match.group("unit")
         if unit in ("万", "亿") and match.group("post") is None and _looks_like_name(folded, match):
             continue
-        left = _LEFT_RE.search(folded, start, match.start())
-        assert left is not None  # every group is optional
-        growth, pre = left.group("growth"), left.group("pre")
+        # The words before a figure ("增长", "保持在", "不低于") are short: looking at a bounded
+        # window, not the whole clause, keeps a long run-on clause linear.
+        before = folded[max(start, match.start() - _LEFT_WINDOW) : match.start()].rstrip()
+        left = None
+        if before and before[-1] in _LEFT_LAST_CHARS:
+            left = _LEFT_RE.search(folded, max(start, match.start() - _LEFT_WINDOW), match.start())
+        growth = left.group("growth") if left else None
+        pre = left.group("pre") if left else None
         comparator = Comparator.AT_LEAST
         if pre:
             comparator = _PRE_COMPARATOR[pre]
@@ -114,7 +130,7 @@ def _clause_hits(folded: str, start: int, end: int) -> list[_Hit]:
                 phrase_start = left.start("growth")
             else:
                 kind = Kind.RATIO
-        elif _LEVEL_WORDS.search(folded, start, match.start()):
+        elif level_end <= match.start():
             kind = Kind.LEVEL
         if pre and phrase_start == match.start():
             phrase_start = left.start("pre")
@@ -146,8 +162,9 @@ def _split_between(folded: str, left: int, right: int) -> int:
 
 def _clean_name(name: str) -> str:
     name = _LEADING_FILLER.sub("", name.strip())
-    name = re.sub(r"(?:的|及|和|与|、|,|\s)+$", "", name)
-    return name.strip()
+    while (stripped := name.rstrip().rstrip("的及和与、,")) != name:
+        name = stripped  # each pass shortens the name: linear, unlike a "(…)+$" pattern
+    return name
 
 
 def _name_hits(text: str, folded: str, start: int, end: int, hits: list[_Hit]) -> list[Indicator]:
@@ -187,5 +204,8 @@ def _name_hits(text: str, folded: str, start: int, end: int, hits: list[_Hit]) -
     return indicators
 
 
+_LEADING_CONNECTORS = re.compile(r"^(?:以及|其中|、|及|和|与|并|\s)+")
+
+
 def _strip_connectors(segment: str) -> str:
-    return re.sub(r"^(?:以及|其中|、|及|和|与|并|\s)+", "", segment)
+    return _LEADING_CONNECTORS.sub("", segment)
