@@ -18,6 +18,7 @@ from . import __version__
 from .plan.model import Quarter
 from .plan.numbers import format_number
 from .plan.parser import ParseResult, PlanDecodeError, plan_to_dict, read_plan_file
+from .plan.parser.output import summary as parse_summary
 from .storage.database import StoreError
 from .storage.store import PlanExistsError, Store
 
@@ -66,9 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--startup-probe", choices=("app", "bare"), help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    parse = commands.add_parser("parse", help="read a plan document and print its structure")
-    parse.add_argument("file", type=Path)
-    parse.add_argument("--json", action="store_true", help="print JSON (see README for the shape)")
+    parse = commands.add_parser(
+        "parse",
+        help="read plan documents (.txt, .docx, .xlsx, .pdf) and print their structure",
+    )
+    parse.add_argument("file", type=Path, nargs="+")
+    parse.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON (see README for the shape; a list of them for several files)",
+    )
+    parse.add_argument(
+        "--strict", action="store_true", help="exit with 1 if any document has a warning"
+    )
 
     import_ = commands.add_parser(
         "import", help="import a plan document into a plan file (creates it if needed)"
@@ -195,16 +206,37 @@ def _read_plan(path: Path) -> ParseResult:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    result = _read_plan(args.file)
+    results = [(path, _read_plan(path)) for path in args.file]
     if args.json:
-        json.dump(plan_to_dict(result), sys.stdout, ensure_ascii=False, indent=2)
+        data = [plan_to_dict(result) for _path, result in results]
+        json.dump(data[0] if len(data) == 1 else data, sys.stdout, ensure_ascii=False, indent=2)
         print()
-        return EXIT_OK
+    else:
+        for _path, result in results:
+            _print_plan(result)
+    warned = False
+    for path, result in results:
+        for entry in result.ignored:
+            print(f"ignored line {entry.line}: {entry.text} ({entry.reason})", file=sys.stderr)
+        for warning in result.warnings:
+            print(f"warning: {path}: {warning}", file=sys.stderr)
+        counts = parse_summary(result)
+        print(
+            f"{path}: {counts['chapters']} chapters, {counts['items']} items, "
+            f"{counts['targets']} targets, {counts['unplaced_lines']} unplaced lines, "
+            f"{counts['warnings']} warnings",
+            file=sys.stderr,
+        )
+        warned = warned or bool(result.warnings)
+    return EXIT_PROBLEM if args.strict and warned else EXIT_OK
+
+
+def _print_plan(result: ParseResult) -> None:
     plan = result.plan
-    print(f"{plan.title} ({plan.year})")
+    print(f"{result.title or '(no title found)'} ({plan.year})")
     print(f"issuer: {plan.issuer or '-'}    issued on: {plan.issued_on or '-'}")
     for chapter in plan.chapters:
-        print(f"{chapter.numeral}、{chapter.title}")
+        print(f"{chapter.numeral}、{chapter.title}" if chapter.numeral else chapter.title or "-")
         for item in chapter.items:
             print(f"  {item.number}. {item.title}")
             for ind in item.indicators:
@@ -222,9 +254,6 @@ def cmd_parse(args: argparse.Namespace) -> int:
         f"{len(plan.chapters)} chapters, {len(items)} items, "
         f"{sum(len(i.indicators) for i in items)} indicators"
     )
-    for entry in result.ignored:
-        print(f"ignored line {entry.line}: {entry.text} ({entry.reason})", file=sys.stderr)
-    return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -115,6 +115,7 @@ class Indicator:
     kind: Kind = Kind.QUANTITY
     text: str = ""  # the exact source phrase, e.g. "全年新增注册企业10000家以上"
     span: tuple[int, int] | None = None  # offsets of ``text`` inside the item's text
+    source_span: tuple[int, int] | None = None  # offsets of ``text`` in the plan's source text
     stretch_value: float | None = None  # "增长2%，力争3%" → 3
     weight: float = 1.0
     pace: tuple[float, float, float, float] | None = None  # None: default for the kind
@@ -138,6 +139,8 @@ class Item:
     due_date: date | None = None
     weight: float = 1.0
     line: int | None = None  # 1-based line in the source where the item starts
+    source_span: tuple[int, int] | None = None  # where the item's text lies in the source text
+    key: str | None = None  # the same for the same item in a re-import (see parser.keys)
     id: str | None = None
 
 

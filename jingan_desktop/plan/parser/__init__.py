@@ -16,17 +16,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .document import parse_plan
 from .lines import chinese_numeral_value
 from .output import plan_to_dict
 from .reading import PlanDecodeError, decode_plan_bytes
-from .result import IgnoredLine, ParseResult
-from .structure import first_sentence, parse_plan
+from .result import IgnoredLine, ParseResult, ParseWarning
+from .structure import first_sentence
 from .targets import UNITS, extract_indicators
 
 __all__ = [
     "UNITS",
     "IgnoredLine",
     "ParseResult",
+    "ParseWarning",
     "PlanDecodeError",
     "chinese_numeral_value",
     "decode_plan_bytes",

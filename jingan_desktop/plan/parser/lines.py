@@ -1,24 +1,40 @@
-"""What a line of a plan is: a chapter heading, a section, a numbered item, a date, a title."""
+"""What a line of a plan is: a chapter heading, a section, a numbered item, a table row, a date.
+
+Every pattern here runs on the folded line (full-width → ASCII, traditional → simplified), so
+"（一）", "(一)" and "（壹）"-free variants look the same; offsets stay those of the line as written.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
+from dataclasses import dataclass, field
 from datetime import date
 
 _CN_DIGITS = "零一二三四五六七八九"
-_CHAPTER_RE = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.]\s*(\S.*)$")
-_SECTION_RE = re.compile(r"^\(\s*([一二三四五六七八九十]{1,3})\s*\)\s*(\S.*)$")
+_CN_NUMERAL = "[一二三四五六七八九十]{1,3}"
+_CHAPTER_RE = re.compile(rf"^({_CN_NUMERAL})\s*[、.]\s*(\S.*)$")
+_PART_RE = re.compile(rf"^第({_CN_NUMERAL})(?:部分|章|篇)\s*[、.:]?\s*(\S.*)$")
+_SECTION_RE = re.compile(rf"^\(\s*({_CN_NUMERAL})\s*\)\s*[、.]?\s*(\S.*)$")
 _ITEM_RE = re.compile(r"^(\d{1,3})\s*(?:[.、](?!\d)|\s)\s*(\S.*)$")
-_DATE_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
-_CN_DATE_RE = re.compile(
-    r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日$"
+_BARE_NUMBER_RE = re.compile(r"^(\d{1,3})\s*[.、]?$")
+_PAGE_NUMBER_RE = re.compile(
+    r"^(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页(?:\s*共\s*\d+\s*页)?)$"
 )
-_TITLE_RE = re.compile(r"^(\d{4})\s*年.{2,40}(?:安排|计划|要点|任务|方案|清单)$")
+_DATE_RE = re.compile(r"^\(?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*\)?$")
+_CN_DATE_RE = re.compile(
+    r"^\(?([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日\)?$"
+)
+_TITLE_RE = re.compile(r"^(\d{4})\s*年.{2,40}(?:安排|计划|要点|任务|方案|清单|项目|实事|目标)$")
 _QUOTED_TITLE_RE = re.compile(r"《((\d{4})\s*年[^》]{2,40})》")
+_NOTICE_RE = re.compile(r"关于印发.{0,40}的通知$")
+_DOC_NUMBER_RE = re.compile(r"^\S{1,12}[〔\[(]\s*\d{4}\s*[〕\])]\s*\d{1,4}\s*号$")
 _ISSUER_RE = re.compile(r"^[^\s,，。;；:：]{2,30}(?:人民政府|办公室|委员会|管理委员会|政府)$")
 _SENTENCE_END = "。!?！？"
 _TERMINAL = "。;!?；！？”\"'」』)）"
 _PROSE_PUNCT = re.compile(r"[,，。;；:：、]")
+# "(一)…。(二)…" or "1.…。2.…" run together in one paragraph: where a further marker begins.
+_EMBEDDED_RE = re.compile(rf"(?<=[。;!?])\s*(?:\(\s*({_CN_NUMERAL})\s*\)|(\d{{1,3}})[.、](?!\d))")
 
 
 def chinese_numeral_value(text: str) -> int:
@@ -42,3 +58,125 @@ def _cn_date(match: re.Match[str]) -> date | None:
         )
     except ValueError:
         return None
+
+
+# --- lines -----------------------------------------------------------------------------------
+
+CHAPTER, SECTION, ITEM, NUMBER, TEXT, PAGE, ROW = (
+    "chapter",
+    "section",
+    "item",
+    "number",
+    "text",
+    "page",
+    "row",
+)
+
+
+@dataclass
+class Line:
+    """One line of the document (or one of several items run together in a paragraph)."""
+
+    number: int  # 1-based line in the source text
+    start: int  # offset of ``text`` in the source text
+    text: str  # stripped, as written
+    folded: str  # the same, folded for matching (same length)
+    kind: str = TEXT
+    value: int = 0  # the marker's number (一 → 1, 12 → 12)
+    body: int = 0  # offset in ``text`` where the content after the marker starts
+    cells: list[Cell] = field(default_factory=list)  # a table row's cells
+
+    @property
+    def content(self) -> str:
+        return self.text[self.body :]
+
+    @property
+    def folded_content(self) -> str:
+        return self.folded[self.body :]
+
+
+@dataclass
+class Cell:
+    role: str  # see tables.ROLES, or "" for an unnamed column
+    text: str
+    start: int  # offset in the source text
+
+
+def split_lines(text: str, folded: str) -> list[Line]:
+    """The document's non-blank lines, stripped, with several run-together items split."""
+    lines: list[Line] = []
+    offset = 0
+    for number, (raw, folded_raw) in enumerate(
+        zip(text.split("\n"), folded.split("\n"), strict=True), start=1
+    ):
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            folded_line = folded_raw[lead : lead + len(stripped)]
+            lines.extend(_explode(Line(number, offset + lead, stripped, folded_line)))
+        offset += len(raw) + 1
+    for line in lines:
+        classify(line)
+    return lines
+
+
+def _explode(line: Line) -> list[Line]:
+    """ "(一)…。(二)…。(三)…" → three lines; only where the numbers run on in sequence."""
+    first = _marker_value(line.folded)
+    pieces: list[int] = []
+    expected = None if first is None else first[1] + 1
+    for match in _EMBEDDED_RE.finditer(line.folded):
+        kind = "section" if match.group(1) else "item"
+        value = chinese_numeral_value(match.group(1)) if match.group(1) else int(match.group(2))
+        if first is not None and kind != first[0]:
+            continue
+        if expected is None:
+            if value != 1 and not pieces:
+                continue
+        elif value != expected:
+            continue
+        cut = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
+        pieces.append(cut)
+        first = first or (kind, value)
+        expected = value + 1
+    if not pieces:
+        return [line]
+    bounds = [0, *pieces, len(line.text)]
+    parts = []
+    for left, right in itertools.pairwise(bounds):
+        text = line.text[left:right].rstrip()
+        if text:
+            parts.append(
+                Line(line.number, line.start + left, text, line.folded[left : left + len(text)])
+            )
+    return parts
+
+
+def _marker_value(folded: str) -> tuple[str, int] | None:
+    if match := _SECTION_RE.match(folded):
+        return "section", chinese_numeral_value(match.group(1))
+    if (match := _ITEM_RE.match(folded)) and not folded[match.start(2)].isdigit():
+        return "item", int(match.group(1))
+    return None
+
+
+def classify(line: Line) -> None:
+    folded = line.folded
+    if _PAGE_NUMBER_RE.match(folded):
+        line.kind = PAGE
+    elif match := _CHAPTER_RE.match(folded) or _PART_RE.match(folded):
+        line.kind, line.value, line.body = (
+            CHAPTER,
+            chinese_numeral_value(match.group(1)),
+            match.start(2),
+        )
+    elif match := _SECTION_RE.match(folded):
+        line.kind, line.value, line.body = (
+            SECTION,
+            chinese_numeral_value(match.group(1)),
+            match.start(2),
+        )
+    elif (match := _ITEM_RE.match(folded)) and not folded[match.start(2)].isdigit():
+        line.kind, line.value, line.body = ITEM, int(match.group(1)), match.start(2)
+    elif match := _BARE_NUMBER_RE.match(folded):
+        line.kind, line.value, line.body = NUMBER, int(match.group(1)), len(folded)

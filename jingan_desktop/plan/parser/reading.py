@@ -1,10 +1,11 @@
-"""Reading a plan file into text: UTF-8, UTF-16, GB18030 or a .docx document."""
+"""Reading a plan file into text: UTF-8, UTF-16 or GB18030 text, a .docx, an .xlsx task table
+or a PDF with a text layer. Tables become ``|``-separated rows, so every input goes through the
+same parser core. The Office and PDF libraries are imported only when such a file is read."""
 
 from __future__ import annotations
 
 import io
 import zipfile
-from xml.etree import ElementTree
 
 
 class PlanDecodeError(ValueError):
@@ -20,7 +21,9 @@ class PlanDecodeError(ValueError):
 def decode_plan_bytes(data: bytes, name: str = "<plan>") -> str:
     """Decode a plan's bytes: a .docx, UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030."""
     if data.startswith(b"PK\x03\x04"):
-        return _docx_text(data, name)
+        return _zip_text(data, name)
+    if data.lstrip()[:5] == b"%PDF-":
+        return _pdf_text(data, name)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -84,24 +87,130 @@ def _is_gb18030(data: bytes, before_line: int | None) -> bool:
     return True
 
 
-def _docx_text(data: bytes, name: str) -> str:
-    """The paragraphs of a .docx, one per line (WordprocessingML read with the standard library)."""
+# Bounds for Office files from outside (a zip bomb must not freeze the app).
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_COLUMNS = 40
 
-    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+def _zip_text(data: bytes, name: str) -> str:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            root = ElementTree.fromstring(archive.read("word/document.xml"))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = {info.filename: info for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError) as exc:
         raise PlanDecodeError(name, "not a readable .docx document") from exc
-    lines = []
-    for paragraph in root.iter(f"{ns}p"):
-        parts = []
-        for node in paragraph.iter():
-            if node.tag == f"{ns}t" and node.text:
-                parts.append(node.text)
-            elif node.tag == f"{ns}tab":
-                parts.append("\t")
-            elif node.tag in (f"{ns}br", f"{ns}cr"):
-                parts.append("\n")
-        lines.append("".join(parts))
+    for info in members.values():
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise PlanDecodeError(
+                name, f"{info.filename} unpacks to {info.file_size // 2**20} MB: too large to read"
+            )
+    if "word/document.xml" in members:
+        return _docx_text(data, name)
+    if "xl/workbook.xml" in members:
+        return _xlsx_text(data, name)
+    raise PlanDecodeError(name, "not a readable .docx document (nor an .xlsx workbook)")
+
+
+def _cell_text(text: str) -> str:
+    # A table row reaches the parser as "a | b | c": a "|" or line break inside a cell would
+    # split it, so they become "/" and a space.
+    return " ".join(text.replace("|", "/").split())
+
+
+def _docx_text(data: bytes, name: str) -> str:
+    """Paragraphs and table rows in document order (tables as ``|``-separated rows)."""
+    try:
+        import docx  # lazy: python-docx (and lxml) load only for a Word file
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise PlanDecodeError(name, "reading .docx needs the python-docx package") from exc
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many kinds on a damaged file
+        raise PlanDecodeError(name, "not a readable .docx document") from exc
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            lines.extend(_docx_table_rows(Table(child, document)))
     return "\n".join(lines)
+
+
+def _docx_table_rows(table) -> list[str]:
+    rows = []
+    for row in table.rows:
+        cells = []
+        previous = None
+        for cell in row.cells:
+            if cell._tc is previous:  # a merged cell repeats: keep it once
+                continue
+            previous = cell._tc
+            cells.append(_cell_text(cell.text))
+        if any(cells):
+            rows.append(" | ".join(cells) if len(cells) > 1 else cells[0])
+    return rows
+
+
+def _xlsx_text(data: bytes, name: str) -> str:
+    """A task-breakdown workbook: each sheet's used rows as ``|``-separated lines, bounded
+    (read-only mode, at most MAX_ROWS rows and MAX_COLUMNS columns per sheet)."""
+    try:
+        import openpyxl  # lazy: only for an Excel file
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise PlanDecodeError(name, "reading .xlsx needs the openpyxl package") from exc
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise PlanDecodeError(name, "not a readable .xlsx workbook") from exc
+    lines: list[str] = []
+    try:
+        for sheet in workbook.worksheets:
+            for values in sheet.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLUMNS, values_only=True):
+                cells = [_cell_text(_excel_value(v)) for v in values]
+                while cells and not cells[-1]:
+                    cells.pop()
+                if not any(cells):
+                    continue
+                lines.append(" | ".join(cells) if len(cells) > 1 else cells[0])
+    finally:
+        workbook.close()
+    return "\n".join(lines)
+
+
+def _excel_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]  # type: ignore[attr-defined]
+    return str(value)
+
+
+def _pdf_text(data: bytes, name: str) -> str:
+    """The text layer of a PDF, page after page; a scanned PDF (no text) is refused clearly."""
+    try:
+        from pypdf import PdfReader  # lazy: only for a PDF
+        from pypdf.errors import PdfReadError
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise PlanDecodeError(name, "reading .pdf needs the pypdf package") from exc
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise PlanDecodeError(name, "the PDF is password-protected: save an open copy first")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except PlanDecodeError:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise PlanDecodeError(name, "not a readable PDF document") from exc
+    text = "\n".join(pages)
+    if sum(not ch.isspace() for ch in text) < 20:
+        raise PlanDecodeError(
+            name,
+            f"the PDF has no text layer ({len(pages)} pages of images, a scan?): "
+            "ask for the Word or text version, or run it through OCR first",
+        )
+    return text

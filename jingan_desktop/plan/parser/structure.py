@@ -1,103 +1,29 @@
-"""Lines → structure: the header, chapters ("一、…"), sections and numbered items."""
+"""Lines → structure: the header, chapters, sections, numbered items and table rows.
+
+The levels are read from the document, not assumed: "一、" chapters over "1." items is the
+common case, but a plan may be a flat "1." list after a lead-in, use "（一）" as its item level,
+or be a task-breakdown table. A notice around the plan (关于印发《…》的通知, its 文号 and its own
+"一、二、三" requirements after the plan) is told apart by the chapter numbering restarting: the
+run of chapters holding the most items is the plan.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass, field
 
-from ..model import Chapter, Item, Plan
-from .folding import fold
-from .lines import (
-    _CHAPTER_RE,
-    _CN_DATE_RE,
-    _DATE_RE,
-    _ISSUER_RE,
-    _ITEM_RE,
-    _PROSE_PUNCT,
-    _QUOTED_TITLE_RE,
-    _SECTION_RE,
-    _SENTENCE_END,
-    _TERMINAL,
-    _TITLE_RE,
-    _cn_date,
-)
-from .result import IgnoredLine, ParseResult
-from .targets import extract_indicators
+from ..model import Chapter, Item
+from .lines import CHAPTER, ITEM, NUMBER, PAGE, ROW, SECTION, Line
+from .result import IgnoredLine, ParseWarning
+from .rows import fill_row
+from .tables import ACTUAL
+from .targets import Fragments, extract_fragments
 
-_SENTENCE_END_RE = re.compile(f"[{re.escape(_SENTENCE_END)}]")
-
-
-class _Builder:
-    """Accumulates lines into the plan while remembering where each piece came from."""
-
-    def __init__(self) -> None:
-        self.chapters: list[Chapter] = []
-        self.ignored: list[IgnoredLine] = []
-        self.section: str | None = None
-        self.item: Item | None = None
-        # The item's paragraphs, each a list of wrapped lines joined at the end: appending to
-        # a growing string would copy it for every line (quadratic on long items).
-        self.item_parts: list[list[str]] = []
-        self.folded_parts: list[list[str]] = []  # the same, folded for matching
-        self.intros: dict[int, list[str]] = {}
-        self.header: list[tuple[int, str]] = []
-
-    def close_item(self) -> None:
-        if self.item is not None:
-            self.item.text = "\n".join("".join(part) for part in self.item_parts)
-            folded = "\n".join("".join(part) for part in self.folded_parts)
-            self.item.title = first_sentence(self.item.text)
-            self.item.indicators = extract_indicators(self.item.text, folded)
-        self.item, self.item_parts, self.folded_parts = None, [], []
-
-    def add_line(self, number: int, raw: str, folded_raw: str) -> None:
-        line = raw.strip()
-        if not line:
-            return
-        # Stripping the same characters keeps the folded line aligned with the line.
-        offset = len(raw) - len(raw.lstrip())
-        folded = folded_raw[offset : offset + len(line)]
-        if match := _CHAPTER_RE.match(folded):
-            self.close_item()
-            self.section = None
-            title = line[match.start(2) :].strip()
-            self.chapters.append(Chapter(match.group(1), title, line=number))
-            return
-        if not self.chapters:
-            self.header.append((number, line))
-            return
-        chapter = self.chapters[-1]
-        if match := _SECTION_RE.match(folded):
-            self.close_item()
-            self.section = line[match.start(2) :].strip()
-            return
-        if (match := _ITEM_RE.match(folded)) and not folded[match.start(2)].isdigit():
-            self.close_item()
-            self.item = Item(int(match.group(1)), "", "", section=self.section, line=number)
-            body = line[match.start(2) :].rstrip()
-            self.item_parts = [[body]]
-            self.folded_parts = [[folded[match.start(2) : match.start(2) + len(body)]]]
-            chapter.items.append(self.item)
-            return
-        if self.item is None:
-            if _PROSE_PUNCT.search(line):
-                self.intros.setdefault(id(chapter), []).append(line)
-            else:
-                self.ignored.append(IgnoredLine(number, line, "not inside any item"))
-            return
-        last = self.item_parts[-1][-1]
-        if last and last[-1] not in _TERMINAL:
-            # The item's sentence runs on: the line was wrapped.
-            if last[-1].isascii() and last[-1].isalnum() and line[0].isascii():
-                self.item_parts[-1].append(" ")
-                self.folded_parts[-1].append(" ")
-            self.item_parts[-1].append(line)
-            self.folded_parts[-1].append(folded)
-        elif _PROSE_PUNCT.search(line) and len(line) >= 8:
-            self.item_parts.append([line])  # a further paragraph of the same item
-            self.folded_parts.append([folded])
-        else:
-            self.ignored.append(IgnoredLine(number, line, "not part of any item"))
+_SENTENCE_END_RE = re.compile("[。!?！？]")
+_TERMINAL = "。;!?；！？”\"'」』)）"
+_PROSE_PUNCT = re.compile(r"[,，。;；:：、]")
+_FIGURE = re.compile(r"\d")
+OVERALL_TITLE = "总体目标"
 
 
 def first_sentence(text: str) -> str:
@@ -105,72 +31,262 @@ def first_sentence(text: str) -> str:
     return (text[: match.start()] if match else text).strip()
 
 
-def parse_plan(text: str) -> ParseResult:
-    """Parse a plan document's text. Never raises: what cannot be placed is reported."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    builder = _Builder()
-    folded_text = fold(text)
-    for number, (raw, folded) in enumerate(
-        zip(text.split("\n"), folded_text.split("\n"), strict=True), start=1
-    ):
-        builder.add_line(number, raw, folded)
-    builder.close_item()
-    for chapter in builder.chapters:
-        if id(chapter) in builder.intros:
-            chapter.intro = "\n".join(builder.intros[id(chapter)])
-
-    title, year, issuer, issued_on, preamble = _read_header(builder.header)
-    if year is None:
-        year = _guess_year(folded_text, issued_on)
-    plan = Plan(
-        title=title or (f"{year}年重点工作安排" if year else "重点工作安排"),
-        year=year or date.today().year,
-        issuer=issuer,
-        issued_on=issued_on,
-        source_text=text,
-        chapters=builder.chapters,
-        preamble="\n".join(preamble),
-    )
-    return ParseResult(plan, builder.ignored)
+@dataclass
+class Levels:
+    chapter: str | None  # the kind of line that opens a chapter, None: one unnamed chapter
+    section: str | None
+    item: str | None
 
 
-def _read_header(
-    lines: list[tuple[int, str]],
-) -> tuple[str | None, int | None, str | None, date | None, list[str]]:
-    title: str | None = None
-    year: int | None = None
-    issuer: str | None = None
-    issued_on: date | None = None
-    quoted: tuple[str, int] | None = None
-    preamble: list[str] = []
-    for _number, line in lines:
-        folded = fold(line)
-        if issued_on is None and (match := _DATE_RE.match(folded)):
-            try:
-                issued_on = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+@dataclass
+class Body:
+    """The plan's lines split into what precedes it, the plan itself and what follows."""
+
+    header: list[Line]
+    lines: list[Line]
+    trailer: list[Line]
+    levels: Levels
+
+
+def find_body(lines: list[Line]) -> Body:
+    has = {kind: any(line.kind == kind for line in lines) for kind in (CHAPTER, SECTION)}
+    has_items = any(line.kind in (ITEM, ROW) for line in lines) or _bare_numbers(lines)
+    chapter_kind: str | None = None
+    if has[CHAPTER]:
+        chapter_kind = CHAPTER
+    elif has[SECTION] and has_items:
+        chapter_kind = SECTION
+    if has_items:
+        levels = Levels(chapter_kind, SECTION if chapter_kind == CHAPTER else None, ITEM)
+    elif has[SECTION]:
+        levels = Levels(chapter_kind if chapter_kind == CHAPTER else None, None, SECTION)
+    elif has[CHAPTER]:
+        levels = Levels(None, None, CHAPTER)  # "一、" paragraphs are the plan's items
+    else:
+        return Body(lines, [], [], Levels(None, None, None))
+    top = levels.chapter or levels.item
+    runs = _runs(lines, top)
+    if levels.chapter is not None:
+        inside = [_count_items(lines, a, b, levels) for a, b in runs]
+        before = _count_items(lines, 0, runs[0][0], levels)
+        if before > max(inside):
+            # A flat list, then a notice's own "一、二、三": not chapters of the plan.
+            levels = Levels(None, None, levels.item)
+            runs = _runs(lines, levels.item)
+            start = runs[0][0]
+            end = next((a for a, _ in _runs(lines, CHAPTER) if a > start), len(lines))
+            return Body(lines[:start], lines[start:end], lines[end:], levels)
+        best = max(range(len(runs)), key=lambda i: (inside[i], -i))
+        start, end = runs[best]
+        return Body(lines[:start], lines[start:end], lines[end:], levels)
+    start = runs[0][0]
+    return Body(lines[:start], lines[start:], [], levels)
+
+
+def _bare_numbers(lines: list[Line]) -> bool:
+    """Items numbered on a line of their own ("1" then the text), counting up from 1."""
+    values = [line.value for line in lines if line.kind == NUMBER]
+    return len(values) >= 2 and values[:2] == [1, 2]
+
+
+def _runs(lines: list[Line], kind: str) -> list[tuple[int, int]]:
+    """Where the numbering of ``kind`` restarts: [(first line, next run's first line)]."""
+    starts = []
+    previous = 0
+    for index, line in enumerate(lines):
+        if _opens(line, kind):
+            if not starts or (line.value <= previous and line.value == 1):
+                starts.append(index)
+            previous = line.value
+    if not starts:
+        return [(0, len(lines))]
+    return list(zip(starts, [*starts[1:], len(lines)], strict=True))
+
+
+def _opens(line: Line, kind: str) -> bool:
+    if kind == ITEM:
+        return line.kind in (ITEM, NUMBER, ROW)
+    return line.kind == kind
+
+
+def _count_items(lines: list[Line], start: int, end: int, levels: Levels) -> int:
+    kinds = {ITEM, ROW, SECTION} if levels.item == ITEM else {levels.item}
+    return sum(1 for line in lines[start:end] if line.kind in kinds)
+
+
+@dataclass
+class _Open:
+    """The item being read: its text grows by fragments that remember their source offset."""
+
+    item: Item
+    parts: list[list[tuple[str, str, int]]] = field(default_factory=list)
+    row: Line | None = None
+
+    def text(self) -> Fragments:
+        pieces: list[tuple[str, str, int]] = []
+        for index, part in enumerate(self.parts):
+            if index:
+                pieces.append(("\n", "\n", -1))
+            pieces.extend(part)
+        return Fragments(pieces)
+
+
+class Builder:
+    """Accumulates the body's lines into chapters and items, remembering where each came from."""
+
+    def __init__(self, levels: Levels, ignored: list[IgnoredLine]) -> None:
+        self.levels = levels
+        self.chapters: list[Chapter] = []
+        self.ignored = ignored
+        self.section: str | None = None
+        self.open: _Open | None = None
+        self.finished: list[_Open] = []
+        self.intros: dict[int, list[Line]] = {}
+        self.skipped_actuals = 0
+        self.lead_in: list[Line] = []
+        self.due_texts: dict[int, str | None] = {}  # per item (by id), read once the year is known
+
+    # -- chapters and items --------------------------------------------------------------
+
+    def chapter(self) -> Chapter:
+        if not self.chapters:
+            self.chapters.append(Chapter("", "", line=None))
+        return self.chapters[-1]
+
+    def close(self) -> None:
+        if self.open is not None:
+            self.finished.append(self.open)
+        self.open = None
+
+    def add(self, line: Line) -> None:
+        levels = self.levels
+        if line.kind == PAGE:
+            self.ignored.append(IgnoredLine(line.number, line.text, "page number"))
+            return
+        if line.kind == levels.chapter:
+            self.close()
+            self.section = None
+            self.chapters.append(Chapter(_numeral(line), line.content.strip(), line=line.number))
+            return
+        if line.kind == levels.section and levels.section is not None:
+            self.close()
+            self.section = line.content.strip()
+            return
+        if line.kind == ROW:
+            self.add_row(line)
+            return
+        if levels.item == ITEM:
+            opens = line.kind == ITEM or (line.kind == NUMBER and self._next_number(line.value))
+        else:
+            opens = line.kind == levels.item
+        if opens:
+            self.start_item(line)
+            return
+        self.add_text(line)
+
+    def _next_number(self, value: int) -> bool:
+        """A number alone on its line opens an item only in sequence (not a page number)."""
+        items = self.chapters[-1].items if self.chapters else []
+        return value == (items[-1].number + 1 if items else 1) or value == 1
+
+    def start_item(self, line: Line) -> None:
+        self.close()
+        if line.kind == NUMBER:
+            # The number on a line of its own: the item's text follows on the next line.
+            item = Item(line.value, "", "", section=self.section, line=line.number)
+            self.open = _Open(item, [[]])
+        else:
+            item = Item(line.value, "", "", section=self.section, line=line.number)
+            body = line.content.rstrip()
+            self.open = _Open(
+                item, [[(body, line.folded_content[: len(body)], line.start + line.body)]]
+            )
+        self.chapter().items.append(item)
+
+    def add_row(self, line: Line) -> None:
+        self.close()
+        cells = {}
+        for cell in line.cells:
+            cells.setdefault(cell.role, []).append(cell)
+        if cells.get(ACTUAL):
+            self.skipped_actuals += sum(1 for c in cells[ACTUAL] if _FIGURE.search(c.text))
+        numbers = [c.text for c in cells.get("number", []) if c.text.strip(" .、").isdigit()]
+        value = int(numbers[0].strip(" .、")) if numbers else len(self.chapter().items) + 1
+        item = Item(value, "", "", section=self.section, line=line.number)
+        self.open = _Open(item, [[]], row=line)
+        self.chapter().items.append(item)
+        self.close()
+
+    def add_text(self, line: Line) -> None:
+        current = self.open
+        if current is None:
+            if not self.chapters:
+                self.lead_in.append(line)
+            elif _PROSE_PUNCT.search(line.text) or _FIGURE.search(line.text):
+                self.intros.setdefault(id(self.chapters[-1]), []).append(line)
+            else:
+                self.ignored.append(IgnoredLine(line.number, line.text, "not inside any item"))
+            return
+        fragment = (line.text, line.folded, line.start)
+        if not current.parts[-1]:
+            current.parts[-1].append(fragment)
+            return
+        last = current.parts[-1][-1][0]
+        if last and last[-1] not in _TERMINAL:
+            # The item's sentence runs on: the line was wrapped.
+            if last[-1].isascii() and last[-1].isalnum() and line.text[0].isascii():
+                current.parts[-1].append((" ", " ", -1))
+            current.parts[-1].append(fragment)
+        elif _PROSE_PUNCT.search(line.text) and len(line.text) >= 8:
+            current.parts.append([fragment])  # a further paragraph of the same item
+        else:
+            self.ignored.append(IgnoredLine(line.number, line.text, "not part of any item"))
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def finish(self, warnings: list[ParseWarning]) -> None:
+        self.close()
+        for opened in self.finished:
+            if opened.row is not None:
+                self.due_texts[id(opened.item)] = fill_row(opened.item, opened.row)
                 continue
-            except ValueError:
-                pass
-        if issued_on is None and (match := _CN_DATE_RE.match(folded)):
-            issued_on = _cn_date(match)
-            if issued_on is not None:
-                continue
-        if title is None and (match := _TITLE_RE.match(folded)):
-            title, year = line, int(match.group(1))
-            continue
-        if issuer is None and _ISSUER_RE.match(folded):
-            issuer = line
-            continue
-        if quoted is None and (match := _QUOTED_TITLE_RE.search(folded)):
-            quoted = (line[match.start(1) : match.end(1)], int(match.group(2)))
-        preamble.append(line)
-    if title is None and quoted is not None:
-        title, year = quoted
-    return title, year, issuer, issued_on, preamble
+            fragments = opened.text()
+            item = opened.item
+            item.text = fragments.text
+            item.title = first_sentence(item.text)
+            item.indicators = extract_fragments(fragments)
+            item.source_span = fragments.source_span()
+        for chapter in self.chapters:
+            lines = self.intros.get(id(chapter), [])
+            chapter.intro = "\n".join(line.text for line in lines)
+            self.place_overall(chapter, lines)
+        if self.skipped_actuals:
+            warnings.append(
+                ParseWarning(
+                    None,
+                    f"{self.skipped_actuals} figures in an actual/完成情况 column are actuals, "
+                    "not targets: left out (enter them as a quarter's actuals)",
+                )
+            )
+
+    def place_overall(self, chapter: Chapter, lines: list[Line]) -> None:
+        """Targets in unnumbered paragraphs become an "overall targets" item: never dropped."""
+        pieces: list[tuple[str, str, int]] = []
+        for line in lines:
+            if pieces:
+                pieces.append(("\n", "\n", -1))
+            pieces.append((line.text, line.folded, line.start))
+        if not pieces:
+            return
+        fragments = Fragments(pieces)
+        indicators = extract_fragments(fragments)
+        if not indicators:
+            return
+        item = Item(0, OVERALL_TITLE, fragments.text, indicators=indicators, line=lines[0].number)
+        item.source_span = fragments.source_span()
+        chapter.items.insert(0, item)
 
 
-def _guess_year(folded: str, issued_on: date | None) -> int | None:
-    if issued_on is not None:
-        return issued_on.year
-    match = re.search(r"(20\d{2})\s*年", folded)
-    return int(match.group(1)) if match else None
+def _numeral(line: Line) -> str:
+    match = re.search(r"[一二三四五六七八九十]{1,3}", line.folded[: max(line.body, 1)])
+    return match.group(0) if match else str(line.value)
