@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import Chapter, Item
-from .lines import CHAPTER, ITEM, NUMBER, PAGE, ROW, SECTION, Line
+from .lines import CHAPTER, ITEM, NUMBER, PAGE, ROW, SECTION, TEXT, Line
 from .result import IgnoredLine, ParseWarning
 from .rows import fill_row
 from .tables import ACTUAL
@@ -78,9 +78,19 @@ def find_body(lines: list[Line]) -> Body:
             return Body(lines[:start], lines[start:end], lines[end:], levels)
         best = max(range(len(runs)), key=lambda i: (inside[i], -i))
         start, end = runs[best]
+        end = _lead_into_trailer(lines, start, end)
         return Body(lines[:start], lines[start:end], lines[end:], levels)
     start = runs[0][0]
     return Body(lines[:start], lines[start:], [], levels)
+
+
+def _lead_into_trailer(lines: list[Line], start: int, end: int) -> int:
+    """"…提出以下要求：" just before the notice's requirements belongs with them."""
+    while end > start + 1 and end < len(lines) and lines[end - 1].folded.endswith(":"):
+        if lines[end - 1].kind != TEXT:
+            break
+        end -= 1
+    return end
 
 
 def _bare_numbers(lines: list[Line]) -> bool:

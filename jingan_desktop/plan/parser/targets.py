@@ -148,6 +148,8 @@ def _clause_hits(folded: str, start: int, end: int) -> list[_Hit]:
         left = None
         if before and before[-1] in _LEFT_LAST_CHARS:
             left = _LEFT_RE.search(folded, max(start, match.start() - _LEFT_WINDOW), match.start())
+        if left and left.group("pre") and _in_a_word(folded, left.start("pre"), left.end("pre")):
+            left = None  # "签约1200户", "节约3吨", "最近5年": the character belongs to a word
         growth = left.group("growth") if left else None
         pre = left.group("pre") if left else None
         comparator = Comparator.AT_LEAST
@@ -181,6 +183,16 @@ def _clause_hits(folded: str, start: int, end: int) -> list[_Hit]:
             pos = max(pos, stretch.end())
         hits.extend(_each(folded, start, hit))
     return hits
+
+
+_WORDS_ENDING_LIKE_A_COMPARATOR = frozenset(
+    "签约 节约 制约 契约 公约 预约 条约 邀约 履约 违约 合约 特约 集约 简约 相约 附近 最近 邻近 临近 "
+    "亲近 就近 赶超".split()
+)
+
+
+def _in_a_word(folded: str, start: int, end: int) -> bool:
+    return end - start == 1 and folded[start - 1 : end] in _WORDS_ENDING_LIKE_A_COMPARATOR
 
 
 def _not_a_goal(folded: str, start: int, match: re.Match[str]) -> bool:
