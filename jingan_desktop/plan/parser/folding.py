@@ -32,8 +32,11 @@ def _traditional_to_simplified() -> dict[str, str]:
         import zhconv.zhconv as zhconv  # lazy: only when a plan is parsed
     except ImportError:  # pragma: no cover - a dependency; width folding still works
         return {}
-    zhconv.loaddict()
-    pairs = zhconv.zhcdicts["zh2Hans"]
+    try:
+        zhconv.loaddict()
+        pairs = zhconv.zhcdicts["zh2Hans"]
+    except (OSError, ValueError, KeyError, TypeError):  # pragma: no cover - its table missing
+        return {}
     return {
         key: value
         for key, value in pairs.items()

@@ -149,8 +149,9 @@ def _docx_table_rows(table) -> list[str]:
                 continue
             previous = cell._tc
             cells.append(_cell_text(cell.text))
-        if any(cells):
-            rows.append(" | ".join(cells) if len(cells) > 1 else cells[0])
+        filled = [cell for cell in cells if cell]
+        if filled:
+            rows.append(" | ".join(cells) if len(filled) > 1 else filled[0])
     return rows
 
 
@@ -172,9 +173,11 @@ def _xlsx_text(data: bytes, name: str) -> str:
                 cells = [_cell_text(_excel_value(v)) for v in values]
                 while cells and not cells[-1]:
                     cells.pop()
-                if not any(cells):
+                filled = [cell for cell in cells if cell]
+                if not filled:
                     continue
-                lines.append(" | ".join(cells) if len(cells) > 1 else cells[0])
+                # A title or a heading in one cell is a line of text, not a table row.
+                lines.append(" | ".join(cells) if len(filled) > 1 else filled[0])
     finally:
         workbook.close()
     return "\n".join(lines)
