@@ -35,7 +35,7 @@ def parse_plan(text: str) -> ParseResult:
     body = find_body(lines)
     ignored: list[IgnoredLine] = []
     warnings: list[ParseWarning] = []
-    builder = Builder(body.levels, ignored)
+    builder = Builder(body.levels, ignored, max((len(line.text) for line in lines), default=0))
     for line in body.lines:
         builder.add(line)
     builder.finish(warnings)

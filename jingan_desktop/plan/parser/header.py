@@ -13,10 +13,12 @@ from .lines import (
     _DOC_NUMBER_RE,
     _ISSUER_RE,
     _NOTICE_RE,
+    _PLAIN_TITLE_RE,
     _QUOTED_TITLE_RE,
     _TITLE_RE,
     Line,
     _cn_date,
+    title_year,
 )
 
 
@@ -43,7 +45,7 @@ def read_header(lines: list[Line], trailer: list[Line]) -> Header:
             and (match := _TITLE_RE.match(folded))
             and not _NOTICE_RE.search(folded)
         ):
-            header.title, header.year = line.text, int(match.group(1))
+            header.title, header.year = line.text, title_year(match.group(1))
             continue
         if header.issuer is None and _ISSUER_RE.match(folded):
             header.issuer = line.text
@@ -52,10 +54,15 @@ def read_header(lines: list[Line], trailer: list[Line]) -> Header:
             header.document_number = line.text
             continue
         if quoted is None and (match := _QUOTED_TITLE_RE.search(folded)):
-            quoted = (line.text[match.start(1) : match.end(1)], int(match.group(2)))
+            quoted = (line.text[match.start(1) : match.end(1)], title_year(match.group(2)))
         header.preamble.append(line)
     if header.title is None and quoted is not None:
         header.title, header.year = quoted
+    if header.title is None:
+        plain = next((line for line in lines if _PLAIN_TITLE_RE.match(line.folded)), None)
+        if plain is not None:
+            header.title = plain.text
+            header.preamble.remove(plain)
     # A notice may close with its issuer and date after the plan and its requirements.
     for line in trailer:
         if header.issued_on is None and (found := _date(line.folded)) is not None:

@@ -25,11 +25,16 @@ _DATE_RE = re.compile(r"^\(?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日
 _CN_DATE_RE = re.compile(
     r"^\(?([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日\)?$"
 )
-_TITLE_RE = re.compile(
-    r"^(\d{4})\s*年.{2,40}(?:安排|计划|要点|任务|方案|清单|项目|实事|目标|指标|报告|分解表|任务表|"
-    r"一览表|台账)(?:\((?:节选|摘要|草案|征求意见稿|试行)\))?$"
+_YEAR = r"(\d{4}|[〇零一二三四五六七八九]{4})\s*年度?"
+_GENRE = (
+    r"(?:安排|计划|要点|任务|方案|清单|项目|实事|目标|指标|报告|分解表|任务表|一览表|台账)"
+    r"(?:\((?:节选|摘要|草案|征求意见稿|试行)\))?"
 )
-_QUOTED_TITLE_RE = re.compile(r"《((\d{4})\s*年[^》]{2,40})》")
+# "2025年XX区重点工作任务", "XX区2024年政府重点工作任务分工方案", "二〇二四年度重点工作计划"
+_TITLE_RE = re.compile(rf"^[^\s,，。;；:：]{{0,16}}?{_YEAR}[^,，。;；:：]{{2,40}}{_GENRE}$")
+# A genre line with no year ("政府工作报告"): a title only when nothing better is found.
+_PLAIN_TITLE_RE = re.compile(rf"^[^\s,，。;；:：、]{{0,30}}{_GENRE}$")
+_QUOTED_TITLE_RE = re.compile(rf"《([^》]{{0,16}}?{_YEAR}[^》]{{2,40}})》")
 _NOTICE_RE = re.compile(r"关于印发.{0,40}的通知$")
 _DOC_NUMBER_RE = re.compile(r"^\S{1,12}[〔\[(]\s*\d{4}\s*[〕\])]\s*\d{1,4}\s*号$")
 _ISSUER_RE = re.compile(r"^[^\s,，。;；:：]{2,30}(?:人民政府|办公室|委员会|管理委员会|政府)$")
@@ -38,6 +43,13 @@ _TERMINAL = "。;!?；！？”\"'」』)）"
 _PROSE_PUNCT = re.compile(r"[,，。;；:：、]")
 # "(一)…。(二)…" or "1.…。2.…" run together in one paragraph: where a further marker begins.
 _EMBEDDED_RE = re.compile(rf"(?<=[。;!?])\s*(?:\(\s*({_CN_NUMERAL})\s*\)|(\d{{1,3}})[.、](?!\d))")
+
+
+def title_year(text: str) -> int:
+    """The year of a title's "2025" or "二〇二五"."""
+    if text.isdigit():
+        return int(text)
+    return int("".join(str("〇一二三四五六七八九".index(c) if c != "零" else 0) for c in text))
 
 
 def chinese_numeral_value(text: str) -> int:

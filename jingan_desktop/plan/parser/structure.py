@@ -23,10 +23,12 @@ _SENTENCE_END_RE = re.compile("[。!?！？]")
 _TERMINAL = "。;!?；！？”\"'」』)）"
 _PROSE_PUNCT = re.compile(r"[,，。;；:：、]")
 _FIGURE = re.compile(r"\d")
+_PROSE_END = re.compile(r"[,，、:：;；(（“\"'-]")
 OVERALL_TITLE = "总体目标"
 
 
 def first_sentence(text: str) -> str:
+    text = text.split("\n", 1)[0]
     match = _SENTENCE_END_RE.search(text)
     return (text[: match.start()] if match else text).strip()
 
@@ -78,10 +80,24 @@ def find_body(lines: list[Line]) -> Body:
             return Body(lines[:start], lines[start:end], lines[end:], levels)
         best = max(range(len(runs)), key=lambda i: (inside[i], -i))
         start, end = runs[best]
-        end = _lead_into_trailer(lines, start, end)
+        end = _lead_into_trailer(lines, start, _before_requirements(lines, start, end, levels))
         return Body(lines[:start], lines[start:end], lines[end:], levels)
     start = runs[0][0]
     return Body(lines[:start], lines[start:], [], levels)
+
+
+_REQUIREMENTS_RE = re.compile(
+    r"^(?:工作要求|有关要求|相关要求|保障措施|组织保障|工作保障|实施保障|组织实施|保障机制|工作机制)"
+)
+
+
+def _before_requirements(lines: list[Line], start: int, end: int, levels: Levels) -> int:
+    """A closing "三、工作要求" / "保障措施" chapter is the notice speaking, not the plan."""
+    for index in range(start + 1, end):
+        line = lines[index]
+        if line.kind == levels.chapter and _REQUIREMENTS_RE.match(line.folded_content.strip()):
+            return index
+    return end
 
 
 def _lead_into_trailer(lines: list[Line], start: int, end: int) -> int:
@@ -144,8 +160,9 @@ class _Open:
 class Builder:
     """Accumulates the body's lines into chapters and items, remembering where each came from."""
 
-    def __init__(self, levels: Levels, ignored: list[IgnoredLine]) -> None:
+    def __init__(self, levels: Levels, ignored: list[IgnoredLine], wrap_width: int = 0) -> None:
         self.levels = levels
+        self.wrap_width = wrap_width  # the longest line: where a hard-wrapped text breaks
         self.chapters: list[Chapter] = []
         self.ignored = ignored
         self.section: str | None = None
@@ -193,6 +210,16 @@ class Builder:
             self.start_item(line)
             return
         self.add_text(line)
+
+    def _heading(self, text: str) -> bool:
+        """An item's first line that ends without punctuation and is clearly shorter than the
+        document's wrapped lines is a heading, not a line that wraps into the next one."""
+        return (
+            bool(text)
+            and text[-1] not in _TERMINAL
+            and not _PROSE_END.match(text[-1])
+            and len(text) < 0.7 * self.wrap_width
+        )
 
     def _next_number(self, value: int) -> bool:
         """A number alone on its line opens an item only in sequence (not a page number)."""
@@ -242,7 +269,9 @@ class Builder:
             current.parts[-1].append(fragment)
             return
         last = current.parts[-1][-1][0]
-        if last and last[-1] not in _TERMINAL:
+        if len(current.parts) == 1 and len(current.parts[0]) == 1 and self._heading(last):
+            current.parts.append([fragment])  # "（一）坚持扩大内需" over its paragraph
+        elif last and last[-1] not in _TERMINAL:
             # The item's sentence runs on: the line was wrapped.
             if last[-1].isascii() and last[-1].isalnum() and line.text[0].isascii():
                 current.parts[-1].append((" ", " ", -1))

@@ -57,8 +57,8 @@ _STRETCH_RE = re.compile(
     rf"\s*[,;、]?\s*(?:力争|争取)(?:达到|实现|增长)?\s*(?P<num>{NUMBER_PATTERN})\s*(?P<unit>{_UNIT_ALT})?"
 )
 # Clauses end at sentence punctuation and commas, except a thousands separator ("12,000")
-# and the comma before a stretch goal ("增长2%,力争3%"), which belongs to the same target.
-_CLAUSE_SPLIT_RE = re.compile(r"[;。!?:\n]|,(?!\d{3}(?!\d))(?!\s*(?:力争|争取))")
+# and the comma before a stretch goal; table cells ("a | b") are clauses of their own ("增长2%,力争3%"), which belongs to the same target.
+_CLAUSE_SPLIT_RE = re.compile(r"[;。!?:\n|]|,(?!\d{3}(?!\d))(?!\s*(?:力争|争取))")
 _CONNECTORS = ("以及", "其中", "、", "及", "和", "与", "并")
 _LEADING_FILLER = re.compile(
     r"^(?:以及|其中|全年|同时|力争|确保|累计|实现|并且|并|及|和|与|、|为|\s)+"
