@@ -121,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         paths = [SEED, *sorted(CORPUS.glob("*.txt"))]
     totals: Counter[str] = Counter()
-    print(f"{'document':28} {'precision':>9} {'recall':>7} {'in order':>9} {'targets':>8}  warn  unplaced")
+    print(
+        f"{'document':28} {'precision':>9} {'recall':>7} {'in order':>9} {'targets':>8}  warn  unplaced"
+    )
     for path in paths:
         figures = score(path)
         totals.update(figures)

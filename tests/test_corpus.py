@@ -106,3 +106,22 @@ def test_parse_prints_a_summary_and_strict_fails_on_warnings(capsys, name):
     for warning in result.warnings:
         assert f"warning: {path}: {warning}" in err.splitlines()
     assert code == (1 if result.warnings else 0)
+
+
+@pytest.mark.parametrize("width", [30, 38, 45])
+def test_seed_hard_wrapped_like_a_pdf_parses_the_same(seed_text, width):
+    """A PDF's text layer breaks every line at the page width: the same plan comes out."""
+    import textwrap
+
+    from jingan_desktop.plan.parser import parse_plan
+
+    wrapped = "\n".join(
+        part for line in seed_text.split("\n") for part in (textwrap.wrap(line, width) or [""])
+    )
+    result = parse_plan(wrapped)
+    original = parse_plan(seed_text)
+    assert [i.title for i in result.plan.items()] == [i.title for i in original.plan.items()]
+    assert [(d.value, d.unit, d.comparator) for d in result.plan.indicators()] == [
+        (d.value, d.unit, d.comparator) for d in original.plan.indicators()
+    ]
+    assert result.ignored_lines == ["留言咨询", "使用说明"]

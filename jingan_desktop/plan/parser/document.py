@@ -15,7 +15,7 @@ from .result import IgnoredLine, ParseResult, ParseWarning
 from .rows import parse_due, prose_departments
 from .structure import OVERALL_TITLE, Builder, find_body
 from .tables import find_tables
-from .targets import Fragments, extract_fragments
+from .targets import Fragments, extract_fragments, extract_indicators
 
 _YEAR_RE = re.compile(r"(20\d{2})\s*年")
 # A figure followed by a word: what a reader would take for a number in the text (dates,
@@ -70,7 +70,7 @@ def parse_plan(text: str) -> ParseResult:
             item.due_date = parse_due(due_text, year)
     assign_keys(plan)
     result = ParseResult(plan, sorted(ignored, key=lambda e: e.line), warnings, bool(header.title))
-    _warn(result, lines)
+    _warn(result, lines, header.preamble)
     return result
 
 
@@ -97,7 +97,7 @@ def _place_header_targets(preamble, chapters) -> None:
         preamble.remove(line)
 
 
-def _warn(result: ParseResult, lines) -> None:
+def _warn(result: ParseResult, lines, preamble) -> None:
     plan = result.plan
     warnings = result.warnings
     if not result.title_found:
@@ -109,6 +109,18 @@ def _warn(result: ParseResult, lines) -> None:
         if any(_PLAIN_NUMBER_RE.search(line.folded) for line in lines if line.kind != ROW):
             warnings.append(ParseWarning(None, "numbers are present but no item holds them"))
         return
+    outside = [(line.number, line.text) for line in preamble]
+    outside += [(entry.line, entry.text) for entry in result.ignored]
+    for number, text in sorted(outside):
+        found = extract_indicators(text)
+        if found:
+            warnings.append(
+                ParseWarning(
+                    number,
+                    f"figures outside the plan's items were not read as targets "
+                    f"('{found[0].text}'): place the line in an item if it belongs to the plan",
+                )
+            )
     for item in items:
         if item.indicators:
             continue

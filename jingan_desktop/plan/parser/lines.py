@@ -42,7 +42,7 @@ _SENTENCE_END = "。!?！？"
 _TERMINAL = "。;!?；！？”\"'」』)）"
 _PROSE_PUNCT = re.compile(r"[,，。;；:：、]")
 # "(一)…。(二)…" or "1.…。2.…" run together in one paragraph: where a further marker begins.
-_EMBEDDED_RE = re.compile(rf"(?<=[。;!?])\s*(?:\(\s*({_CN_NUMERAL})\s*\)|(\d{{1,3}})[.、](?!\d))")
+_EMBEDDED_RE = re.compile(rf"(?<=[。;!?:])\s*(?:\(\s*({_CN_NUMERAL})\s*\)|(\d{{1,3}})[.、](?!\d))")
 
 
 def title_year(text: str) -> int:

@@ -101,7 +101,7 @@ def _before_requirements(lines: list[Line], start: int, end: int, levels: Levels
 
 
 def _lead_into_trailer(lines: list[Line], start: int, end: int) -> int:
-    """"…提出以下要求：" just before the notice's requirements belongs with them."""
+    """ "…提出以下要求：" just before the notice's requirements belongs with them."""
     while end > start + 1 and end < len(lines) and lines[end - 1].folded.endswith(":"):
         if lines[end - 1].kind != TEXT:
             break
@@ -271,7 +271,9 @@ class Builder:
         last = current.parts[-1][-1][0]
         if len(current.parts) == 1 and len(current.parts[0]) == 1 and self._heading(last):
             current.parts.append([fragment])  # "（一）坚持扩大内需" over its paragraph
-        elif last and last[-1] not in _TERMINAL:
+        elif last and (
+            last[-1] not in _TERMINAL or (last[-1] in "”\"'」』)）" and len(line.text) < 8)
+        ):
             # The item's sentence runs on: the line was wrapped.
             if last[-1].isascii() and last[-1].isalnum() and line.text[0].isascii():
                 current.parts[-1].append((" ", " ", -1))

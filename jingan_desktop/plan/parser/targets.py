@@ -14,7 +14,7 @@ UNITS = sorted(
     """
     平方公里 平方米 立方米 微克/立方米 公顷 公里 千米 千瓦时 千瓦 兆瓦 亿元 万元 美元 元 人次 户次
     家次 批次 场次 件次 个百分点 百分点 个工作日 工作日 % ‰ 家 个 人 名 户 条 张 所 台 套 幅 次 场
-    处 吨 客 项 座 辆 间 栋 幢 米 亩 批 件 份 本 部 支 只 株 棵 班 节 门 床 倍 天 艘 架 万 亿
+    处 吨 客 项 座 辆 间 栋 幢 米 亩 批 件 份 本 部 支 只 株 棵 班 节 门 床 倍 天 艘 架 万 亿 岁
     """.split(),
     key=len,
     reverse=True,
@@ -142,6 +142,8 @@ def _clause_hits(folded: str, start: int, end: int) -> list[_Hit]:
             continue
         if _not_a_goal(folded, start, match):
             continue
+        if unit == "岁" and "寿命" not in folded[max(start, match.start() - 12) : match.start()]:
+            continue  # "70岁以上老人" is whom a service is for; "预期寿命83岁" is a goal
         # The words before a figure ("增长", "保持在", "不低于") are short: looking at a bounded
         # window, not the whole clause, keeps a long run-on clause linear.
         before = folded[max(start, match.start() - _LEFT_WINDOW) : match.start()].rstrip()
