@@ -95,7 +95,7 @@ def test_parse_prints_a_summary_and_strict_fails_on_warnings(capsys, name):
     path = CORPUS / f"{name}.txt"
     result = read_plan_file(path)
     code = cli.main(["parse", "--strict", str(path)])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     plan = result.plan
     summary = (
         f"{path}: {len(plan.chapters)} chapters, {len(plan.items())} items, "

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import Chapter, Item
+from .folding import fold
 from .lines import CHAPTER, ITEM, NUMBER, PAGE, ROW, SECTION, TEXT, Line
 from .result import IgnoredLine, ParseWarning
 from .rows import fill_row
@@ -275,7 +276,10 @@ class Builder:
             last[-1] not in _TERMINAL or (last[-1] in "”\"'」』)）" and len(line.text) < 8)
         ):
             # The item's sentence runs on: the line was wrapped.
-            if last[-1].isascii() and last[-1].isalnum() and line.text[0].isascii():
+            # Words of Latin letters keep a space between them; a figure broken at the line
+            # end ("322" / "00个") joins up again.
+            figure = last[-1].isdigit() and fold(line.text[0]) in "0123456789.%,"
+            if last[-1].isascii() and last[-1].isalnum() and line.text[0].isascii() and not figure:
                 current.parts[-1].append((" ", " ", -1))
             current.parts[-1].append(fragment)
         elif _PROSE_PUNCT.search(line.text) and len(line.text) >= 8:
