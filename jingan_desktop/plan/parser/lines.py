@@ -17,6 +17,8 @@ _CHAPTER_RE = re.compile(rf"^({_CN_NUMERAL})\s*[、.]\s*(\S.*)$")
 _PART_RE = re.compile(rf"^第({_CN_NUMERAL})(?:部分|章|篇)\s*[、.:]?\s*(\S.*)$")
 _SECTION_RE = re.compile(rf"^\(\s*({_CN_NUMERAL})\s*\)\s*[、.]?\s*(\S.*)$")
 _ITEM_RE = re.compile(r"^(\d{1,3})\s*(?:[.、](?!\d)|\s)\s*(\S.*)$")
+# "(1)…" / "①…": sub-points under an item, or the item level of a list that has no "1.".
+_SUBITEM_RE = re.compile(r"^(?:\(\s*(\d{1,2})\s*\)|([\u2460-\u2473]))\s*(\S.*)$")
 _BARE_NUMBER_RE = re.compile(r"^(\d{1,3})\s*[.、]?$")
 _PAGE_NUMBER_RE = re.compile(
     r"^(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页(?:\s*共\s*\d+\s*页)?)$"
@@ -77,7 +79,7 @@ def _cn_date(match: re.Match[str]) -> date | None:
 
 # --- lines -----------------------------------------------------------------------------------
 
-CHAPTER, SECTION, ITEM, NUMBER, TEXT, PAGE, ROW = (
+CHAPTER, SECTION, ITEM, NUMBER, TEXT, PAGE, ROW, SUBITEM = (
     "chapter",
     "section",
     "item",
@@ -85,6 +87,7 @@ CHAPTER, SECTION, ITEM, NUMBER, TEXT, PAGE, ROW = (
     "text",
     "page",
     "row",
+    "subitem",
 )
 
 
@@ -112,9 +115,11 @@ class Line:
 
 @dataclass
 class Cell:
-    role: str  # see tables.ROLES, or "" for an unnamed column
+    role: str  # see the roles in tables.py, or "" for an unnamed column
     text: str
     start: int  # offset in the source text
+    unit: str = ""  # the column's unit from its header ("年度计划投资（亿元）")
+    label: str = ""  # the column's header name
 
 
 def split_lines(text: str, folded: str) -> list[Line]:
@@ -193,5 +198,8 @@ def classify(line: Line) -> None:
         )
     elif (match := _ITEM_RE.match(folded)) and not folded[match.start(2)].isdigit():
         line.kind, line.value, line.body = ITEM, int(match.group(1)), match.start(2)
+    elif match := _SUBITEM_RE.match(folded):
+        value = int(match.group(1)) if match.group(1) else ord(match.group(2)) - 0x245F
+        line.kind, line.value, line.body = SUBITEM, value, match.start(3)
     elif match := _BARE_NUMBER_RE.match(folded):
         line.kind, line.value, line.body = NUMBER, int(match.group(1)), len(folded)

@@ -65,19 +65,26 @@ def fill_row(item: Item, row: Line) -> str | None:
         pieces.append((cell.text, fold(cell.text), cell.start))
     fragments = Fragments(pieces)
     item.text = fragments.text
-    named = by_role.get(TASK) or by_role.get(NAME) or content
+    named = by_role.get(NAME) or by_role.get(TASK) or content
     item.title = first_sentence(named[0].text) if named else ""
     targets = [c for c in by_role.get(TARGET, []) if _FIGURE.search(fold(c.text))]
-    if targets:
-        unit = by_role[UNIT][0].text.strip() if by_role.get(UNIT) else ""
-        name = (by_role.get(NAME) or by_role.get(TASK) or [None])[0]
-        item.indicators = []
-        for cell in targets:
-            item.indicators.extend(
-                _cell_indicators(cell, positions[id(cell)], unit, name, fragments)
-            )
-    else:
-        item.indicators = extract_fragments(fragments)
+    found: list[Indicator] = []
+    unit_column = by_role[UNIT][0].text.strip() if by_role.get(UNIT) else ""
+    row_name = (by_role.get(NAME) or by_role.get(TASK) or [None])[0]
+    for cell in targets:
+        found.extend(
+            _cell_indicators(cell, positions[id(cell)], cell.unit or unit_column, row_name)
+        )
+    # Targets written in the task's own words count too, unless a target column repeats them.
+    inside = [(positions[id(c)], positions[id(c)] + len(c.text)) for c in targets]
+    taken = {(d.value, d.unit) for d in found}
+    for indicator in extract_fragments(fragments):
+        start = indicator.span[0] if indicator.span else -1
+        if any(a <= start < b for a, b in inside) or (indicator.value, indicator.unit) in taken:
+            continue
+        found.append(indicator)
+    found.sort(key=lambda d: d.span[0] if d.span else 0)
+    item.indicators = found
     leads = [d for c in by_role.get(LEAD, []) for d in split_departments(c.text)]
     cos = [d for c in by_role.get(CO, []) for d in split_departments(c.text)]
     if leads:
@@ -92,7 +99,7 @@ def fill_row(item: Item, row: Line) -> str | None:
 
 def first_sentence(text: str) -> str:
     match = _SENTENCE_END_RE.search(text)
-    return (text[: match.start()] if match else text).strip()
+    return (text[: match.start()] if match else text).strip().rstrip(";；,，、")
 
 
 def split_departments(text: str) -> list[str]:
@@ -104,11 +111,11 @@ def split_departments(text: str) -> list[str]:
     return names
 
 
-def _cell_indicators(
-    cell: Cell, at: int, unit: str, name: Cell | None, fragments: Fragments
-) -> list[Indicator]:
-    found = extract_indicators(cell.text)
+def _cell_indicators(cell: Cell, at: int, unit: str, name: Cell | None) -> list[Indicator]:
+    found = [] if cell.unit else extract_indicators(cell.text)
     name_text = first_sentence(name.text) if name is not None and name is not cell else ""
+    if cell.unit and cell.label:
+        name_text = cell.label  # "年度计划投资（亿元）": the column names the figure
     if not found:
         figure = _bare_figure(cell.text, unit, name_text)
         found = [figure] if figure is not None else []
@@ -116,7 +123,7 @@ def _cell_indicators(
         start, end = indicator.span or (0, len(cell.text))
         indicator.span = (at + start, at + end)
         indicator.source_span = (cell.start + start, cell.start + end)
-        if name_text and (not indicator.name or indicator.name == indicator.text):
+        if name_text and (cell.unit or not indicator.name or indicator.name == indicator.text):
             indicator.name = name_text
     return found
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from ..model import Chapter, Item
 from .folding import fold
-from .lines import CHAPTER, ITEM, NUMBER, PAGE, ROW, SECTION, TEXT, Line
+from .lines import CHAPTER, ITEM, NUMBER, PAGE, ROW, SECTION, SUBITEM, TEXT, Line
 from .result import IgnoredLine, ParseWarning
 from .rows import fill_row
-from .tables import ACTUAL
+from .tables import ACTUAL, CATEGORY
 from .targets import Fragments, extract_fragments
 
 _SENTENCE_END_RE = re.compile("[。!?！？]")
@@ -31,7 +31,7 @@ OVERALL_TITLE = "总体目标"
 def first_sentence(text: str) -> str:
     text = text.split("\n", 1)[0]
     match = _SENTENCE_END_RE.search(text)
-    return (text[: match.start()] if match else text).strip()
+    return (text[: match.start()] if match else text).strip().rstrip(";；,，、")
 
 
 @dataclass
@@ -52,6 +52,7 @@ class Body:
 
 
 def find_body(lines: list[Line]) -> Body:
+    _settle_subitems(lines)
     has = {kind: any(line.kind == kind for line in lines) for kind in (CHAPTER, SECTION)}
     has_items = any(line.kind in (ITEM, ROW) for line in lines) or _bare_numbers(lines)
     chapter_kind: str | None = None
@@ -99,6 +100,14 @@ def _before_requirements(lines: list[Line], start: int, end: int, levels: Levels
         if line.kind == levels.chapter and _REQUIREMENTS_RE.match(line.folded_content.strip()):
             return index
     return end
+
+
+def _settle_subitems(lines: list[Line]) -> None:
+    """ "(1)" lines are the items of a list that has no "1." items, else part of an item."""
+    has_items = any(line.kind in (ITEM, ROW) for line in lines) or _bare_numbers(lines)
+    for line in lines:
+        if line.kind == SUBITEM:
+            line.kind = TEXT if has_items else ITEM
 
 
 def _lead_into_trailer(lines: list[Line], start: int, end: int) -> int:
@@ -246,6 +255,13 @@ class Builder:
         cells = {}
         for cell in line.cells:
             cells.setdefault(cell.role, []).append(cell)
+        if cells.get(CATEGORY):
+            # A 类别/领域 column groups the rows: each new value opens a chapter.
+            category = cells[CATEGORY][0].text.strip()
+            if not self.chapters or self.chapters[-1].title != category:
+                if self.chapters and not self.chapters[-1].items and not self.chapters[-1].title:
+                    self.chapters.pop()
+                self.chapters.append(Chapter("", category, line=line.number))
         if cells.get(ACTUAL):
             self.skipped_actuals += sum(1 for c in cells[ACTUAL] if _FIGURE.search(c.text))
         numbers = [c.text for c in cells.get("number", []) if c.text.strip(" .、").isdigit()]

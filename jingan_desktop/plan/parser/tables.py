@@ -9,8 +9,11 @@ out of a PDF or a web page). Columns are found by their header names wherever th
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from .folding import fold
 from .lines import CHAPTER, ROW, SECTION, TEXT, Cell, Line
+from .targets import UNITS
 
 NUMBER, TASK, NAME, TARGET, UNIT, LEAD, CO, DUE, ACTUAL, CATEGORY, REMARK = (
     "number",
@@ -47,47 +50,71 @@ _ROLE_PATTERNS = [
     (REMARK, r"备注|说明"),
     (
         TASK,
-        r"(?:重点|主要|具体|年度)?(?:工作)?(?:任务|事项|内容|项目|要点|举措|措施)(?:名称|内容|举措)?|实事项目|民生实事|工作内容|任务内容|重点工作",
+        r"(?:重点|主要|具体|年度|建设|工作)*(?:任务|事项|内容|项目|要点|举措|措施)(?:名称|内容|举措)?|实事项目|民生实事|重点工作",
     ),
 ]
+# A figure column names its unit: "年度计划投资（亿元）", "目标值(万平方米)". Totals and figures
+# already reached are not this year's targets.
+_UNIT_HEADER_RE = re.compile(r"^(?P<label>[^()]{1,16})\((?:单位:)?(?P<unit>[^()]{1,8})\)$")
+_NOT_A_TARGET_COLUMN = re.compile(r"总投资|累计|已完成|截至|上年|去年|\d{4}年完成")
 _ROLE_RES = [(role, re.compile(rf"^(?:{pattern})$")) for role, pattern in _ROLE_PATTERNS]
 _SPACES = re.compile(r"\s+")
 
 
+@dataclass
+class Column:
+    role: str
+    label: str = ""
+    unit: str = ""
+
+
 def role_of(cell: str) -> str | None:
-    name = _SPACES.sub("", cell)
+    return column_of(cell).role or None
+
+
+def column_of(cell: str) -> Column:
+    name = fold(_SPACES.sub("", cell))
     for role, pattern in _ROLE_RES:
         if pattern.match(name):
-            return role
-    return None
+            return Column(role, name)
+    match = _UNIT_HEADER_RE.match(name)
+    if match and match.group("unit") in UNITS:
+        label = match.group("label")
+        if _NOT_A_TARGET_COLUMN.search(label):
+            return Column(REMARK, label)
+        inner = column_of(label)
+        if inner.role in (ACTUAL, REMARK, NUMBER, LEAD, CO, DUE):
+            return Column(inner.role, label)
+        return Column(TARGET, label, match.group("unit"))
+    return Column("", name)
 
 
-def header_roles(cells: list[str]) -> list[str] | None:
-    """The roles of a header row, or None if the cells do not read as a table header."""
+def header_roles(cells: list[str]) -> list[Column] | None:
+    """The columns of a header row, or None if the cells do not read as a table header."""
     named = [c for c in cells if c.strip()]
     if len(named) < 2:
         return None
-    roles = [role_of(c) or "" for c in cells]
-    known = [r for r in roles if r]
+    columns = [column_of(c) for c in cells]
+    known = [c.role for c in columns if c.role]
     if len(known) < 2 or len(known) * 3 < len(named) * 2:
         return None
     if not ({TASK, NAME, TARGET} & set(known)):
         return None
-    return _unique(roles)
+    return _unique(columns)
 
 
-def _unique(roles: list[str]) -> list[str]:
-    """A second column of a role already taken keeps its name only if it adds to it."""
+def _unique(columns: list[Column]) -> list[Column]:
+    """A second column of a role already taken keeps its role only where that adds to it."""
     seen: set[str] = set()
-    out = []
-    for role in roles:
-        if role in seen and role not in (LEAD, CO, TASK):
-            role = REMARK
-        seen.add(role)
-        out.append(role)
-    if NAME in out and TASK not in out:
-        out = [TASK if r == NAME else r for r in out]
-    return out
+    for column in columns:
+        if column.role in seen and column.role not in (LEAD, CO, TASK, TARGET):
+            column.role = REMARK
+        seen.add(column.role)
+    if NAME in seen and TASK not in seen:
+        for column in columns:
+            if column.role == NAME:
+                column.role = TASK
+    return columns
 
 
 def _pipe_cells(line: Line) -> list[tuple[str, int]] | None:
@@ -136,17 +163,18 @@ def find_tables(lines: list[Line]) -> tuple[list[Line], list[str]]:
     return out, notes
 
 
-def _row(line: Line, roles: list[str], cells: list[tuple[str, int]]) -> Line:
-    if len(cells) > len(roles) and TASK in roles:
+def _row(line: Line, roles: list[Column], cells: list[tuple[str, int]]) -> Line:
+    names = [column.role for column in roles]
+    if len(cells) > len(roles) and TASK in names:
         # Spaces inside a task: the surplus words belong to the task column.
-        at = roles.index(TASK)
+        at = names.index(TASK)
         extra = len(cells) - len(roles)
         merged_text = line.text[cells[at][1] : cells[at + extra][1] + len(cells[at + extra][0])]
         cells = [*cells[:at], (merged_text, cells[at][1]), *cells[at + extra + 1 :]]
     row = Line(line.number, line.start, line.text, line.folded, kind=ROW)
     row.cells = [
-        Cell(role, text, line.start + start)
-        for role, (text, start) in zip(roles, cells, strict=False)
+        Cell(column.role, text, line.start + start, column.unit, column.label)
+        for column, (text, start) in zip(roles, cells, strict=False)
         if text
     ]
     return row
@@ -171,22 +199,22 @@ def _read_rows(lines, index, roles, splitter, out, notes) -> int:
     return index
 
 
-def _stacked_header(lines: list[Line], index: int) -> list[str] | None:
+def _stacked_header(lines: list[Line], index: int) -> list[Column] | None:
     """Header names one per line ("序号", "任务", "目标", "责任单位" …), at least three."""
-    roles = []
+    columns = []
     for line in lines[index : index + 12]:
-        role = role_of(line.text) if len(line.text) <= 12 else None
-        if role is None:
+        column = column_of(line.text) if len(line.text) <= 16 else Column("")
+        if not column.role:
             break
-        roles.append(role)
-    if len(roles) < 3 or not ({TASK, NAME, TARGET} & set(roles)):
+        columns.append(column)
+    if len(columns) < 3 or not ({TASK, NAME, TARGET} & {c.role for c in columns}):
         return None
-    return _unique(roles)
+    return _unique(columns)
 
 
-def _read_stacked(lines: list[Line], index: int, roles: list[str], out: list[Line]) -> int:
+def _read_stacked(lines: list[Line], index: int, roles: list[Column], out: list[Line]) -> int:
     width = len(roles)
-    numbered = roles[0] == NUMBER
+    numbered = roles[0].role == NUMBER
     expected = 1
     while index < len(lines):
         first = lines[index]
@@ -210,7 +238,9 @@ def _read_stacked(lines: list[Line], index: int, roles: list[str], out: list[Lin
             break
         row = Line(first.number, first.start, " | ".join(g.text for g in group), "", kind=ROW)
         row.cells = [
-            Cell(role, g.text, g.start) for role, g in zip(roles, group, strict=False) if g.text
+            Cell(column.role, g.text, g.start, column.unit, column.label)
+            for column, g in zip(roles, group, strict=False)
+            if g.text
         ]
         out.append(row)
         index = cursor
