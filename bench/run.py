@@ -285,6 +285,15 @@ def parse_scaling(repeat: int) -> dict[str, float]:
         seconds = median_time(lambda text=text: parse_plan(text), repeat)
         figures[f"parse_{size}_s"] = seconds
         figures[f"parse_{size}_us_per_target"] = seconds / size * 1e6
+    items = "\n".join(
+        f"{n}.推进第{n}项工作，完成改造{n % 50 + 1}万平方米，新增企业{n % 9 + 1}家。"
+        for n in range(1, 10001)
+    )
+    figures["parse_10000_items_s"] = median_time(
+        lambda: parse_plan(f"2025年计划\n一、发展\n{items}"), 1
+    )
+    line = ("推进城市更新，完成旧区改造12万平方米，" * 150000)[:3_000_000]
+    figures["parse_3mb_line_s"] = median_time(lambda: parse_plan(f"一、发展\n1.{line}"), 1)
     small, large = PARSE_SIZES[0], PARSE_SIZES[-1]
     figures["parse_scaling_ratio"] = (
         figures[f"parse_{large}_us_per_target"] / figures[f"parse_{small}_us_per_target"]
@@ -315,6 +324,8 @@ ROWS = [
         for n in PARSE_SIZES
     ],
     ("parse_8000_s", "  parse 8,000 run-on targets, s", "< 1"),
+    ("parse_10000_items_s", "parse a plan of 10,000 items (20,000 targets), s", "seconds"),
+    ("parse_3mb_line_s", "parse one 3 MB line (150,000 targets), s", "seconds"),
     ("exe_mb", "single-file executable, MB", ""),
     ("exe_startup_ratio", "start-up ÷ bare window (executable)", "≤ 1.5"),
 ]

@@ -16,7 +16,10 @@ _CN_NUMERAL = "[一二三四五六七八九十]{1,3}"
 _CHAPTER_RE = re.compile(rf"^({_CN_NUMERAL})\s*[、.]\s*(\S.*)$")
 _PART_RE = re.compile(rf"^第({_CN_NUMERAL})(?:部分|章|篇)\s*[、.:]?\s*(\S.*)$")
 _SECTION_RE = re.compile(rf"^\(\s*({_CN_NUMERAL})\s*\)\s*[、.]?\s*(\S.*)$")
-_ITEM_RE = re.compile(r"^(\d{1,3})\s*(?:[.、](?!\d)|\s)\s*(\S.*)$")
+# "12.", "12、", "12 " (and "1234." in a very long list; "2025 年…" is no item)
+_ITEM_RE = re.compile(
+    r"^(\d{1,3}(?=\s*(?:[.、](?!\d)|\s))|\d{4}(?=\s*[.、](?!\d)))\s*(?:[.、]|\s)\s*(\S.*)$"
+)
 # "(1)…" / "①…": sub-points under an item, or the item level of a list that has no "1.".
 _SUBITEM_RE = re.compile(r"^(?:\(\s*(\d{1,2})\s*\)|([\u2460-\u2473]))\s*(\S.*)$")
 _BARE_NUMBER_RE = re.compile(r"^(\d{1,3})\s*[.、]?$")

@@ -29,6 +29,8 @@ _CN_VERBS = (
 _CN_NUMBER = "[一二两三四五六七八九十百千]{1,6}"
 _AFTER_VERB = "|".join(f"(?<={verb})" for verb in _CN_VERBS)
 _TARGET_RE = re.compile(
+    # (the leading class test lets most positions of a long text fail at once)
+    rf"(?=[\d一二两三四五六七八九十百千])"
     rf"(?:(?<![\d.A-Za-z第])(?P<num>{NUMBER_PATTERN})(?![\d])|(?:{_AFTER_VERB})(?P<cn>{_CN_NUMBER}))"
     # a range: "4-5家", "5%—6%", "5-6%", "3至5个" (one indicator: the low value, the high stretch)
     rf"(?:\s*%?\s*(?:-|—|–|~|至|到)\s*(?P<high>{NUMBER_PATTERN})(?![\d]))?"
@@ -50,6 +52,7 @@ _LEFT_LAST_CHARS = frozenset("率长幅速高升降低少减到在持现为于�
 _NOT_A_GOAL_BEFORE = re.compile(
     r"(?:聚焦|聚焦于|围绕|涵盖|包括|包含|分为|涉及|共计|共有|以下|下列|从|紧扣|着眼|立足|梳理出?|列出)\s*$"
 )
+_NOT_A_GOAL_LAST = frozenset("焦于绕盖括含为及计有下列从扣眼足理出")
 _NOT_A_GOAL_AFTER = re.compile(r"(?:方面|领域|板块|维度|环节|大类|重点任务|重点工作|部分)")
 # "开工、竣工各100万平方米": one figure, one target for each of the listed words.
 _EACH_RE = re.compile(r"((?:[\u4e00-\u9fff]{1,6}、)+[\u4e00-\u9fff]{1,6})各\s*$")
@@ -198,8 +201,8 @@ def _in_a_word(folded: str, start: int, end: int) -> bool:
 
 
 def _not_a_goal(folded: str, start: int, match: re.Match[str]) -> bool:
-    window = folded[max(start, match.start() - 8) : match.start()]
-    if _NOT_A_GOAL_BEFORE.search(window):
+    window = folded[max(start, match.start() - 8) : match.start()].rstrip()
+    if window and window[-1] in _NOT_A_GOAL_LAST and _NOT_A_GOAL_BEFORE.search(window):
         return True
     if match.group("cn") and match.group("unit") in ("批", "些", "系列"):
         return True  # "新建一批": no figure to reach
@@ -209,8 +212,8 @@ def _not_a_goal(folded: str, start: int, match: re.Match[str]) -> bool:
 
 def _each(folded: str, start: int, hit: _Hit) -> list[_Hit]:
     """ "开工、竣工各100万平方米" → a target of 100 for 开工 and one for 竣工."""
-    window = folded[max(start, hit.start - 30) : hit.start]
-    match = _EACH_RE.search(window)
+    window = folded[max(start, hit.start - 30) : hit.start].rstrip()
+    match = _EACH_RE.search(window) if window.endswith("各") else None
     if match is None:
         return [hit]
     hit.labels = match.group(1).split("、")
