@@ -306,3 +306,45 @@ def test_decoding_arbitrary_bytes_never_crashes_unexpectedly(data):
     except PlanDecodeError:
         return
     parse_plan(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("新增两家社区长者食堂", [(2, "家", ">=")]),
+        ("建成三个社区养育托管点", [(3, "个", ">=")]),
+        ("新建一批口袋公园", []),
+        ("打造一个中心", []),
+        ("用3个月时间开展专项整治", []),
+        ("聚焦12条细分产业链", []),
+        ("围绕6个方面推出举措", []),
+        ("完成旧区改造签约1200户", [(1200, "户", ">=")]),
+        ("PM2.5年均浓度小于28微克/立方米", [(28, "微克/立方米", "<=")]),
+        ("技术合同成交额突破100亿元", [(100, "亿元", ">=")]),
+        ("实际使用外资3.5億美元", [(3.5, "亿美元", ">=")]),
+        ("筹措保障性租赁住房5000套（间）", [(5000, "套(间)", ">=")]),
+        ("完成检测30批次", [(30, "批次", ">=")]),
+        ("开工、竣工各100万平方米", [(100, "万平方米", ">="), (100, "万平方米", ">=")]),
+        ("人均预期寿命达到83岁", [(83, "岁", ">=")]),
+    ],
+)
+def test_targets_as_districts_write_them(text, expected):
+    assert [(i.value, i.unit, i.comparator.value) for i in extract_indicators(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "stretch", "unit"),
+    [("引进企业4-5家", 4, 5, "家"), ("增长5%—6%", 5, 6, "%"), ("削减5-6%", 5, 6, "%")],
+)
+def test_a_range_is_one_target_with_a_stretch(text, value, stretch, unit):
+    (indicator,) = extract_indicators(text)
+    assert (indicator.value, indicator.stretch_value, indicator.unit) == (value, stretch, unit)
+
+
+def test_traditional_text_is_matched_folded_and_kept_as_written():
+    result = parse_plan("2025年XX區重點工作安排\n一、穩增長\n1.新增註冊企業1萬家以上。\n")
+    (item,) = result.plan.items()
+    assert result.title == "2025年XX區重點工作安排"
+    assert item.text == "新增註冊企業1萬家以上。"
+    (indicator,) = item.indicators
+    assert (indicator.value, indicator.unit, indicator.text) == (1, "万家", "新增註冊企業1萬家以上")

@@ -7,7 +7,7 @@ import hashlib
 import re
 from datetime import date
 
-from ..model import Plan
+from ..model import Item, Plan
 from .folding import fold
 from .header import read_header
 from .lines import ROW, split_lines
@@ -31,7 +31,7 @@ def parse_plan(text: str) -> ParseResult:
     """Parse a plan document's text. Never raises: what cannot be placed is reported."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = split_lines(text, fold(text))
-    lines, _notes = find_tables(lines)
+    lines = find_tables(lines)
     body = find_body(lines)
     ignored: list[IgnoredLine] = []
     warnings: list[ParseWarning] = []
@@ -76,8 +76,6 @@ def parse_plan(text: str) -> ParseResult:
 
 def _place_header_targets(preamble, chapters) -> None:
     """Targets in the header's goal paragraph ("主要预期目标是：…") go into an overall item."""
-    from ..model import Item
-
     goal_lines = [line for line in preamble if _GOAL_CUE_RE.search(line.folded)]
     if not goal_lines or not chapters:
         return

@@ -35,16 +35,19 @@ class Header:
 def read_header(lines: list[Line], trailer: list[Line]) -> Header:
     header = Header()
     quoted: tuple[str, int] | None = None
+    # The title line nearest the plan wins ("根据…工作要点" in a cover note comes first).
+    titles = [
+        line
+        for line in lines
+        if _TITLE_RE.match(line.folded) and not _NOTICE_RE.search(line.folded)
+    ]
+    chosen = titles[-1] if titles else None
     for line in lines:
         folded = line.folded
         if header.issued_on is None and (found := _date(folded)) is not None:
             header.issued_on = found
             continue
-        if (
-            header.title is None
-            and (match := _TITLE_RE.match(folded))
-            and not _NOTICE_RE.search(folded)
-        ):
+        if line is chosen and (match := _TITLE_RE.match(folded)):
             header.title, header.year = line.text, title_year(match.group(1))
             continue
         if header.issuer is None and _ISSUER_RE.match(folded):

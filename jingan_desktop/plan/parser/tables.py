@@ -140,9 +140,8 @@ def _space_cells(line: Line) -> list[tuple[str, int]]:
 
 
 def find_tables(lines: list[Line]) -> tuple[list[Line], list[str]]:
-    """Lines with table regions turned into ROW lines (header rows dropped), and notes."""
+    """Lines with table regions turned into ROW lines (header rows dropped)."""
     out: list[Line] = []
-    notes: list[str] = []
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -153,14 +152,14 @@ def find_tables(lines: list[Line]) -> tuple[list[Line], list[str]]:
             splitter = _space_cells
         roles = header_roles([c for c, _ in cells]) if cells else None
         if roles is not None and splitter is not None:
-            index = _read_rows(lines, index + 1, roles, splitter, out, notes)
+            index = _read_rows(lines, index + 1, roles, splitter, out)
             continue
         if line.kind == TEXT and (roles := _stacked_header(lines, index)) is not None:
             index = _read_stacked(lines, index + len(roles), roles, out)
             continue
         out.append(line)
         index += 1
-    return out, notes
+    return out
 
 
 def _row(line: Line, roles: list[Column], cells: list[tuple[str, int]]) -> Line:
@@ -180,7 +179,7 @@ def _row(line: Line, roles: list[Column], cells: list[tuple[str, int]]) -> Line:
     return row
 
 
-def _read_rows(lines, index, roles, splitter, out, notes) -> int:
+def _read_rows(lines, index, roles, splitter, out) -> int:
     while index < len(lines):
         line = lines[index]
         if line.kind in (CHAPTER, SECTION) and _pipe_cells(line) is None:

@@ -206,7 +206,11 @@ def _not_a_goal(folded: str, start: int, match: re.Match[str]) -> bool:
         return True
     if match.group("cn") and match.group("unit") in ("批", "些", "系列"):
         return True  # "新建一批": no figure to reach
+    if match.group("cn") == "一" and match.group("unit") not in ("家", "所", "座", "处", "条"):
+        return True  # "打造一个…": rhetoric more often than a count
     after = folded[match.end() : match.end() + 6]
+    if match.group("unit") == "个" and after.startswith(("月", "小时", "季度")):
+        return True  # "用3个月时间": a duration, not a count
     return bool(_NOT_A_GOAL_AFTER.match(after)) and match.group("post") is None
 
 
