@@ -167,11 +167,14 @@ def _bare_figure(text: str, unit: str, name: str) -> Indicator | None:
 
 # --- departments and due dates in prose ------------------------------------------------------
 
+# A field's value runs to the end of its clause or to the next field's label.
+_LABELS = "责任单位|牵头单位|配合单位|协办单位|责任部门|牵头部门|主责单位|责任主体|配合部门|参与单位|完成时限|完成时间|时间节点|完成期限"
+_VALUE = rf"((?:(?!{_LABELS})[^;；。)）\n])+)"
 _PROSE_LEAD_RE = re.compile(
-    r"(?:责任单位|牵头单位|责任部门|牵头部门|主责单位|责任主体)\s*[:：]\s*([^;；。)）\n]+)"
+    rf"(?:责任单位|牵头单位|责任部门|牵头部门|主责单位|责任主体)\s*[:：]\s*{_VALUE}"
 )
-_PROSE_CO_RE = re.compile(r"(?:配合单位|协办单位|配合部门|参与单位)\s*[:：]\s*([^;；。)）\n]+)")
-_PROSE_DUE_RE = re.compile(r"(?:完成时限|完成时间|时间节点|完成期限)\s*[:：]\s*([^;；。)）\n]+)")
+_PROSE_CO_RE = re.compile(rf"(?:配合单位|协办单位|配合部门|参与单位)\s*[:：]\s*{_VALUE}")
+_PROSE_DUE_RE = re.compile(rf"(?:完成时限|完成时间|时间节点|完成期限)\s*[:：]\s*{_VALUE}")
 _PAREN_LEAD_RE = re.compile(
     r"[(（]([^（()）]{2,40}?)牵头(?:\s*[,，、;；]\s*([^（()）]{2,80}?)(?:配合|参与))?[)）]"
 )

@@ -24,6 +24,9 @@ _SENTENCE_END_RE = re.compile("[。!?！？]")
 _TERMINAL = "。;!?；！？”\"'」』)）"
 _PROSE_PUNCT = re.compile(r"[,，。;；:：、]")
 _FIGURE = re.compile(r"\d")
+_FIELD_LINE_RE = re.compile(
+    r"^[(]?(?:责任单位|牵头单位|配合单位|协办单位|责任部门|牵头部门|主责单位|完成时限|完成时间|时间节点)\s*:"
+)
 _PROSE_END = re.compile(r"[,，、:：;；(（“\"'-]")
 OVERALL_TITLE = "总体目标"
 
@@ -286,7 +289,9 @@ class Builder:
             current.parts[-1].append(fragment)
             return
         last = current.parts[-1][-1][0]
-        if len(current.parts) == 1 and len(current.parts[0]) == 1 and self._heading(last):
+        if _FIELD_LINE_RE.match(line.folded):
+            current.parts.append([fragment])  # "责任单位：…" / "完成时限：…" on its own line
+        elif len(current.parts) == 1 and len(current.parts[0]) == 1 and self._heading(last):
             current.parts.append([fragment])  # "（一）坚持扩大内需" over its paragraph
         elif last and (
             last[-1] not in _TERMINAL or (last[-1] in "”\"'」』)）" and len(line.text) < 8)

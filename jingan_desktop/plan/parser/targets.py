@@ -52,6 +52,7 @@ _LEFT_LAST_CHARS = frozenset("率长幅速高升降低少减到在持现为于�
 _NOT_A_GOAL_BEFORE = re.compile(
     r"(?:聚焦|聚焦于|围绕|涵盖|包括|包含|分为|涉及|共计|共有|以下|下列|从|紧扣|着眼|立足|梳理出?|列出)\s*$"
 )
+_CLASS_NOUNS = ("项目", "企业", "的", "规模", "重大", "产业", "工业", "大项目")
 _NOT_A_GOAL_LAST = frozenset("焦于绕盖括含为及计有下列从扣眼足理出")
 _NOT_A_GOAL_AFTER = re.compile(r"(?:方面|领域|板块|维度|环节|大类|重点任务|重点工作|部分)")
 # "开工、竣工各100万平方米": one figure, one target for each of the listed words.
@@ -209,6 +210,8 @@ def _not_a_goal(folded: str, start: int, match: re.Match[str]) -> bool:
     if match.group("cn") == "一" and match.group("unit") not in ("家", "所", "座", "处", "条"):
         return True  # "打造一个…": rhetoric more often than a count
     after = folded[match.end() : match.end() + 6]
+    if match.group("post") in ("以上", "及以上") and after.startswith(_CLASS_NOUNS):
+        return True  # "10亿元以上项目": a size class of projects, not a figure to reach
     if match.group("unit") == "个" and after.startswith(("月", "小时", "季度")):
         return True  # "用3个月时间": a duration, not a count
     return bool(_NOT_A_GOAL_AFTER.match(after)) and match.group("post") is None
