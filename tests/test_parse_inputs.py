@@ -220,3 +220,34 @@ def test_parsing_imports_no_office_library_until_needed():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_docx_python_docx_refuses_is_still_read(tmp_path: Path, seed_text):
+    """Some producers write a .docx without the parts python-docx expects: its paragraphs are
+    read all the same."""
+    import zipfile
+
+    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in seed_text.splitlines())
+    path = tmp_path / "plan.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(
+            "word/document.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{ns}"><w:body>{body}'
+            "</w:body></w:document>",
+        )
+    plan = read_plan_file(path).plan
+    assert (len(plan.items()), len(plan.indicators())) == (34, 80)
+
+
+def test_old_binary_office_files_get_a_clear_message(capsys, tmp_path: Path):
+    path = tmp_path / "plan.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    code = cli.main(["parse", str(path)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"jingan-desktop: error: {path}: an old Word/Excel (.doc/.xls) file: "
+        "save it as .docx or .xlsx and try again"
+    ]

@@ -24,6 +24,10 @@ def decode_plan_bytes(data: bytes, name: str = "<plan>") -> str:
         return _zip_text(data, name)
     if data.lstrip()[:5] == b"%PDF-":
         return _pdf_text(data, name)
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise PlanDecodeError(
+            name, "an old Word/Excel (.doc/.xls) file: save it as .docx or .xlsx and try again"
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -127,8 +131,8 @@ def _docx_text(data: bytes, name: str) -> str:
         raise PlanDecodeError(name, "reading .docx needs the python-docx package") from exc
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises many kinds on a damaged file
-        raise PlanDecodeError(name, "not a readable .docx document") from exc
+    except Exception:  # python-docx raises many kinds on a damaged or unusual file
+        return _docx_xml_text(data, name)
     lines: list[str] = []
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
@@ -136,6 +140,31 @@ def _docx_text(data: bytes, name: str) -> str:
             lines.append(Paragraph(child, document).text)
         elif tag == "tbl":
             lines.extend(_docx_table_rows(Table(child, document)))
+    return "\n".join(lines)
+
+
+def _docx_xml_text(data: bytes, name: str) -> str:
+    """A .docx that python-docx refuses (some producers omit parts it expects): its paragraphs
+    read straight from word/document.xml, table cells one per line."""
+    from xml.etree import ElementTree
+
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = ElementTree.fromstring(archive.read("word/document.xml"))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
+        raise PlanDecodeError(name, "not a readable .docx document") from exc
+    lines = []
+    for paragraph in root.iter(f"{ns}p"):
+        parts = []
+        for node in paragraph.iter():
+            if node.tag == f"{ns}t" and node.text:
+                parts.append(node.text)
+            elif node.tag == f"{ns}tab":
+                parts.append("\t")
+            elif node.tag in (f"{ns}br", f"{ns}cr"):
+                parts.append("\n")
+        lines.append("".join(parts))
     return "\n".join(lines)
 
 
