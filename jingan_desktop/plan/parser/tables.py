@@ -60,6 +60,7 @@ _UNIT_HEADER_RE = re.compile(r"^(?P<label>[^()]{1,16})\((?:单位:)?(?P<unit>[^(
 _NOT_A_TARGET_COLUMN = re.compile(r"总投资|累计|已完成|截至|上年|去年|\d{4}年完成")
 _ROLE_RES = [(role, re.compile(rf"^(?:{pattern})$")) for role, pattern in _ROLE_PATTERNS]
 _SPACES = re.compile(r"\s+")
+_WS = re.compile(r"\s")
 
 
 @dataclass
@@ -137,18 +138,26 @@ def _pipe_cells(line: Line) -> list[tuple[str, int]] | None:
 
 
 def _space_cells(line: Line) -> list[tuple[str, int]]:
+    if "\t" in line.text:
+        # Tab-separated (a table pasted from a web page or a sheet): empty cells are kept.
+        cells, pos = [], 0
+        for part in line.text.split("\t"):
+            lead = len(part) - len(part.lstrip())
+            cells.append((part.strip(), pos + lead))
+            pos += len(part) + 1
+        return cells
     return [(m.group(), m.start()) for m in re.finditer(r"\S+", line.text)]
 
 
-def find_tables(lines: list[Line]) -> tuple[list[Line], list[str]]:
+def find_tables(lines: list[Line]) -> list[Line]:
     """Lines with table regions turned into ROW lines (header rows dropped)."""
     out: list[Line] = []
     index = 0
     while index < len(lines):
         line = lines[index]
-        cells = _pipe_cells(line)
+        cells = _pipe_cells(line) if len(line.text) <= 2000 else None  # a header is short
         splitter = _pipe_cells if cells is not None else None
-        if cells is None and line.kind == TEXT and " " in line.text.strip():
+        if cells is None and line.kind == TEXT and len(line.text) <= 200 and _WS.search(line.text):
             cells = _space_cells(line)
             splitter = _space_cells
         roles = header_roles([c for c, _ in cells]) if cells else None
