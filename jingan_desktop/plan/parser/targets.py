@@ -212,6 +212,8 @@ def _not_a_goal(folded: str, start: int, match: re.Match[str]) -> bool:
     after = folded[match.end() : match.end() + 6]
     if match.group("post") in ("以上", "及以上") and after.startswith(_CLASS_NOUNS):
         return True  # "10亿元以上项目": a size class of projects, not a figure to reach
+    if after.startswith("的") and match.group("post") is None:
+        return True  # "总投资120亿元的十大工程": the figure describes what is named next
     if match.group("unit") == "个" and after.startswith(("月", "小时", "季度")):
         return True  # "用3个月时间": a duration, not a count
     return bool(_NOT_A_GOAL_AFTER.match(after)) and match.group("post") is None
