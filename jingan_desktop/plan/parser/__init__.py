@@ -1,15 +1,24 @@
 """Read a plan document (the text of an annual key-work plan) into the plan model.
 
-The document is a header (addressees, cover note, issuer, date, title), then chapters
-("一、…"), numbered items ("1.…") and, inside the items' prose, quantitative targets
-("全年新增注册企业10000家以上"). Anything the parser cannot place is reported with its line
-number instead of being guessed at; the parser never raises on odd text, only on bytes
-that are no text at all.
+A document is a header (addressees, a notice, issuer, date, title), then the plan — chapters
+("一、…"), sections, numbered items ("1.…", "（一）…", a task-breakdown table's rows) — with
+quantitative targets inside the items ("全年新增注册企业10000家以上"), and sometimes the
+notice's own requirements after it. Anything the parser cannot place is reported with its
+line number, and a result that looks incomplete carries warnings; the parser never raises on
+odd text, only on bytes that are no text at all.
 
-The work is split by stage: ``reading`` (bytes → text), ``lines`` (what a line is),
-``structure`` (lines → chapters and items), ``targets`` (an item's text → indicators) and
-``output`` (the JSON shape). This module keeps the public names importable from
-``jingan_desktop.plan.parser``.
+The work is split by stage:
+  reading    bytes → text (.txt in any of the usual encodings, .docx, .xlsx, .pdf)
+  folding    full-width and traditional characters folded for matching (same length)
+  lines      what a line is: chapter, section, item, number, page number, text
+  tables     task-breakdown tables in text form → rows whose cells carry their column's role
+  structure  which lines are the plan and at which level; lines → chapters and items
+  header     title, issuer, date, 文号 from the lines before the plan
+  rows       a table row → an item; departments and due dates, in tables and in prose
+  targets    an item's text → indicators (value, unit, comparator, kind, stretch)
+  document   the core that runs these in order, warnings and stable keys
+  output     the JSON shape of ``parse --json``
+Every public name stays importable from ``jingan_desktop.plan.parser``.
 """
 
 from __future__ import annotations
