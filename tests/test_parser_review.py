@@ -105,3 +105,22 @@ def test_json_has_the_review_fields(capsys, seed_path: Path):
         "unplaced_lines": 2,
         "warnings": 0,
     }
+
+
+def test_a_notice_without_a_title_line_takes_the_title_in_quotes():
+    result = parse_plan(
+        "XX区人民政府关于印发《2025年XX区民生实事项目》的通知\n"
+        "X府发〔2025〕7号\n"
+        "各街道：现将《2025年XX区民生实事项目》印发给你们。\n"
+        "（2025年3月1日）\n"
+        "1.新增托位300个。\n"
+        "2.新建食堂5家。\n"
+        "一、加强领导。\n"
+    )
+    assert (result.title, result.plan.year, str(result.plan.issued_on)) == (
+        "2025年XX区民生实事项目",
+        2025,
+        "2025-03-01",
+    )
+    assert [i.number for i in result.plan.items()] == [1, 2]
+    assert [(e.text, e.reason) for e in result.ignored] == [("一、加强领导。", "after the plan")]
