@@ -28,7 +28,7 @@ MISSING: Any = _Missing()
 
 # What a user may change, per table. Anything else is managed by the store itself.
 EDITABLE: dict[str, frozenset[str]] = {
-    "plan": frozenset({"title", "issuer", "issued_on"}),
+    "plan": frozenset({"title", "issuer", "issued_on", "preamble", "source_text"}),
     "chapter": frozenset({"numeral", "title", "intro", "position"}),
     "item": frozenset(
         {

@@ -12,6 +12,7 @@ from .departments import Departments
 from .errors import PlanExistsError, RowMissingError
 from .fields import FIELD_LABELS, MISSING, to_json, validate_field
 from .locks import Locks
+from .reimport import Reimport
 
 
 def _position_after(siblings: list[dict[str, Any]], after_id: str | None) -> int:
@@ -19,19 +20,21 @@ def _position_after(siblings: list[dict[str, Any]], after_id: str | None) -> int
     return ids.index(after_id) + 1 if after_id in ids else len(ids)
 
 
-class Structure(Departments, Locks):
+class Structure(Reimport, Departments, Locks):
     """Plan import and the edits that change what the plan is made of."""
 
     # -- importing a parsed plan --
 
     def import_plan(self, plan: Plan, *, replace: bool = False, source: str = "import") -> str:
-        """Store a parsed plan as a new plan year; returns its id."""
+        """Store a parsed plan as a new plan year; returns its id. With ``replace`` a year
+        already stored is brought up to date in place (see :class:`Reimport`): unchanged
+        items and indicators keep their ids, figures and history."""
         existing = self.plan_id_for_year(plan.year)
         if existing is not None and not replace:
             raise PlanExistsError(plan.year)
         with self.write(f"导入{plan.year}年计划", source) as w:
             if existing is not None:
-                w.delete("plan", existing)
+                return self._reimport(w, existing, plan)
             departments = self._department_ids()
             plan.id = w.insert(
                 "plan",
