@@ -66,7 +66,8 @@ def test_importing_a_plan_text_keeps_the_file_usable(
     from PySide6.QtWidgets import QFileDialog
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(seed_path), ""))
-    window.files.import_plan_text()  # same year: "replace?" -> Yes
+    window.files.import_plan_text()  # the review opens; 保存; same year: "replace?" -> Yes
+    window.files.review_dialog.save_button.click()
     ind = indicator_id(window, 2)
     ok = window.model.setData(window.model.index_of(ind, PlanTreeModel.COL_ACTUAL), "123")
     QApplication.processEvents()

@@ -186,9 +186,9 @@ class Review:
         else:
             intro = ""
         self.unplaced.pop(line.number, None)
-        kind, value, body = marker(line.text)
+        kind, _value, body = marker(line.text)
         numeral = line.text[:body].strip(" 、.．") if kind in (CHAPTER_LINE, SECTION) else ""
-        title = line.text[body:].strip() if kind in (CHAPTER_LINE, SECTION) else line.text
+        title = line.text[body:].strip() if body < len(line.text) else line.text
         chapter = Chapter(numeral, title, intro=intro, line=line.number)
         index = sum(1 for c in self.plan.chapters if (c.line or 0) < line.number)
         before = self.plan.chapters[index - 1] if index else None
@@ -203,7 +203,9 @@ class Review:
             self._drop_chapter(chapter)
         holder = self.item_on(line)
         if holder is not None:
-            kept = [(a, b) for a, b in self.segments(holder) if not (a < line.end and line.start < b)]
+            kept = [
+                (a, b) for a, b in self.segments(holder) if not (a < line.end and line.start < b)
+            ]
             if kept:
                 self._rebuild(holder, kept, holder.indicators)
             else:
@@ -338,9 +340,7 @@ class Review:
     # -- helpers --------------------------------------------------------------------------
 
     def _line_of(self, offset: int) -> int:
-        return next(
-            (n for n, line in self.lines.items() if line.start <= offset < line.end + 1), 0
-        )
+        return next((n for n, line in self.lines.items() if line.start <= offset < line.end + 1), 0)
 
     def _place(self, item: Item) -> None:
         """Put a new item where its line lies: in the chapter above, in source order."""
@@ -349,10 +349,12 @@ class Review:
         if not self.plan.chapters:
             self.plan.chapters.append(Chapter("", ""))
         chapter = chapters[-1] if chapters else self.plan.chapters[0]
-        at = next((i for i, it in enumerate(chapter.items) if (it.line or 0) > line), None)
-        previous = chapter.items[at - 1] if at else (chapter.items[-1] if at is None else None)
-        item.number = previous.number + 1 if previous is not None and previous.number else 1
-        chapter.items.insert(len(chapter.items) if at is None else at, item)
+        at = next(
+            (i for i, it in enumerate(chapter.items) if (it.line or 0) > line), len(chapter.items)
+        )
+        previous = chapter.items[at - 1] if at else None
+        item.number = previous.number + 1 if previous is not None else 1
+        chapter.items.insert(at, item)
 
     def _remove_item(self, item: Item) -> None:
         chapter = self.chapter_of(item)

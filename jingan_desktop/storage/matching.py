@@ -80,7 +80,9 @@ def match_items(old: Plan, new: Plan) -> dict[int, Item]:
     if any(item.key is None for item in new.items()):
         assign_keys(new)
     chapter_of = {
-        id(item): _words(chapter.title) for plan in (old, new) for chapter in plan.chapters
+        id(item): _words(chapter.title)
+        for plan in (old, new)
+        for chapter in plan.chapters
         for item in chapter.items
     }
     found = _pair(

@@ -112,9 +112,7 @@ class Reimport(Departments, Locks):
             "section": item.section,
         }
         if item.lead_department:
-            values["lead_department_id"] = self._department_id(
-                w, item.lead_department, departments
-            )
+            values["lead_department_id"] = self._department_id(w, item.lead_department, departments)
         if item.co_departments:
             co = [self._department_id(w, name, departments) for name in item.co_departments]
             values["co_department_ids"] = to_json(co)

@@ -3,27 +3,34 @@ files dropped onto the window."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ...plan.model import Plan
 from ...plan.parser import read_plan_file
+from ...plan.review import Review
 from ...storage.backup import backup_file, daily_backup_due, take_backup
 from ...storage.database import CorruptError, StoreError, TruncatedError
 from ...storage.store import PlanExistsError, Store
 from ...workspace import Workspace
+from ..dialogs.import_review import ImportReviewDialog
 from ..messages import show_error
 from .base import Controller
 
 MAX_RECENT = 8
 PLAN_FILE_FILTER = "计划数据文件 (*.sqlite *.db);;所有文件 (*)"
-PLAN_TEXT_FILTER = "计划文本 (*.txt *.docx);;所有文件 (*)"
+PLAN_TEXT_FILTER = "计划文本 (*.txt *.docx *.xlsx *.pdf);;所有文件 (*)"
+PLAN_TEXT_SUFFIXES = (".txt", ".docx", ".xlsx", ".pdf")
 
 
 class FilesController(Controller):
+    review_dialog: ImportReviewDialog | None = None  # the open 导入前核对, if any
+
     def open_path(self, path: str | Path, quarter: int | None = None) -> bool:
         """Open a plan file; on any problem show why and keep what was open."""
         path = Path(path)
@@ -55,13 +62,14 @@ class FilesController(Controller):
             self.open_any(Path(path))
 
     def open_any(self, path: Path) -> None:
-        """Open a plan file, or start a new one from a plan text (.txt/.docx)."""
-        if path.suffix.lower() in (".txt", ".docx"):
+        """Open a plan file, or start a new one from a plan document (.txt/.docx/.xlsx/.pdf)."""
+        if path.suffix.lower() in PLAN_TEXT_SUFFIXES:
             self.new_from_text(path)
         else:
             self.open_path(path)
 
     def new_from_text(self, text_path: Path | None = None) -> None:
+        """新建 from a plan document: reviewed first, the new file written only on 保存."""
         if not isinstance(text_path, Path):  # from the menu: the action's ``checked`` flag
             chosen, _ = QFileDialog.getOpenFileName(
                 self.window, "选择计划文本", self.last_dir(), PLAN_TEXT_FILTER
@@ -69,43 +77,37 @@ class FilesController(Controller):
             if not chosen:
                 return
             text_path = Path(chosen)
-        try:
-            result = read_plan_file(text_path)
-        except Exception as exc:
-            show_error(self.window, exc)
-            return
-        if not result.plan.chapters:
-            QMessageBox.warning(
-                self.window,
-                "无法识别",
-                f"在“{text_path.name}”中没有找到“一、……”形式的章节标题，未创建文件。",
+        source = text_path
+
+        def create(plan: Plan) -> bool:
+            target, _ = QFileDialog.getSaveFileName(
+                self.review_dialog,
+                "保存新的计划数据文件",
+                str(source.with_suffix(".sqlite")),
+                PLAN_FILE_FILTER,
             )
-            return
-        target, _ = QFileDialog.getSaveFileName(
-            self.window,
-            "保存新的计划数据文件",
-            str(text_path.with_suffix(".sqlite")),
-            PLAN_FILE_FILTER,
-        )
-        if not target:
-            return
-        target_path = Path(target)
-        if target_path.exists():
-            QMessageBox.warning(
-                self.window,
-                "文件已存在",
-                f"“{target_path}”已存在。请另选文件名，或用“导入计划文本”加入已有文件。",
-            )
-            return
-        try:
-            Store.create(target_path, result.plan).close()
-        except Exception as exc:
-            show_error(self.window, exc)
-            return
-        self.open_path(target_path)
-        self._report_ignored(result)
+            if not target:
+                return False
+            target_path = Path(target)
+            if target_path.exists():
+                QMessageBox.warning(
+                    self.review_dialog,
+                    "文件已存在",
+                    f"“{target_path}”已存在。请另选文件名，或用“导入计划文本”加入已有文件。",
+                )
+                return False
+            try:
+                Store.create(target_path, plan).close()
+            except Exception as exc:
+                show_error(self.review_dialog, exc)
+                return False
+            return self.open_path(target_path)
+
+        self.review(text_path, create)
 
     def import_plan_text(self) -> None:
+        """导入计划文本 into the open file: reviewed first, one logged import on 保存; the same
+        year again is brought up to date in place (unchanged items keep their figures)."""
         ws = self.workspace
         if ws is None:
             self.new_from_text()
@@ -115,32 +117,40 @@ class FilesController(Controller):
         )
         if not chosen:
             return
-        try:
-            result = read_plan_file(chosen)
-            take_backup(ws.store.database, "import")
+
+        def store_it(plan: Plan) -> bool:
             try:
-                ws.store.import_plan(result.plan)
-            except PlanExistsError:
-                answer = QMessageBox.question(
-                    self.window,
-                    "计划已存在",
-                    f"文件中已有 {result.plan.year} 年的计划。是否用新文本替换？（原计划及其填报数据将被删除，可在修改记录中追溯）",
-                )
-                if answer != QMessageBox.StandardButton.Yes:
-                    return
-                ws.store.import_plan(result.plan, replace=True)
+                try:
+                    take_backup(ws.store.database, "import")
+                    ws.store.import_plan(plan)
+                except PlanExistsError:
+                    answer = QMessageBox.question(
+                        self.review_dialog,
+                        "计划已存在",
+                        f"文件中已有 {plan.year} 年的计划。是否用核对后的文本更新？"
+                        "（未改动的事项保留其填报数据，删去的事项连同其数据一并删除，可在修改记录中追溯）",
+                    )
+                    if answer != QMessageBox.StandardButton.Yes:
+                        return False
+                    ws.store.import_plan(plan, replace=True)
+            except Exception as exc:
+                show_error(self.review_dialog, exc)
+                return False
+            self.window.set_workspace(Workspace(ws.store, plan_id=plan.id, quarter=ws.quarter))
+            return True
+
+        self.review(Path(chosen), store_it)
+
+    def review(self, path: Path, save: Callable[[Plan], bool]) -> None:
+        """Read a plan document and open the review (window-modal); ``save`` writes it."""
+        try:
+            result = read_plan_file(path)
         except Exception as exc:
             show_error(self.window, exc)
             return
-        self.window.set_workspace(Workspace(ws.store, plan_id=result.plan.id, quarter=ws.quarter))
-        self._report_ignored(result)
-
-    def _report_ignored(self, result: Any) -> None:
-        if result.ignored:
-            lines = "\n".join(f"第 {e.line} 行：{e.text}" for e in result.ignored[:20])
-            QMessageBox.information(
-                self.window, "部分内容未识别", f"以下内容无法归入任何事项，已忽略：\n{lines}"
-            )
+        self.review_dialog = ImportReviewDialog(Review(result), path.name, save, self.window)
+        self.review_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.review_dialog.open()
 
     def save_copy(self) -> None:
         if self.workspace is None:
