@@ -142,18 +142,23 @@ class ImportReviewDialog(QDialog):
 
     def _build_actions(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        row.addWidget(QLabel("所在行："))
         actions = [
+            ("光标所在行：", "", None),
             ("设为章节", "mark-chapter", lambda: self._mark(CHAPTER)),
             ("设为事项", "mark-item", lambda: self._mark(ITEM)),
             ("不属于计划", "mark-outside", lambda: self._mark(OUTSIDE)),
-            ("在光标处拆分事项", "split-item", self._split),
+            ("  事项：", "", None),
+            ("在光标处拆分", "split-item", self._split),
             ("与下一事项合并", "join-item", self._join),
+            ("  指标：", "", None),
             ("将选中文字添加为指标", "add-target", self._add_target),
-            ("删除指标", "remove-target", self._remove_target),
+            ("删除所选指标", "remove-target", self._remove_target),
         ]
         self.action_buttons: dict[str, QPushButton] = {}
         for label, name, slot in actions:
+            if slot is None:
+                row.addWidget(QLabel(label))
+                continue
             button = QPushButton(label)
             button.setObjectName(name)
             button.setAutoDefault(False)
