@@ -1178,7 +1178,7 @@ def _import(path: str) -> None:
     for seq in itertools.count(1):
         plan = read_plan_file(SEED_PLAN).plan
         _say("attempt", "import", seq)
-        plan_id = store.import_plan(plan, replace=True)
+        plan_id = store.import_plan(plan, replace=True, keep_ids=False)
         _say("committed", "import", plan_id)
 
 
@@ -1222,7 +1222,7 @@ def _disk_full(path: str) -> None:
         _say("committed", what)
         return True
 
-    attempt("import", lambda: store.import_plan(read_plan_file(SEED_PLAN).plan, replace=True))
+    attempt("import", lambda: store.import_plan(read_plan_file(SEED_PLAN).plan, replace=True, keep_ids=False))
     for seq in range(5000):
         indicator, quarter = indicators[seq % len(indicators)], 1 + seq // len(indicators) % 4
         edit = functools.partial(store.set_actual, indicator, quarter, seq + 1)

@@ -86,7 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     import_.add_argument("file", type=Path)
     import_.add_argument("--db", type=Path, required=True, dest="target")
-    import_.add_argument("--replace", action="store_true", help="replace a plan of the same year")
+    import_.add_argument(
+        "--replace",
+        action="store_true",
+        help="update a plan of the same year in place (unchanged items keep their figures)",
+    )
 
     check = commands.add_parser(
         "check", help="integrity check, schema version, counts and history of a plan file"

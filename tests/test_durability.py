@@ -141,7 +141,7 @@ def crash_mid_transaction(source: Path, target: Path, seed_path: Path) -> None:
         pass
 
     with pytest.raises(Stop), store.write("导入2022年计划", "import"):
-        store.import_plan(read_plan_file(seed_path).plan, replace=True)
+        store.import_plan(read_plan_file(seed_path).plan, replace=True, keep_ids=False)
         assert journal_of(source).exists()
         target.mkdir()
         for path in (source, journal_of(source)):

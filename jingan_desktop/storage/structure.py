@@ -25,16 +25,21 @@ class Structure(Reimport, Departments, Locks):
 
     # -- importing a parsed plan --
 
-    def import_plan(self, plan: Plan, *, replace: bool = False, source: str = "import") -> str:
+    def import_plan(
+        self, plan: Plan, *, replace: bool = False, source: str = "import", keep_ids: bool = True
+    ) -> str:
         """Store a parsed plan as a new plan year; returns its id. With ``replace`` a year
         already stored is brought up to date in place (see :class:`Reimport`): unchanged
-        items and indicators keep their ids, figures and history."""
+        items and indicators keep their ids, figures and history; with ``keep_ids=False``
+        it is removed whole and stored anew."""
         existing = self.plan_id_for_year(plan.year)
         if existing is not None and not replace:
             raise PlanExistsError(plan.year)
         with self.write(f"导入{plan.year}年计划", source) as w:
-            if existing is not None:
+            if existing is not None and keep_ids:
                 return self._reimport(w, existing, plan)
+            if existing is not None:
+                w.delete("plan", existing)
             departments = self._department_ids()
             plan.id = w.insert(
                 "plan",
