@@ -171,3 +171,42 @@ def test_clicking_an_unplaced_line_scrolls_the_source_there(qtbot, window, plan_
     assert dialog.source.textCursor().blockNumber() == 7
     assert dialog.source.textCursor().selectedText() == "落实长者食堂建设"
     dialog.reject()
+
+
+def test_saving_without_a_title_asks_for_it(qtbot, window, plan_text, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    target = tmp_path / "asked.sqlite"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a[2]) or ("", False))
+    window.files.new_from_text(plan_text)
+    dialog = window.files.review_dialog
+    dialog.save_button.click()  # the clerk gives no title: nothing is written
+    assert asked == ["未找到计划标题，请输入："] and not target.exists()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("2025年民生实事", True))
+    dialog.save_button.click()
+    assert query(target, "SELECT title FROM plan") == [("2025年民生实事",)]
+
+
+def test_reimporting_a_corrected_year_keeps_the_figures_of_unchanged_items(
+    qtbot, window, plan_file, seed_text, tmp_path, monkeypatch
+):
+    from tests.test_qt_main_window import indicator_id
+
+    ind = indicator_id(window, 5)
+    window.workspace.store.set_actual(ind, 2, 4321)
+    lines = seed_text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("2."))
+    corrected = tmp_path / "2022-corrected.txt"
+    corrected.write_text(
+        "\n".join([*lines[:at], "2.新增的一项工作，新建口袋公园5座。", *lines[at:]]), "utf-8"
+    )
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(corrected), ""))
+    window.files.import_plan_text()
+    window.files.review_dialog.save_button.click()  # same year: "update?" -> Yes
+    assert query(plan_file, "SELECT value FROM actual WHERE indicator_id = ?", (ind,)) == [
+        (4321.0,)
+    ]
+    assert query(plan_file, "SELECT count(*) FROM item") == [(35,)]
+    assert window.workspace.actual(ind, 2).value == 4321
