@@ -11,7 +11,7 @@ they call :mod:`jingan_desktop.workspace` and show what it answers.
     views/          the widgets and models: tree model, delegates, detail panel, warnings,
                     history, charts
     dialogs/        one dialog a module (departments, merge preview, restore, conflict,
-                    Excel import)
+                    Excel import, the import review of a plan document)
     messages.py     errors as Chinese messages; display.py  values as the window shows them
     undo.py         the undo stack of edits; fonts.py  the bundled CJK font
     forms/          generated from ui/*.ui by build_scripts/compile_forms.py (do not edit)

@@ -10,6 +10,8 @@
 ``figures``        actuals, progress texts and item status for a quarter
 ``structure``      plan import; fields of plans, chapters, items, indicators; adding,
                    removing and reordering them
+``reimport``       a plan year imported again, updated in place (``matching``: which
+                   stored rows the new chapters, items, indicators are)
 ``departments``    the department list and an item's lead and co-departments
 ``locks``          quarter locks and the checks every write of quarterly data makes
 ``loading``        rows → the plan model
