@@ -1222,7 +1222,10 @@ def _disk_full(path: str) -> None:
         _say("committed", what)
         return True
 
-    attempt("import", lambda: store.import_plan(read_plan_file(SEED_PLAN).plan, replace=True, keep_ids=False))
+    attempt(
+        "import",
+        lambda: store.import_plan(read_plan_file(SEED_PLAN).plan, replace=True, keep_ids=False),
+    )
     for seq in range(5000):
         indicator, quarter = indicators[seq % len(indicators)], 1 + seq // len(indicators) % 4
         edit = functools.partial(store.set_actual, indicator, quarter, seq + 1)
