@@ -210,3 +210,15 @@ def test_reimporting_a_corrected_year_keeps_the_figures_of_unchanged_items(
     ]
     assert query(plan_file, "SELECT count(*) FROM item") == [(35,)]
     assert window.workspace.actual(ind, 2).value == 4321
+
+
+def test_a_value_that_is_no_number_is_refused_with_a_reason(qtbot, window, plan_text):
+    window.files.new_from_text(plan_text)
+    dialog = window.files.review_dialog
+    indicator = dialog.review.plan.items()[0].indicators[0]
+    row = dialog.tree.row_of(indicator)
+    row.setText(1, "abc")  # what a clerk might type into 目标值
+    qtbot.waitUntil(lambda: "不是有效的目标值" in dialog.banner.text())
+    assert indicator.value == 1000
+    assert dialog.tree.row_of(indicator).text(1) == "1000"
+    dialog.reject()

@@ -14,6 +14,7 @@ targets the clerk added, fixed or removed stay as the clerk left them.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from dataclasses import dataclass
 
@@ -82,6 +83,8 @@ class Review:
         self.plan: Plan = copy.deepcopy(result.plan)
         self.source = self.plan.source_text
         self.lines = source_lines(self.source)
+        self._ordered = list(self.lines.values())  # in source order
+        self._starts = [line.start for line in self._ordered]
         self.warnings = list(result.warnings)
         self.unplaced: dict[int, str] = {e.line: e.reason for e in result.ignored}
         if not result.title_found:
@@ -104,12 +107,14 @@ class Review:
         start, end = item.source_span
         headings = {c.line for c in self.plan.chapters}
         found = []
-        for line in self.lines.values():
-            if line.end <= start or line.start >= end:
-                continue
-            if line.number in self.unplaced or line.number in headings:
+        first = max(bisect.bisect_right(self._starts, start) - 1, 0)
+        for line in self._ordered[first:]:
+            if line.start >= end:
+                break
+            if line.end <= start or line.number in self.unplaced or line.number in headings:
                 continue
             found.append((max(line.start, start), min(line.end, end)))
+        self._segments[id(item)] = found
         return found
 
     def item_at(self, offset: int) -> Item | None:
@@ -340,7 +345,8 @@ class Review:
     # -- helpers --------------------------------------------------------------------------
 
     def _line_of(self, offset: int) -> int:
-        return next((n for n, line in self.lines.items() if line.start <= offset < line.end + 1), 0)
+        index = bisect.bisect_right(self._starts, offset) - 1
+        return self._ordered[index].number if index >= 0 else 0
 
     def _place(self, item: Item) -> None:
         """Put a new item where its line lies: in the chapter above, in source order."""

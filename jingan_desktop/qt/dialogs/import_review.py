@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -263,13 +263,20 @@ class ImportReviewDialog(QDialog):
             value = COMPARATOR_LABELS.get(text)
         if field == "value" and not text:
             value = None
+        error = ""
         try:
             if value is None and field == "comparator":
                 raise ValueError(text)
             self.review.update_target(indicator, **{field: value})
         except (NumberFormatError, ValueError):
-            self.say(f"“{text}”不是有效的{self.tree.COLUMNS[column]}。")
+            error = f"“{text}”不是有效的{self.tree.COLUMNS[column]}，未修改。"
+        # (the tree is refilled once the editor that changed it has finished)
+        QTimer.singleShot(0, lambda: self._after_edit(error))
+
+    def _after_edit(self, error: str) -> None:
         self.refresh()
+        if error:
+            self.say(error)
 
     def _fields_changed(self) -> None:
         self.review.set_title(self.title_edit.text())
