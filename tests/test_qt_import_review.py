@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 
+from jingan_desktop.plan.parser import parse_plan
+from jingan_desktop.plan.review import Review
 from tests.test_qt_main_window import commit_chinese
 
 PLAN = """今年实事项目安排如下：
@@ -156,7 +158,7 @@ def test_a_document_without_items_says_so_in_the_review(qtbot, window, tmp_path)
     assert "未识别出任何事项" in dialog.banner.text()
     assert not dialog.save_button.isEnabled()
     assert any(
-        "no items found" in dialog.problems.item(i).text() for i in range(dialog.problems.count())
+        "未找到编号事项" in dialog.problems.item(i).text() for i in range(dialog.problems.count())
     )
     dialog.reject()
 
@@ -222,3 +224,17 @@ def test_a_value_that_is_no_number_is_refused_with_a_reason(qtbot, window, plan_
     assert indicator.value == 1000
     assert dialog.tree.row_of(indicator).text(1) == "1000"
     dialog.reject()
+
+
+def test_the_parsers_warnings_read_in_chinese_in_the_review():
+    from jingan_desktop.qt.dialogs.import_review import warning_text
+
+    r = Review(parse_plan("今年实事项目如下：\n1.聚焦5大领域，推进片区建设。\n2.新增企业10家。\n"))
+    shown = [warning_text(w.message) for w in r.warnings]
+    assert shown[0] == "未找到计划标题，请在上方填写。"
+    assert (
+        "事项1（聚焦5大领域，推进片区建设）有数字（“5大”）但未识别出指标：可选中文字添加为指标。"
+        in shown
+    )
+    assert any(text.startswith("未找到年度，暂按 ") for text in shown)
+    assert warning_text("something new") == "something new"

@@ -9,6 +9,7 @@ the ``save`` callback (the files controller's import), and 取消 writes nothing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
@@ -54,7 +55,39 @@ UNPLACED_REASONS = {
     "marked as not part of the plan": "已标为不属于计划",
 }
 
+# The parser's warnings (English, as the CLI prints them) in the clerk's words; one the table
+# does not know is shown as written.
+WARNINGS = [
+    (re.compile(r"^no title found"), "未找到计划标题，请在上方填写。"),
+    (re.compile(r"^no items found"), "未找到编号事项（如“1.”“1、”“（一）”或任务分解表）。"),
+    (re.compile(r"^numbers are present but no item holds them"), "文中有数字，但不在任何事项中。"),
+    (re.compile(r"^no year found in the plan: assumed (\d+)"), r"未找到年度，暂按 \1 年，请核对。"),
+    (
+        re.compile(r"^no title with a year: year (\d+) taken"),
+        r"标题中没有年度，按正文取 \1 年，请核对。",
+    ),
+    (
+        re.compile(r"^figures outside the plan's items were not read as targets \('(.*)'\)"),
+        r"事项之外的数字未作为指标（“\1”）：如属计划内容，请把该行设为事项。",
+    ),
+    (
+        re.compile(r"^(?:item (\d+)|总体目标) \((.*)\): numbers present \('(.*)'\)"),
+        r"事项\1（\2）有数字（“\3”）但未识别出指标：可选中文字添加为指标。",
+    ),
+    (
+        re.compile(r"^(\d+) figures in an actual/完成情况 column are actuals"),
+        r"“完成情况”列中的 \1 个数字是实际值而非目标，未导入（可作为季度实际值填报）。",
+    ),
+]
+
 SaveCallback = Callable[[Plan], bool]
+
+
+def warning_text(message: str) -> str:
+    for pattern, words in WARNINGS:
+        if match := pattern.match(message):
+            return match.expand(words)
+    return message
 
 
 class ImportReviewDialog(QDialog):
@@ -183,7 +216,7 @@ class ImportReviewDialog(QDialog):
         self.problems.clear()
         for warning in review.warnings:
             where = f"第 {warning.line} 行：" if warning.line else ""
-            self._problem(f"提示 {where}{warning.message}", warning.line)
+            self._problem(f"提示 {where}{warning_text(warning.message)}", warning.line)
         for number, reason in sorted(review.unplaced.items()):
             text = review.lines[number].text if number in review.lines else ""
             label = UNPLACED_REASONS.get(reason, reason)
