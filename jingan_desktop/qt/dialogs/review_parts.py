@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QTreeWidget, QTreeWidgetItem, QWidget
 
-from ...plan.model import Comparator, Indicator
+from ...plan.model import Comparator, Indicator, Item
 from ...plan.numbers import format_number
 from ...plan.review import Review
 
@@ -144,7 +144,7 @@ class PlanTree(QTreeWidget):
                 row = QTreeWidgetItem(top, [f"{item.number}. {item.title}", "", "", ""])
                 row.setText(4, _line(item.line))
                 row.setData(0, ROLE, item)
-                row.setToolTip(0, item.text)
+                row.setToolTip(0, _item_tip(item))
                 for indicator in item.indicators:
                     self._target_row(row, indicator)
         self.expandAll()
@@ -178,6 +178,17 @@ class PlanTree(QTreeWidget):
                 return row
             pending.extend(row.child(i) for i in range(row.childCount()))
         return None
+
+
+def _item_tip(item: Item) -> str:
+    tip = [item.text]
+    if item.lead_department or item.co_departments:
+        tip.append(
+            f"牵头单位：{item.lead_department or '—'}；配合单位：{'、'.join(item.co_departments) or '—'}"
+        )
+    if item.due_date:
+        tip.append(f"完成时限：{item.due_date.isoformat()}")
+    return "\n".join(tip)
 
 
 def _line(number: int | None) -> str:
