@@ -21,6 +21,7 @@ from .plan.parser import ParseResult, PlanDecodeError, plan_to_dict, read_plan_f
 from .plan.parser.output import summary as parse_summary
 from .storage.database import StoreError
 from .storage.store import PlanExistsError, Store
+from .storage.sync.detect import is_network_path
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -137,6 +138,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     merge.add_argument("--dry-run", action="store_true", help="only show what would change")
 
+    sync = commands.add_parser(
+        "sync",
+        help="bring a plan file on a network share in step with this PC's local replica",
+    )
+    sync.add_argument("--db", type=Path, required=True, dest="target", metavar="MASTER")
+    sync.add_argument(
+        "--prefer",
+        choices=("local", "share"),
+        help="how to settle conflicts: keep this PC's value (local) or the share's (share); "
+        "without it, conflicts are listed and nothing is written",
+    )
+
     report = commands.add_parser("report", help="write a quarter's progress report as a PDF")
     _add_file_and_quarter(report)
     report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
@@ -180,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "import-excel": cmd_import_excel,
             "report": cmd_report,
             "merge": cmd_merge,
+            "sync": cmd_sync,
         }[args.command]
         return handler(args)
     except CliError as exc:
@@ -268,6 +282,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{args.file}: no chapters found (expected headings like '一、…'); nothing imported"
         )
     target: Path = args.target
+    if is_network_path(target):
+        return _import_on_share(args, result)
     try:
         if target.exists():
             store = Store.open(target)
@@ -293,12 +309,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .storage.findings import content_findings
 
-    store = Store.open(args.target, readonly=True, migrate=False)
-    try:
-        report = store.check()
-        findings = content_findings(store) if not report.problems else []
-    finally:
-        store.close()
+    with _readable_file(args.target, verify=False) as path:
+        store = Store.open(path, readonly=True, migrate=False)
+        try:
+            report = store.check()
+            findings = content_findings(store) if not report.problems else []
+        finally:
+            store.close()
+    report.path = str(args.target)
     if args.json:
         json.dump(
             {
@@ -355,8 +373,10 @@ def _quarter_workspace(args: argparse.Namespace) -> Iterator[tuple[Workspace, st
     """The plan file opened read-only at ``--quarter``, and the ``--department`` (checked)."""
     from .workspace import Workspace
 
-    store = Store.open(args.target, readonly=True)
-    try:
+    with contextlib.ExitStack() as stack:
+        path = stack.enter_context(_readable_file(args.target))
+        store = Store.open(path, readonly=True)
+        stack.callback(store.close)
         workspace = Workspace(store, _plan_id(store, args.target, args.period), args.period.number)
         department = args.department.strip() if args.department else None
         if department:
@@ -367,8 +387,6 @@ def _quarter_workspace(args: argparse.Namespace) -> Iterator[tuple[Workspace, st
                     f"{args.target}: no department named {department!r} (departments: {names})"
                 )
         yield workspace, department
-    finally:
-        store.close()
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -405,8 +423,7 @@ def _shown(value: object) -> str:
 def cmd_import_excel(args: argparse.Namespace) -> int:
     from .outputs.excel import ExcelError, apply_import, preview_import
 
-    store = Store.open(args.target, readonly=not args.apply)
-    try:
+    with _plan_store(args.target, write=args.apply) as store:
         plan_id = _plan_id(store, args.target, args.period)
         try:
             preview = preview_import(store, plan_id, args.period.number, args.file)
@@ -437,9 +454,7 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
                 "(correct the workbook and import it again)"
             )
         applied = apply_import(store, preview)
-    finally:
-        store.close()
-    print(f"wrote {_count(applied, 'change')} to {args.target} in one transaction")
+        print(f"wrote {_count(applied, 'change')} to {args.target} in one transaction")
     return EXIT_OK
 
 
@@ -463,8 +478,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     if not args.copy.exists():
         raise CliError(f"{args.copy}: file not found")
-    store = Store.open(args.target)
-    try:
+    with _plan_store(args.target, write=True) as store:
         preview = plan_merge(store, args.copy)
         skipped = f", {len(preview.skipped)} not merged (quarter locked)" if preview.skipped else ""
         print(
@@ -500,5 +514,154 @@ def cmd_merge(args: argparse.Namespace) -> int:
             return EXIT_PROBLEM
         print(f"merged {count} change(s) into {args.target} (a backup was taken first)")
         return EXIT_OK
+
+
+def _merge_value(value: object) -> str:
+    if value is None:
+        return "(empty)"
+    if isinstance(value, dict):
+        return "(row)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- plan files on a network share --------------------------------------------------------
+#
+# A file on a network or FUSE file system is never opened with SQLite (see
+# storage/sync/session.py): readers get a verified local copy, writers work on this PC's
+# replica and publish through a sync.
+
+
+@contextlib.contextmanager
+def _readable_file(target: Path, verify: bool = True) -> Iterator[Path]:
+    """The file to read: ``target`` itself on a local disk; on a share, a local copy of its
+    bytes (checked in full unless ``verify`` is False: ``check`` reports the damage itself)."""
+    if not is_network_path(target):
+        yield target
+        return
+    import tempfile
+
+    from .storage.database import FileMissingError
+    from .storage.sync import DamagedMasterError, copy_master, fetch_master
+
+    if not target.exists():
+        raise FileMissingError(target, "file not found")
+    with tempfile.TemporaryDirectory(prefix="jingan-share-") as folder:
+        local = Path(folder) / target.name
+        if verify:
+            try:
+                fetch_master(target, local)
+            except DamagedMasterError as exc:
+                raise CliError(
+                    f"{target}: the file on the share failed its check ({exc.detail}); "
+                    "restore it from a backup or a PC's replica"
+                ) from exc
+        else:
+            copy_master(target, local)  # check runs its own full check on the copy
+        yield local
+
+
+@contextlib.contextmanager
+def _plan_store(target: Path, write: bool) -> Iterator[Store]:
+    """The store to work on: the file itself on a local disk; on a share, this PC's replica,
+    synced before (to work on the latest) and after (to publish what was written)."""
+    if not is_network_path(target):
+        store = Store.open(target, readonly=not write)
+        try:
+            yield store
+        finally:
+            store.close()
+        return
+    if not write:
+        with _readable_file(target) as local:
+            store = Store.open(local, readonly=True)
+            try:
+                yield store
+            finally:
+                store.close()
+        return
+    session = _open_session(target)
+    try:
+        before = session.sync()
+        if before.status == "conflicts":
+            _print_sync(target, before)
+            raise CliError(
+                f"{target}: changes on this PC conflict with the share; run "
+                f"'jingan-desktop sync --db {target}' and decide them first",
+                EXIT_PROBLEM,
+            )
+        pending = session.pending()
+        yield session.store
+        if session.pending() != pending or pending:
+            _print_sync(target, session.sync())
     finally:
-        store.close()
+        session.close()
+
+
+def _open_session(target: Path):
+    from .storage.sync import ShareSession
+
+    return ShareSession.open(target)
+
+
+def _import_on_share(args: argparse.Namespace, result: ParseResult) -> int:
+    from .storage.sync import ShareSession
+
+    plan, target = result.plan, args.target
+    try:
+        if target.exists():
+            with _plan_store(target, write=True) as store:
+                store.import_plan(plan, replace=args.replace)
+            action = "added to"
+        else:
+            session = ShareSession.create(target, lambda store: store.import_plan(plan))
+            try:
+                _print_sync(target, session.sync())
+            finally:
+                session.close()
+            action = "created"
+    except PlanExistsError as exc:
+        raise CliError(f"{target}: {exc.detail}; use --replace to replace it") from exc
+    print(
+        f"{action} {target}: {plan.year} plan, {len(plan.chapters)} chapters, "
+        f"{len(plan.items())} items, {len(plan.indicators())} indicators"
+    )
+    return EXIT_OK
+
+
+def _print_sync(target: Path, result) -> None:
+    """One line for the outcome, never claiming the share has what it has not."""
+    if result.status == "ok" and not result.pending:
+        pulled = f"; {result.pulled} change(s) from others taken in" if result.pulled else ""
+        print(f"in step with {target}: {result.published} change(s) published{pulled}")
+        return
+    if result.status == "conflicts":
+        print(f"{len(result.conflicts)} conflict(s) between this PC and {target}:")
+        for conflict in result.conflicts:
+            change = conflict.change
+            print(
+                f"  CONFLICT ({conflict.kind}) {change.label}: share "
+                f"{_merge_value(change.ours)}, this PC {_merge_value(change.theirs)}"
+            )
+    print(
+        f"saved on this PC only: {result.pending} edit(s) wait to be published to {target} "
+        f"({result.message})",
+        file=sys.stderr,
+    )
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    target: Path = args.target
+    if not target.exists():
+        raise CliError(f"{target}: file not found")
+    session = _open_session(target)
+    try:
+        prefer = {"local": "theirs", "share": "ours", None: None}[args.prefer]
+        result = session.sync(prefer=prefer)
+        _print_sync(target, result)
+    finally:
+        session.close()
+    if result.status == "conflicts":
+        print("decide them with --prefer local|share (or in the app)", file=sys.stderr)
+    return EXIT_OK if result.ok and not result.pending else EXIT_PROBLEM

@@ -12,6 +12,8 @@ from .session import (
     ReplicaInUseError,
     ShareSession,
     SyncResult,
+    copy_master,
+    fetch_master,
     verify_file,
 )
 
@@ -23,6 +25,8 @@ __all__ = [
     "ShareLock",
     "ShareSession",
     "SyncResult",
+    "copy_master",
+    "fetch_master",
     "is_network_path",
     "network_kind",
     "verify_file",

@@ -152,6 +152,45 @@ def file_id_of(path: Path) -> str | None:
         conn.close()
 
 
+def copy_master(master: Path, target: Path) -> str:
+    """Copy the master's bytes (and a hot journal beside it, played back into the copy) to
+    a local file; returns the sha256 of the master's bytes as read. Not verified."""
+    journal = master.with_name(master.name + "-journal")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (target, target.with_name(target.name + "-journal")):
+        _unlink(leftover)
+    sha = _copy_hashing(master, target)
+    if journal.exists():
+        with contextlib.suppress(OSError):
+            shutil.copyfile(journal, target.with_name(target.name + "-journal"))
+            _roll_back(target)
+    return sha
+
+
+def fetch_master(master: Path, target: Path, file_id: str | None = None) -> tuple[Path, str]:
+    """Copy the master's bytes to the local ``target`` and verify the copy; returns it and
+    the sha256 of the bytes read. A copy that fails its check is fetched again (it may have
+    been read while another PC replaced the file); :class:`DamagedMasterError` when it
+    keeps failing. A hot journal beside the master (left by an old direct writer) is played
+    back into the copy, never into the master."""
+    problems: list[str] = []
+    for attempt in range(FETCH_ATTEMPTS):
+        try:
+            sha = copy_master(master, target)
+        except FileNotFoundError as exc:
+            if attempt == FETCH_ATTEMPTS - 1:
+                raise FileMissingError(master, "file not found on the share") from exc
+            time.sleep(0.2 * (attempt + 1))
+            continue
+        except OSError as exc:
+            raise WriteFailedError(master, exc.strerror or str(exc)) from exc
+        problems = verify_file(target, file_id)
+        if not problems:
+            return target, sha
+        time.sleep(0.2 * (attempt + 1))
+    raise DamagedMasterError(master, "; ".join(problems[:3]))
+
+
 def replica_folder(master: Path, base: Path | None = None) -> Path:
     """``<data folder>/replicas/<name>-<hash of the master's full path>/``."""
     text = os.path.normpath(os.path.abspath(os.fspath(master)))
@@ -438,37 +477,13 @@ class ShareSession:
 
     def _fetch(self) -> tuple[Path, str]:
         """A verified local copy of the master and the sha256 of its bytes."""
-        target = self.work / "incoming.sqlite"
-        journal = self.master.with_name(self.master.name + "-journal")
         file_id = None
         if self.replica_path.exists():
             with contextlib.suppress(sqlite3.Error):
                 file_id = file_id_of(self.replica_path)
-        problems: list[str] = []
-        for attempt in range(FETCH_ATTEMPTS):
-            for leftover in (target, target.with_name(target.name + "-journal")):
-                _unlink(leftover)
-            try:
-                sha = _copy_hashing(self.master, target)
-                # A hot journal beside the master (left by an old direct writer) is played
-                # back here, into our copy, never into the master.
-                if journal.exists():
-                    with contextlib.suppress(OSError):
-                        shutil.copyfile(journal, target.with_name(target.name + "-journal"))
-                        _roll_back(target)
-            except FileNotFoundError as exc:
-                if attempt == FETCH_ATTEMPTS - 1:
-                    raise FileMissingError(self.master, "file not found on the share") from exc
-                time.sleep(0.2 * (attempt + 1))
-                continue
-            except OSError as exc:
-                raise WriteFailedError(self.master, exc.strerror or str(exc)) from exc
-            problems = verify_file(target, file_id)
-            if not problems:
-                self._hook("fetched")
-                return target, sha
-            time.sleep(0.2 * (attempt + 1))  # perhaps copied while it was being replaced
-        raise DamagedMasterError(self.master, "; ".join(problems[:3]))
+        target, sha = fetch_master(self.master, self.work / "incoming.sqlite", file_id)
+        self._hook("fetched")
+        return target, sha
 
     def _install(self, replica_from: Path, base_from: Path) -> None:
         """Make ``replica_from`` the replica and ``base_from`` the base (local renames)."""
