@@ -214,18 +214,47 @@ class ShareLock:
         return now - self._watched[2] >= self.stale_seconds
 
     def break_stale(self, info: LockInfo) -> bool:
-        """Move a stale lock aside; True when it was ours to break (nobody beat us to it)."""
+        """Move the stale lock ``info`` aside; True when it was ours to break (it was still
+        there and nobody beat us to it). A fresher lock found in its place is put back."""
+        current = read_lock(self.path)
+        if current is None or current.token != info.token:
+            self._watched = None
+            return False
         aside = self.path.with_name(f"{self.path.name}.broken-{uuid.uuid4().hex[:8]}")
         try:
             os.replace(self.path, aside)
         except FileNotFoundError:
             return False
+        try:
+            moved_bytes = aside.read_bytes()
+        except OSError:
+            moved_bytes = b""
         moved = read_lock(aside)
+        self._watched = None
+        if moved is not None and moved.token != info.token:
+            # Between our look and our rename someone took the lock afresh: give it back
+            # (created anew, atomically; if yet another PC took it meanwhile, theirs stays).
+            with contextlib.suppress(OSError):
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+                try:
+                    os.write(fd, moved_bytes)
+                finally:
+                    os.close(fd)
+            with contextlib.suppress(OSError):
+                aside.unlink()
+            return False
         with contextlib.suppress(OSError):
             aside.unlink()
-        self._watched = None
         self.broken.append(moved or info)
         return True
+
+    def clear_if_dead(self) -> bool:
+        """Remove a lock left by a crashed program of this machine (so nobody is shown as
+        holding the file); True when one was removed."""
+        info = self.holder()
+        if info is None or info.machine != self.machine or self.alive(info.pid):
+            return False
+        return self.break_stale(info)
 
     def acquire(
         self,

@@ -188,7 +188,8 @@ def fetch_master(master: Path, target: Path, file_id: str | None = None) -> tupl
         if not problems:
             return target, sha
         time.sleep(0.2 * (attempt + 1))
-    raise DamagedMasterError(master, "; ".join(problems[:3]))
+    text = "; ".join(" ".join(problem.split()) for problem in problems[:3])
+    raise DamagedMasterError(master, text if len(text) <= 160 else text[:159] + "…")
 
 
 def replica_folder(master: Path, base: Path | None = None) -> Path:
@@ -252,7 +253,7 @@ class SyncResult:
 
     * ``ok``        — in step with the share (``published`` of our entries confirmed there);
     * ``conflicts`` — nothing written anywhere; ``conflicts`` need the clerk's decision;
-    * ``busy``      — another PC holds the sync lock; others' changes were pulled, ours wait;
+    * ``busy``      — another PC holds the sync lock; ours wait (the replica is unchanged);
     * ``damaged``   — the master failed its check; it was not written, ours wait;
     * ``failed``    — the share could not be read or written (``message``); ours wait.
     """
@@ -485,16 +486,18 @@ class ShareSession:
         self._hook("fetched")
         return target, sha
 
-    def _install(self, replica_from: Path, base_from: Path) -> None:
-        """Make ``replica_from`` the replica and ``base_from`` the base (local renames)."""
-        if base_from != replica_from:
-            shutil.copyfile(base_from, self.work / "base.next")
-        else:
-            shutil.copyfile(replica_from, self.work / "base.next")
+    def _install(self, verified: Path) -> None:
+        """Make a file known to be the master's content both the replica and the base.
+
+        Only ever done with the master as fetched (nothing of ours pending) or as we
+        published and confirmed it: the replica never takes in others' changes through a
+        merge of its own, whose log entries would look like new edits of the same fields
+        to every other PC."""
+        shutil.copyfile(verified, self.work / "base.next")
         self.store.database.close()
         try:
             move_stale_journal(self.replica_path)
-            os.replace(replica_from, self.replica_path)
+            os.replace(verified, self.replica_path)
             os.replace(self.work / "base.next", self.base_path)
         finally:
             self.store.database = Database.open(self.replica_path)
@@ -504,14 +507,13 @@ class ShareSession:
         *,
         resolutions: Mapping[tuple[str, str, str | None], Side] | None = None,
         prefer: Side | None = None,
-        push: bool = True,
         lock_wait: float = LOCK_WAIT_SECONDS,
     ) -> SyncResult:
         """Pull the share's changes into the replica and publish ours (see the module
         docstring). ``resolutions`` / ``prefer`` decide conflicts: "ours" keeps the share's
         value, "theirs" this PC's. Never raises for the share's state: see SyncResult."""
         try:
-            result = self._sync(resolutions, prefer, push, lock_wait)
+            result = self._sync(resolutions, prefer, lock_wait)
         except DamagedMasterError as exc:
             result = SyncResult(
                 "damaged",
@@ -537,7 +539,6 @@ class ShareSession:
         self,
         resolutions: Mapping[tuple[str, str, str | None], Side] | None,
         prefer: Side | None,
-        push: bool,
         lock_wait: float,
     ) -> SyncResult:
         if self.new:
@@ -570,19 +571,16 @@ class ShareSession:
             finally:
                 merged.close()
             if not ours_new:
-                self._install(incoming, incoming)
+                self._install(incoming)
+                self._lock().clear_if_dead()
                 return SyncResult("ok", "in step with the share", pulled=pulled)
             problems = verify_file(outgoing)
             if problems:
                 raise CorruptError(outgoing, "the merged file failed its check: " + problems[0])
-            if not push:
-                self._install(outgoing, incoming)
-                return SyncResult("ok", "changes wait in the local replica", pulled=pulled)
             lock = self._lock()
             try:
                 lock.acquire(timeout=lock_wait)
             except LockBusy as exc:
-                self._install(outgoing, incoming)
                 return SyncResult(
                     "busy",
                     f"the share is being updated by {exc.holder.english if exc.holder else '?'}",
@@ -596,7 +594,6 @@ class ShareSession:
                 lock.release()
                 continue  # someone published after our copy: merge again with theirs
             except _LockLost:
-                self._install(outgoing, incoming)
                 return SyncResult(
                     "busy",
                     "our sync lock was taken over before publishing; changes wait",
@@ -607,7 +604,7 @@ class ShareSession:
             finally:
                 lock.release()
             if confirmed:
-                self._install(outgoing, outgoing)
+                self._install(outgoing)
                 published = pending_before & self._base_change_ids()
                 return SyncResult(
                     "ok",
@@ -617,7 +614,6 @@ class ShareSession:
                     published_ids=published,
                     broken_locks=list(lock.broken),
                 )
-            self._install(outgoing, incoming)
             return SyncResult(
                 "failed",
                 "the share did not keep the published file (replaced at once by another PC?);"
@@ -647,7 +643,7 @@ class ShareSession:
         if not confirmed:
             return SyncResult("failed", "the share did not keep the published file")
         self.new = False
-        self._install(outgoing, outgoing)
+        self._install(outgoing)
         return SyncResult(
             "ok",
             "published to the share",
@@ -672,7 +668,11 @@ class ShareSession:
                     os.fsync(dst.fileno())
             lock.beat()
             self._hook("temp_written")
-            if _sha256_file(temp) != sha:
+            try:
+                written = _sha256_file(temp)
+            except FileNotFoundError as exc:
+                raise _LockLost() from exc  # tidied away by a PC that took our lock as stale
+            if written != sha:
                 raise WriteFailedError(
                     self.master, "the file written to the share reads back wrong"
                 )
@@ -683,7 +683,11 @@ class ShareSession:
                 raise _MasterChanged()
             self._hook("before_rename")
             move_stale_journal(self.master)
-            os.replace(temp, self.master)
+            try:
+                os.replace(temp, self.master)
+            except FileNotFoundError as exc:
+                # Our temp file was tidied away by a PC that took our lock as stale.
+                raise _LockLost() from exc
         except BaseException:
             _unlink(temp)
             raise
