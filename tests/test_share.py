@@ -420,20 +420,25 @@ def test_a_publisher_whose_lock_was_broken_does_not_replace_the_master(share, pc
     assert actual(share, indicators[0]) == 11 and actual(share, indicators[1]) == 22
 
 
-def test_a_publish_that_finds_the_master_changed_merges_again(share, pcs, indicators):
-    bob = pcs("bob")
-    calls: list[int] = []
+def test_while_one_pc_publishes_others_pull_or_wait_and_say_so(share, pcs, indicators):
+    bob, carol = pcs("bob"), pcs("carol")
+    seen: list[object] = []
 
-    def bob_slips_in() -> None:  # Bob publishes between Alice's copy and her lock
-        if not calls:
-            calls.append(1)
-            bob.store.set_actual(indicators[1], 1, 22)
-            assert bob.sync().ok
+    def others_meanwhile() -> None:  # Alice holds the lock from here to her rename
+        seen.append(bob.sync())  # nothing to publish: pulls without the lock
+        carol.store.set_actual(indicators[2], 1, 33)
+        seen.append(carol.sync(lock_wait=0))
 
-    alice = pcs("alice", hooks={"fetched": bob_slips_in})
+    alice = pcs("alice", hooks={"locked": others_meanwhile})
     alice.store.set_actual(indicators[0], 1, 11)
     assert alice.sync().ok
-    assert actual(share, indicators[0]) == 11 and actual(share, indicators[1]) == 22
+    bob_result, carol_result = seen
+    assert bob_result.ok
+    assert carol_result.status == "busy" and carol_result.pending == 1
+    assert carol_result.holder.user == "alice" and "alice@pc-alice" in carol_result.message
+    assert actual(share, indicators[2]) is None  # never a false "saved to the share"
+    assert carol.sync().ok and actual(share, indicators[2]) == 33
+    assert actual(share, indicators[0]) == 11
 
 
 CRASHER = """

@@ -543,85 +543,102 @@ class ShareSession:
     ) -> SyncResult:
         if self.new:
             return self._publish_new(lock_wait)
-        for _attempt in range(PUBLISH_ATTEMPTS):
-            incoming, master_sha = self._fetch()
-            outgoing = self.work / "outgoing.sqlite"
-            _unlink(outgoing)
-            shutil.copyfile(incoming, outgoing)
-            pending_before = self.pending_ids()
-            merged = Store.open(outgoing)
-            merged.actor = self.actor
-            try:
-                preview = plan_merge(merged, self.replica_path)
-                undecided = [
-                    c for c in preview.conflicts if (resolutions or {}).get(c.key, prefer) is None
-                ]
-                if undecided:
+        lock: ShareLock | None = None
+        pulled = 0
+        try:
+            if self.pending_ids():
+                # Something to publish: hold the lock from the copy to the rename, so nobody
+                # publishes in between (unless our lock is wrongly broken: see the docstring).
+                lock = self._take_lock(lock_wait)
+            for _attempt in range(PUBLISH_ATTEMPTS):
+                if lock is not None and not lock.beat():
+                    raise _LockLost()
+                incoming, master_sha = self._fetch()
+                outgoing = self.work / "outgoing.sqlite"
+                _unlink(outgoing)
+                shutil.copyfile(incoming, outgoing)
+                pending_before = self.pending_ids()
+                merged = Store.open(outgoing)
+                merged.actor = self.actor
+                try:
+                    preview = plan_merge(merged, self.replica_path)
+                    undecided = [
+                        c
+                        for c in preview.conflicts
+                        if (resolutions or {}).get(c.key, prefer) is None
+                    ]
+                    if undecided:
+                        return SyncResult(
+                            "conflicts",
+                            f"{len(undecided)} change(s) here conflict with changes on the share",
+                            conflicts=list(preview.conflicts),
+                        )
+                    ours_new = bool(preview.new_entries)
+                    pulled = len(change_ids(incoming) - self._replica_ids())
+                    if ours_new and lock is not None:
+                        apply_merge(
+                            merged, preview, prefer=prefer, resolutions=resolutions, backup=False
+                        )
+                finally:
+                    merged.close()
+                if not ours_new:
+                    self._install(incoming)
+                    if lock is None:
+                        self._lock().clear_if_dead()
+                    return SyncResult("ok", "in step with the share", pulled=pulled)
+                if lock is None:
+                    # The share lacks entries we thought it had (a publish of ours was
+                    # replaced): take the lock and merge again under it.
+                    lock = self._take_lock(lock_wait)
+                    continue
+                problems = verify_file(outgoing)
+                if problems:
+                    raise CorruptError(outgoing, "the merged file failed its check: " + problems[0])
+                try:
+                    confirmed = self._publish(lock, outgoing, master_sha)
+                except _MasterChanged:
+                    continue  # published by someone who broke our lock: merge again
+                if confirmed:
+                    self._install(outgoing)
+                    published = pending_before & self._base_change_ids()
                     return SyncResult(
-                        "conflicts",
-                        f"{len(undecided)} change(s) here conflict with changes on the share",
-                        conflicts=list(preview.conflicts),
+                        "ok",
+                        "published to the share",
+                        pulled=pulled,
+                        published=len(published),
+                        published_ids=published,
+                        broken_locks=list(lock.broken),
                     )
-                ours_new = bool(preview.new_entries)
-                pulled = len(change_ids(incoming) - self._replica_ids())
-                if ours_new:
-                    apply_merge(
-                        merged, preview, prefer=prefer, resolutions=resolutions, backup=False
-                    )
-            finally:
-                merged.close()
-            if not ours_new:
-                self._install(incoming)
-                self._lock().clear_if_dead()
-                return SyncResult("ok", "in step with the share", pulled=pulled)
-            problems = verify_file(outgoing)
-            if problems:
-                raise CorruptError(outgoing, "the merged file failed its check: " + problems[0])
-            lock = self._lock()
-            try:
-                lock.acquire(timeout=lock_wait)
-            except LockBusy as exc:
                 return SyncResult(
-                    "busy",
-                    f"the share is being updated by {exc.holder.english if exc.holder else '?'}",
+                    "failed",
+                    "the share did not keep the published file (replaced at once by another"
+                    " PC?); changes wait",
                     pulled=pulled,
-                    holder=exc.holder,
-                )
-            try:
-                self._hook("locked")
-                confirmed = self._publish(lock, outgoing, master_sha)
-            except _MasterChanged:
-                lock.release()
-                continue  # someone published after our copy: merge again with theirs
-            except _LockLost:
-                return SyncResult(
-                    "busy",
-                    "our sync lock was taken over before publishing; changes wait",
-                    pulled=pulled,
-                    holder=lock.holder(),
                     broken_locks=list(lock.broken),
                 )
-            finally:
-                lock.release()
-            if confirmed:
-                self._install(outgoing)
-                published = pending_before & self._base_change_ids()
-                return SyncResult(
-                    "ok",
-                    "published to the share",
-                    pulled=pulled,
-                    published=len(published),
-                    published_ids=published,
-                    broken_locks=list(lock.broken),
-                )
+            return SyncResult("busy", "the share kept changing while we synced; changes wait")
+        except LockBusy as exc:
             return SyncResult(
-                "failed",
-                "the share did not keep the published file (replaced at once by another PC?);"
-                " changes wait",
-                pulled=pulled,
-                broken_locks=list(lock.broken),
+                "busy",
+                f"the share is being updated by {exc.holder.english if exc.holder else '?'}",
+                holder=exc.holder,
             )
-        return SyncResult("busy", "the share kept changing while we synced; changes wait")
+        except _LockLost:
+            return SyncResult(
+                "busy",
+                "our sync lock was taken over before publishing; changes wait",
+                holder=self._lock().holder(),
+                broken_locks=list(lock.broken) if lock else [],
+            )
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _take_lock(self, wait: float) -> ShareLock:
+        lock = self._lock()
+        lock.acquire(timeout=wait)
+        self._hook("locked")
+        return lock
 
     def _publish_new(self, lock_wait: float) -> SyncResult:
         """The first publish of a file made here: the master must still not exist."""
@@ -661,12 +678,13 @@ class ShareSession:
         self._tidy_publish_temps(keep=temp)
         sha = _sha256_file(outgoing)
         try:
+            if not lock.beat():
+                raise _LockLost()
             with open(outgoing, "rb") as src, open(temp, "xb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
                 dst.flush()
                 with contextlib.suppress(OSError):
                     os.fsync(dst.fileno())
-            lock.beat()
             self._hook("temp_written")
             try:
                 written = _sha256_file(temp)
