@@ -44,6 +44,7 @@ from .controllers.files import FilesController
 from .controllers.navigation import NavigationController
 from .controllers.outputs import OutputsController
 from .controllers.quarters import QuartersController
+from .controllers.share_sync import ShareSyncController
 from .controllers.shared_file import SharedFileController
 from .controllers.structure import StructureController
 from .views.charts_tab import ChartsTab
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.quarters = QuartersController(self)
         self.navigation = NavigationController(self)
         self.outputs = OutputsController(self)
+        self.share_sync = ShareSyncController(self)  # a file on a network share
         commands.build_actions(self)
         self._build_toolbar()
         self._build_central()
@@ -183,6 +185,12 @@ class MainWindow(QMainWindow):
         self.pending_button.setVisible(False)
         self.pending_button.clicked.connect(self.editing.retry_pending)
         self.statusBar().addPermanentWidget(self.pending_button)
+        # 网络共享：本机副本，N 项待同步 … (shown only for a file on a network share)
+        self.share_status = QLabel()
+        self.share_status.setObjectName("share-status")
+        self.share_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.share_status.setVisible(False)
+        self.statusBar().addPermanentWidget(self.share_status)
 
     # -- the open file --
 
@@ -193,6 +201,7 @@ class MainWindow(QMainWindow):
     def set_workspace(self, workspace: Workspace) -> None:
         """Show an opened file: a new tree model, and every part handed the workspace."""
         self.shared_file.stop_watching()
+        self.share_sync.leave(workspace)  # its last sync, before its replica is closed
         if self.workspace is not None and self.workspace.store is not workspace.store:
             self.workspace.store.close()
         self.workspace = workspace
@@ -202,6 +211,7 @@ class MainWindow(QMainWindow):
             self.shared_file,
             self.editing,
             self.quarters,
+            self.share_sync,  # after editing: it follows the new undo stack
         ):
             controller.attach(workspace)
         self.tree.setModel(self.model)
@@ -240,8 +250,11 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("静安区政府重点工作跟踪")
             return
         suffix = "（只读）" if self.workspace.readonly else ""
+        name = self.workspace.store.path.name
+        if self.share_sync.session is not None:
+            name, suffix = self.share_sync.session.master.name, "（网络共享 · 本机副本）"
         self.setWindowTitle(
-            f"{self.workspace.store.path.name}{suffix} — {self.workspace.plan.title} — 静安区政府重点工作跟踪"
+            f"{name}{suffix} — {self.workspace.plan.title} — 静安区政府重点工作跟踪"
         )
         self.setWindowFilePath(str(self.workspace.store.path))
 
@@ -279,6 +292,7 @@ class MainWindow(QMainWindow):
                 self.editing.retry_pending()
         if self.shared_file.watcher is not None:
             self.shared_file.watcher.stop()
+        self.share_sync.close()  # the last sync of a file on a share
         if self.workspace is not None:
             self.workspace.store.close()
             self.workspace = None

@@ -17,6 +17,7 @@ from ...plan.review import Review
 from ...storage.backup import backup_file, daily_backup_due, take_backup
 from ...storage.database import CorruptError, StoreError, TruncatedError
 from ...storage.store import PlanExistsError, Store
+from ...storage.sync import DamagedMasterError, ShareSession, is_network_path
 from ...workspace import Workspace
 from ..dialogs.import_review import ImportReviewDialog
 from ..messages import show_error
@@ -35,17 +36,27 @@ class FilesController(Controller):
         """Open a plan file; on any problem show why and keep what was open."""
         path = Path(path)
         try:
-            store = Store.open(path, before_migrate=lambda p: backup_file(p, "migration"))
+            if is_network_path(path):
+                # Never opened with SQLite on the share: this PC's replica, synced.
+                session = ShareSession.open(path)
+                store = session.store
+                self.window.share_sync.begin(session)
+            else:
+                store = Store.open(path, before_migrate=lambda p: backup_file(p, "migration"))
         except (CorruptError, TruncatedError) as exc:
+            if isinstance(exc, DamagedMasterError) or is_network_path(path):
+                show_error(self.window, exc)  # a file on a share is never restored from here
+                return False
             return self.window.shared_file.offer_restore(path, exc)
         except (StoreError, OSError) as exc:
             show_error(self.window, exc)
             return False
-        if not store.readonly and daily_backup_due(path):
+        if not store.readonly and daily_backup_due(store.path):  # (a replica: its own)
             self.window.shared_file.daily_backup_soon(store)
         try:
             workspace = Workspace(store, quarter=quarter)
         except StoreError as exc:
+            self.window.share_sync.abandon()
             store.close()
             show_error(self.window, exc)
             return False

@@ -335,6 +335,7 @@ class ShareSession:
         self.state.master = str(master)
         self.store: Store = None  # type: ignore[assignment]
         self.new = False  # made by create() and not yet published
+        self.installs = 0  # how often the replica was replaced by the share's content
         self._base_ids: tuple[float, set[str]] | None = None
 
     # -- opening --
@@ -501,6 +502,7 @@ class ShareSession:
             os.replace(self.work / "base.next", self.base_path)
         finally:
             self.store.database = Database.open(self.replica_path)
+            self.installs += 1
 
     def sync(
         self,
