@@ -546,6 +546,26 @@ def test_a_truncated_master_is_never_written_over(share, pcs, indicators):
     assert sha(share) == cut
 
 
+def test_a_master_from_a_newer_app_is_not_called_damaged(share, pcs, indicators):
+    alice = pcs("alice")
+    alice.store.set_actual(indicators[0], 1, 5)
+    with sqlite3.connect(share) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    before = sha(share)
+    result = alice.sync()
+    assert result.status == "failed" and "schema version 99" in result.message
+    assert sha(share) == before and result.pending == 1
+
+
+def test_a_missing_master_is_reported_and_the_edits_wait(share, pcs, indicators):
+    alice = pcs("alice")
+    alice.store.set_actual(indicators[0], 1, 5)
+    share.rename(share.with_name("moved.sqlite"))
+    result = alice.sync()
+    assert result.status == "failed" and "not found" in result.message
+    assert result.pending == 1 and not share.exists()
+
+
 def test_one_program_per_replica(share, pcs):
     pcs("alice")
     with pytest.raises(ReplicaInUseError):

@@ -45,9 +45,11 @@ from typing import Any
 from ...paths import data_dir
 from ..database import (
     APPLICATION_ID,
+    SCHEMA_VERSION,
     CorruptError,
     Database,
     FileMissingError,
+    NewerSchemaError,
     StoreError,
     WriteFailedError,
     move_stale_journal,
@@ -175,6 +177,19 @@ def fetch_master(master: Path, target: Path, file_id: str | None = None) -> tupl
     back into the copy, never into the master."""
     problems: list[str] = []
     for attempt in range(FETCH_ATTEMPTS):
+        try:
+            header = read_header(master)
+            if header.user_version > SCHEMA_VERSION:  # not damage: a newer app wrote it
+                raise NewerSchemaError(master, header.user_version, SCHEMA_VERSION)
+        except NewerSchemaError:
+            raise
+        except FileMissingError:
+            if attempt == FETCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))  # perhaps mid-rename on the share
+            continue
+        except StoreError:
+            pass  # judged on the copy below
         try:
             sha = copy_master(master, target)
         except FileNotFoundError as exc:
