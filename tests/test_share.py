@@ -365,7 +365,7 @@ def test_a_lock_wrongly_broken_and_two_publishes_racing_lose_nothing(share, pcs,
 
     def bob_publishes_meanwhile() -> None:
         bob.store.set_actual(indicators[1], 1, 22)
-        result = bob.sync(lock_wait=5)
+        result = bob.sync(lock_wait=60)
         raced.append(result)
 
     alice = pcs("alice", hooks={"before_rename": bob_publishes_meanwhile})
@@ -389,7 +389,7 @@ def test_a_publisher_whose_temp_file_was_tidied_does_not_replace_the_master(shar
 
     def bob_takes_over() -> None:
         bob.store.set_actual(indicators[1], 1, 22)
-        assert bob.sync(lock_wait=5).ok
+        assert bob.sync(lock_wait=60).ok
 
     alice = pcs("alice", hooks={"before_rename": bob_takes_over})
     alice.store.set_actual(indicators[0], 1, 11)
@@ -406,7 +406,7 @@ def test_a_publisher_whose_lock_was_broken_does_not_replace_the_master(share, pc
 
     def bob_takes_over() -> None:
         bob.store.set_actual(indicators[1], 1, 22)
-        assert bob.sync(lock_wait=5).ok
+        assert bob.sync(lock_wait=60).ok
 
     bob._tidy_publish_temps = lambda keep: None  # Alice's temp file stays: she must see the lock
     alice = pcs("alice", hooks={"temp_written": bob_takes_over})
