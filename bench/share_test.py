@@ -336,7 +336,7 @@ def run_scenario(
                     outs["pcA"],
                 )
                 processes.append(a)
-                time.sleep(rng.uniform(0.5, 4.0))
+                time.sleep(rng.uniform(1.0, 8.0))
                 if a.poll() is None:
                     a.send_signal(signal.SIGKILL)
                     kills += 1

@@ -90,6 +90,7 @@ def pcs(share: Path, tmp_path: Path):
         session = ShareSession.open(
             share, data_folder=tmp_path / f"data-{name}", actor=(name, f"pc-{name}"), **kwargs
         )
+        session.beat_seconds = 0  # no heartbeat thread: the test dictates every turn
         opened.append(session)
         return session
 
@@ -246,6 +247,21 @@ def test_lock_is_stale_only_after_its_heartbeat_stops_for_the_stale_time(tmp_pat
     waiter.acquire(timeout=60, sleep=silent)
     assert waiter.held and not holder.still_held() and not holder.beat()
     assert len(sleeps) == 3  # watched unchanged for 30 s of the waiter's own clock
+
+
+def test_the_holders_heartbeat_thread_keeps_beating_until_release(tmp_path):
+    import time
+
+    master = tmp_path / "plan.sqlite"
+    holder = ShareLock(master, "alice", "pc-alice")
+    holder.acquire()
+    holder.keep_beating(every=0.01)
+    deadline = time.monotonic() + 60
+    while read_lock(lock_path(master)).beat < 3:  # waits for beats, asserts no duration
+        assert time.monotonic() < deadline, "the heartbeat never moved"
+        time.sleep(0.01)
+    holder.release()
+    assert not lock_path(master).exists() and holder._stop_beating is None
 
 
 def test_lock_abandoned_by_the_holders_own_clock_is_stale(tmp_path):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 STALE_SECONDS = 30.0
+BEAT_SECONDS = 2.0  # the holder's heartbeat, from a thread while it holds the lock
 ABANDONED_SECONDS = 600.0
 POLL_SECONDS = 0.2
 
@@ -141,6 +143,8 @@ class ShareLock:
         # What we saw of someone else's lock: (token, beat) -> when we first saw it.
         self._watched: tuple[str, int, float] | None = None
         self.broken: list[LockInfo] = []  # locks we judged stale and broke
+        self._guard = threading.Lock()
+        self._stop_beating: threading.Event | None = None
 
     # -- the record --
 
@@ -283,28 +287,47 @@ class ShareLock:
     def beat(self) -> bool:
         """Show we are alive (bump the heartbeat in place); False when the lock is no longer
         ours (it was broken)."""
-        if not self.still_held():
-            return False
-        self._beat += 1
-        try:
-            with open(self.path, "r+b") as handle:
-                handle.write(self._record())
-                handle.truncate()
-        except OSError:
-            return False
-        return True
+        with self._guard:
+            if not self.still_held():
+                return False
+            self._beat += 1
+            try:
+                with open(self.path, "r+b") as handle:
+                    handle.write(self._record())
+                    handle.truncate()
+            except OSError:
+                return False
+            return True
+
+    def keep_beating(self, every: float = BEAT_SECONDS) -> None:
+        """Beat from a background thread until released, so a slow step (a big file over
+        a slow share) never makes a live lock look stale."""
+        if self._stop_beating is not None:
+            return
+        stop = self._stop_beating = threading.Event()
+
+        def run() -> None:
+            while not stop.wait(every):
+                if not self.beat():
+                    return
+
+        threading.Thread(target=run, name="sync-lock-heartbeat", daemon=True).start()
 
     def release(self) -> None:
         """Remove the lock if it is still ours (a broken-and-retaken lock is left alone)."""
+        if self._stop_beating is not None:
+            self._stop_beating.set()
+            self._stop_beating = None
         if self.token is None:
             return
-        try:
-            if self.still_held():
-                self.path.unlink()
-        except OSError:
-            pass
-        finally:
-            self.token = None
+        with self._guard:
+            try:
+                if self.still_held():
+                    self.path.unlink()
+            except OSError:
+                pass
+            finally:
+                self.token = None
 
     def __enter__(self) -> ShareLock:
         return self

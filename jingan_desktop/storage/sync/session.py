@@ -57,7 +57,7 @@ from ..database import (
 )
 from ..merge import Conflict, Side, apply_merge, plan_merge
 from ..store import Store, current_actor
-from .lock import LockBusy, LockInfo, ShareLock
+from .lock import BEAT_SECONDS, LockBusy, LockInfo, ShareLock
 
 FETCH_ATTEMPTS = 4
 PUBLISH_ATTEMPTS = 3
@@ -351,6 +351,7 @@ class ShareSession:
         self.store: Store = None  # type: ignore[assignment]
         self.new = False  # made by create() and not yet published
         self.installs = 0  # how often the replica was replaced by the share's content
+        self.beat_seconds = BEAT_SECONDS  # 0: no heartbeat thread (tests dictating turns)
         self._base_ids: tuple[float, set[str]] | None = None
 
     # -- opening --
@@ -654,6 +655,8 @@ class ShareSession:
     def _take_lock(self, wait: float) -> ShareLock:
         lock = self._lock()
         lock.acquire(timeout=wait)
+        if self.beat_seconds:
+            lock.keep_beating(self.beat_seconds)
         self._hook("locked")
         return lock
 
@@ -666,6 +669,8 @@ class ShareSession:
             lock.acquire(timeout=lock_wait)
         except LockBusy as exc:
             return SyncResult("busy", "the share is being updated", holder=exc.holder)
+        if self.beat_seconds:
+            lock.keep_beating(self.beat_seconds)
         try:
             confirmed = self._publish(lock, outgoing, None)
         except _MasterChanged:
