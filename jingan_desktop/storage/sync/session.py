@@ -416,8 +416,10 @@ class ShareSession:
             hooks=kwargs.get("hooks"),
         )
         try:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             for stale in (session.replica_path, session.base_path):
-                _unlink(stale)
+                if stale.exists():  # a replica of an earlier file of that name: kept aside
+                    stale.replace(stale.with_name(f"{stale.name}.old-{stamp}"))
             store = Store.create(session.replica_path)
             store.actor = session.actor
             populate(store)
