@@ -8,6 +8,8 @@
     quarters.py     the chosen quarter and its lock
     navigation.py   search and filters, the current row and the side panels, refreshing
     outputs.py      the PDF report, Excel out and in
+    share_sync.py   a file on a network share: this PC's replica, its syncs and the
+                    status bar's 网络共享 indicator, conflicts asked of the clerk
 
 A controller subclasses :class:`.base.Controller`, is created in ``MainWindow.__init__`` (as
 ``window.<concern>``), and, if it keeps per-file state, is in the ``attach`` loop of
