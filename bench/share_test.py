@@ -195,7 +195,7 @@ def worker(args: argparse.Namespace) -> int:
         lock_options={"stale_seconds": 5.0},
     )
     pending_shared: dict[str, float] = {}  # shared cell -> my unpublished value
-    counter = int(time.time() * 1000) % 1_000_000
+    counter = (args.seed + 1) * 1_000_000  # every run of every process writes its own values
 
     def do_sync() -> bool:
         result = session.sync(lock_wait=30)
