@@ -352,7 +352,7 @@ class ShareSession:
         self.new = False  # made by create() and not yet published
         self.installs = 0  # how often the replica was replaced by the share's content
         self.beat_seconds = BEAT_SECONDS  # 0: no heartbeat thread (tests dictating turns)
-        self._base_ids: tuple[float, set[str]] | None = None
+        self._base_ids: tuple[tuple[int, int, int], set[str]] | None = None
 
     # -- opening --
 
@@ -453,9 +453,10 @@ class ShareSession:
 
     def _base_change_ids(self) -> set[str]:
         try:
-            stamp = self.base_path.stat().st_mtime_ns
+            info = self.base_path.stat()
         except OSError:
             return set()
+        stamp = (info.st_mtime_ns, info.st_ino, info.st_size)
         if self._base_ids is None or self._base_ids[0] != stamp:
             self._base_ids = (stamp, change_ids(self.base_path))
         return self._base_ids[1]
