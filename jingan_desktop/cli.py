@@ -644,6 +644,11 @@ def _print_sync(target: Path, result) -> None:
                 f"  CONFLICT ({conflict.kind}) {change.label}: share "
                 f"{_merge_value(change.ours)}, this PC {_merge_value(change.theirs)}"
             )
+        if any(c.kind in ("locked", "name_taken") for c in result.conflicts):
+            print(
+                "  (locked / name_taken: the share refuses this PC's change; "
+                "--prefer share drops it)"
+            )
     print(
         f"saved on this PC only: {result.pending} edit(s) wait to be published to {target} "
         f"({result.message})",

@@ -358,6 +358,24 @@ def test_same_field_on_two_pcs_is_a_conflict_and_nothing_is_written_until_decide
     assert (edit_ids(alice) | edit_ids(bob)) <= master_ids(share)
 
 
+def test_an_edit_the_share_refuses_for_a_locked_quarter_is_shown_not_dropped(
+    share, pcs, indicators
+):
+    alice, bob = pcs("alice"), pcs("bob")
+    alice.store.set_actual(indicators[0], 1, 5)  # before Bob locks the quarter on the share
+    plan_id = bob.store.plan_id_for_year(2022)
+    bob.store.set_quarter_locked(plan_id, 1, True)
+    assert bob.sync().ok
+    result = alice.sync()
+    assert result.status == "conflicts" and [c.kind for c in result.conflicts] == ["locked"]
+    assert result.pending == 1
+    assert alice.sync(prefer="theirs").status == "conflicts"  # cannot be forced in
+    assert actual(share, indicators[0]) is None
+    dropped = alice.sync(prefer="ours")  # the clerk accepts the share's lock
+    assert dropped.ok and dropped.pending == 0
+    assert actual(share, indicators[0]) is None
+
+
 def test_editing_a_field_again_after_another_pc_pulled_it_is_no_conflict(share, pcs, indicators):
     alice, bob = pcs("alice"), pcs("bob")
     bob.store.set_actual(indicators[0], 1, 1)

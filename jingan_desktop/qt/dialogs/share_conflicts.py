@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 from ...storage.merge import Conflict, Side
 from ..display import show_value
 
+REFUSED_BY_SHARE = {"locked", "name_taken"}  # the merge's skipped kinds
+
 
 class ShareConflictDialog(QDialog):
     """Each conflict with the share's value and this PC's, and a choice for each."""
@@ -54,8 +56,11 @@ class ShareConflictDialog(QDialog):
                 cell.setToolTip(value)
                 self.table.setItem(row, column, cell)
             choice = QComboBox()
-            choice.addItem("保留本机的值", "theirs")
-            choice.addItem("采用共享文件的值", "ours")
+            if conflict.kind in REFUSED_BY_SHARE:  # the share cannot take this PC's value
+                choice.addItem("采用共享文件的值（本机的修改不能并入）", "ours")
+            else:
+                choice.addItem("保留本机的值", "theirs")
+                choice.addItem("采用共享文件的值", "ours")
             self.table.setCellWidget(row, 4, choice)
             self.choices.append((conflict, choice))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -583,16 +583,22 @@ class ShareSession:
                 merged.actor = self.actor
                 try:
                     preview = plan_merge(merged, self.replica_path)
-                    undecided = [
+                    decided = resolutions or {}
+                    undecided = [c for c in preview.conflicts if decided.get(c.key, prefer) is None]
+                    # Changes the share refuses (a quarter locked there, a department name
+                    # taken there) would leave the replica with the next install: they are
+                    # shown too, and only go once the clerk accepts the share's side.
+                    refused = list(getattr(preview, "skipped", []))
+                    undecided += [
                         c
-                        for c in preview.conflicts
-                        if (resolutions or {}).get(c.key, prefer) is None
+                        for c in refused
+                        if decided.get(c.key, prefer if prefer == "ours" else None) != "ours"
                     ]
                     if undecided:
                         return SyncResult(
                             "conflicts",
                             f"{len(undecided)} change(s) here conflict with changes on the share",
-                            conflicts=list(preview.conflicts),
+                            conflicts=list(preview.conflicts) + refused,
                         )
                     ours_new = bool(preview.new_entries)
                     pulled = len(change_ids(incoming) - self._replica_ids())
