@@ -204,6 +204,8 @@ def _read_plan(path: Path) -> ParseResult:
     except IsADirectoryError as exc:
         raise CliError(f"{path}: is a folder, not a plan document") from exc
     except PermissionError as exc:
+        if path.is_dir():  # Windows refuses to open a folder with PermissionError
+            raise CliError(f"{path}: is a folder, not a plan document") from exc
         raise CliError(f"{path}: permission denied") from exc
     except PlanDecodeError as exc:
         raise CliError(str(exc)) from exc
