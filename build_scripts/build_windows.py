@@ -64,6 +64,8 @@ UNIX_ONLY_ENV = (
     "PYTHONDONTWRITEBYTECODE",
     "PYTHONPATH",
     "PYTHONHOME",
+    "PYTHONUTF8",  # the clerks' Python runs in the ANSI code page, not in UTF-8 mode
+    "PYTHONIOENCODING",
     "VIRTUAL_ENV",
     "DISPLAY",
     "WAYLAND_DISPLAY",
@@ -100,6 +102,21 @@ def ensure_debian_packages() -> None:
     subprocess.run(command, check=True, env=env)
 
 
+def ensure_locale() -> None:
+    """The Unix locale zh_CN.UTF-8: Wine derives the Windows code page (936) from it."""
+    found = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.split()
+    if any(name.lower().replace("-", "") == "zh_cn.utf8" for name in found):
+        return
+    command = ["localedef", "-i", "zh_CN", "-f", "UTF-8", "zh_CN.UTF-8"]
+    if os.geteuid() != 0:
+        sys.exit(f"needs the zh_CN.UTF-8 locale: run as root: {' '.join(command)}")
+    if not Path("/usr/share/i18n/locales/zh_CN").exists():
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "install", "-y", "-q", "locales"], check=True, env=env)
+    say("generating the zh_CN.UTF-8 locale …")
+    subprocess.run(command, check=True)
+
+
 def wine_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in UNIX_ONLY_ENV}
     env.update(
@@ -109,8 +126,12 @@ def wine_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         # No Mono / Gecko installers on first boot: the app needs neither.
         WINEDLLOVERRIDES="mscoree,mshtml=",
         PATH=f"{WINE_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        PYTHONUTF8="1",
-        PYTHONIOENCODING="utf-8",
+        # A Chinese Windows PC: ANSI code page 936 (GBK), so open() without an encoding, file
+        # names from old shares and redirected output behave as on the clerks' machines.
+        # Wine takes the code page from the Unix locale, which must exist (see ensure_locale)
+        # so that Wine still maps file names to UTF-8 on the Linux side.
+        LANG="zh_CN.UTF-8",
+        LC_ALL="zh_CN.UTF-8",
     )
     env.update(extra or {})
     return env
@@ -145,7 +166,10 @@ def run_wine(
     assert process.stdout is not None
     noise = 0
     for raw in process.stdout:
-        line = raw.decode("utf-8", "replace")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:  # Windows programs write redirected output in GBK here
+            line = raw.decode("gbk", "replace")
         if _NOISE.search(line):
             noise += 1
         elif not quiet:
@@ -174,7 +198,7 @@ def start_prefix() -> None:
     PREFIX.mkdir(parents=True, exist_ok=True)
     env = wine_env()
     # -p60: the server outlives each program by a minute, then stops by itself.
-    subprocess.run([wineserver(), "-p60"], env=env, check=True)
+    subprocess.run([wineserver(), "-p60"], env=env, check=False)  # 2: already running
     if not (PREFIX / "system.reg").exists():
         say("creating the Wine prefix …")
     # wineboot's long-lived services would hold any pipe open: send everything to /dev/null.
@@ -351,6 +375,7 @@ def ensure_windows_packages() -> None:
 def prepare() -> None:
     started = time.perf_counter()
     ensure_debian_packages()
+    ensure_locale()
     start_prefix()
     ensure_windows_python()
     ensure_windows_packages()
