@@ -88,13 +88,15 @@ def generate_report(
 
 def open_in_viewer(parent: QWidget, target: Path) -> bool:
     """Show a saved file in the clerk's default viewer; say plainly when there is none."""
-    try:
-        opened = open_with_default_app(target) or QDesktopServices.openUrl(
-            QUrl.fromLocalFile(str(target))
-        )
-        reason = "no program is registered to open this kind of file"
-    except OSError as exc:
-        opened, reason = False, no_viewer_reason(exc)
+    opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+    reason = "no program is registered to open this kind of file"
+    if not opened:
+        # Windows: ShellExecute itself, which also says why (and works where Qt's platform
+        # plugin offers no desktop services, as the offscreen one).
+        try:
+            opened = open_with_default_app(target)
+        except OSError as exc:
+            reason = no_viewer_reason(exc)
     if not opened:
         QMessageBox.information(
             parent,
