@@ -411,11 +411,24 @@ def build() -> int:
     return check
 
 
+def map_share_drive() -> str:
+    """Drive S: in the prefix, mapped to a folder as IT maps a network share to a letter."""
+    share = CACHE / "share"
+    shutil.rmtree(share, ignore_errors=True)
+    share.mkdir(parents=True)
+    link = PREFIX / "dosdevices" / "s:"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(share)
+    return "S:\\"
+
+
 def tests(pytest_args: list[str]) -> int:
     prepare()
     started = time.perf_counter()
     args = ["-m", "pytest", "-p", "no:cacheprovider", *(pytest_args or ["-q"])]
-    code = run_python(args, extra_env=OFFSCREEN)
+    env = {**OFFSCREEN, "JINGAN_TEST_SHARE": map_share_drive()}
+    code = run_python(args, extra_env=env)
     say(
         f"test suite under the Windows Python: exit {code} in {time.perf_counter() - started:.0f} s"
     )

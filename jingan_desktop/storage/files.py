@@ -75,6 +75,7 @@ def open_with_default_app(path: Path) -> bool:
 
 def no_viewer_reason(exc: OSError) -> str:
     """A short English reason for a failed :func:`open_with_default_app`."""
-    if getattr(exc, "winerror", None) in (1155, 31):  # no association / SE_ERR_NOASSOC
+    # 1155 / 31: no program associated; Wine says 193 (tries to run the document itself).
+    if getattr(exc, "winerror", None) in (1155, 31, 193):
         return "no program is registered to open this kind of file"
     return exc.strerror or str(exc)
