@@ -326,7 +326,7 @@ def test_the_default_viewer_gets_the_file_or_a_clear_reason(tmp_path: Path) -> N
 
 
 def test_no_viewer_is_a_clear_message_not_silence(qtbot, window, messages, tmp_path):
-    from jingan_desktop.qt.outputs import open_in_viewer
+    from jingan_desktop.qt.controllers.outputs import open_in_viewer
 
     document = tmp_path / "报告.jingan-no-viewer"  # a type no PC has a program for
     document.write_bytes(b"%PDF-1.4\n")
