@@ -359,7 +359,8 @@ def requirements() -> list[str]:
 
 def ensure_windows_packages() -> None:
     wanted = requirements()
-    digest = hashlib.sha256("\n".join([*wanted, PYTHON_EMBED]).encode()).hexdigest()
+    # The project is installed editable from this checkout: a moved checkout reinstalls.
+    digest = hashlib.sha256("\n".join([*wanted, PYTHON_EMBED, str(ROOT)]).encode()).hexdigest()
     stamp = PYDIR / ".jingan-installed"
     if stamp.exists() and stamp.read_text() == digest:
         return
