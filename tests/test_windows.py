@@ -303,26 +303,37 @@ def test_the_default_viewer_gets_the_file_or_a_clear_reason(tmp_path: Path) -> N
         f"import sys\nopen({str(seen)!r}, 'w', encoding='utf-8').write(sys.argv[1])\n",
         encoding="utf-8",
     )
-    classes = r"Software\Classes"
     prog_id = "JinganDesktop.TestViewer"
     command = f'"{sys.executable}" "{viewer}" "%1"'
+    # A user registers a program under HKCU\Software\Classes; Wine 8's ShellExecute reads
+    # only HKEY_CLASSES_ROOT, so under Wine the same keys go there when HKCU is not heard.
+    places = [(winreg.HKEY_CURRENT_USER, "Software\\Classes\\"), (winreg.HKEY_CLASSES_ROOT, "")]
     try:
-        winreg.SetValue(winreg.HKEY_CURRENT_USER, rf"{classes}\{extension}", winreg.REG_SZ, prog_id)
-        key = rf"{classes}\{prog_id}\shell\open\command"
-        winreg.SetValue(winreg.HKEY_CURRENT_USER, key, winreg.REG_SZ, command)
-        assert open_with_default_app(document) is True
+        for root, base in places:
+            winreg.SetValue(root, f"{base}{extension}", winreg.REG_SZ, prog_id)
+            winreg.SetValue(root, f"{base}{prog_id}\\shell\\open\\command", winreg.REG_SZ, command)
+            try:
+                assert open_with_default_app(document) is True
+                break
+            except OSError:
+                if root == winreg.HKEY_CLASSES_ROOT:
+                    raise
         for _ in range(600):  # the viewer is another process: wait for it, up to 5 minutes
             if seen.exists() and seen.read_text(encoding="utf-8"):
                 break
             time.sleep(0.5)
         assert Path(seen.read_text(encoding="utf-8")) == document
     finally:
-        for sub in (rf"{prog_id}\shell\open\command", rf"{prog_id}\shell\open"):
-            with contextlib.suppress(OSError):
-                winreg.DeleteKey(winreg.HKEY_CURRENT_USER, rf"{classes}\{sub}")
-        for sub in (rf"{prog_id}\shell", prog_id, extension):
-            with contextlib.suppress(OSError):
-                winreg.DeleteKey(winreg.HKEY_CURRENT_USER, rf"{classes}\{sub}")
+        for root, base in places:
+            for sub in (
+                f"{prog_id}\\shell\\open\\command",
+                f"{prog_id}\\shell\\open",
+                f"{prog_id}\\shell",
+                prog_id,
+                extension,
+            ):
+                with contextlib.suppress(OSError):
+                    winreg.DeleteKey(root, f"{base}{sub}")
 
 
 def test_no_viewer_is_a_clear_message_not_silence(qtbot, window, messages, tmp_path):
