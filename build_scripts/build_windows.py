@@ -472,12 +472,12 @@ def startup(repeat: int = 5) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if "-h" in argv[:1] or "--help" in argv[:1]:
+    rest = [a for a in argv if a != "--windows"]
+    if rest[:1] in (["-h"], ["--help"]):
         print(__doc__)
         return 0
     if sys.platform.startswith("win"):
         sys.exit("on Windows build with build_scripts/build.ps1 (this script drives Wine)")
-    rest = [a for a in argv if a != "--windows"]
     if rest[:1] == ["--tests"]:
         return tests(rest[1:])
     if rest[:1] == ["--startup"]:
