@@ -5,6 +5,10 @@
     python3 dev.py test [ARGS]   lint, then run the whole test suite
     python3 dev.py bench [ARGS]  run the benchmark (bench/run.py)
     python3 dev.py build         build the single-file executable (build_scripts/build.py)
+    python3 dev.py build --windows [--tests | --startup | --help]
+                                 on Linux: build and self-check jingan-desktop.exe under Wine,
+                                 or run the test suite under the Windows Python
+                                 (build_scripts/build_windows.py)
 
 Only the Python standard library is used here, so it runs before anything is installed.
 The venv is re-synchronised whenever pyproject.toml changes.
@@ -56,6 +60,9 @@ def main(argv: list[str]) -> int:
         return subprocess.call([python, "-m", "jingan_desktop", *rest])
     if command == "bench":
         return subprocess.call([python, str(ROOT / "bench" / "run.py"), *rest])
+    if command == "build" and "--windows" in rest:
+        script = ROOT / "build_scripts" / "build_windows.py"
+        return subprocess.call([python, str(script), *rest])
     if command == "build":
         return subprocess.call([python, str(ROOT / "build_scripts" / "build.py"), *rest])
     lint = subprocess.call([python, "-m", "ruff", "check", str(ROOT)])

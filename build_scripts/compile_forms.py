@@ -22,10 +22,13 @@ HEADER = (
 
 
 def uic() -> list[str]:
-    exe = Path(sys.executable).with_name("pyside6-uic")
-    return (
-        [str(exe)] if exe.exists() else [sys.executable, "-m", "PySide6.scripts.pyside_tool", "uic"]
-    )
+    """PySide6's uic, through the same entry point as its ``pyside6-uic`` script.
+
+    Calling the entry point works wherever PySide6 is installed: the script's name and folder
+    differ by OS (``Scripts\\pyside6-uic.exe`` on Windows, none at all in an embeddable Python).
+    """
+    entry = "import sys; from PySide6.scripts.pyside_tool import uic; sys.argv[0] = 'uic'; uic()"
+    return [sys.executable, "-c", entry]
 
 
 def compile_form(form: Path) -> str:

@@ -177,7 +177,18 @@ def _quarter(text: str) -> Quarter:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _tolerant_output() -> None:
+    """Redirected output on Windows is written in the ANSI code page (GBK on a Chinese PC): a
+    file name with a character outside it is printed escaped instead of ending the command
+    after its work is done."""
+    stream = sys.stdout
+    if stream is not None and getattr(stream, "errors", None) in ("strict", "surrogateescape"):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -218,6 +229,8 @@ def _read_plan(path: Path) -> ParseResult:
     except IsADirectoryError as exc:
         raise CliError(f"{path}: is a folder, not a plan document") from exc
     except PermissionError as exc:
+        if path.is_dir():  # Windows refuses to open a folder with PermissionError
+            raise CliError(f"{path}: is a folder, not a plan document") from exc
         raise CliError(f"{path}: permission denied") from exc
     except PlanDecodeError as exc:
         raise CliError(str(exc)) from exc

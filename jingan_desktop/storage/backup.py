@@ -243,14 +243,27 @@ def restore_damaged(path: Path, backup: Path) -> Path:
     finally:
         source.close()
     aside = path.with_name(f"{path.stem}.damaged-{datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
-    if path.exists():
-        path.replace(aside)
     journal = journal_path(path)
-    if journal.exists():
-        # The damaged file's journal belongs with it; left under the real name, SQLite
-        # would play it into the restored copy.
-        journal.replace(journal_path(aside))
-    temp.replace(path)
+    moved = journal_moved = False
+    try:
+        # On Windows neither can be renamed while another program (another clerk's app on the
+        # share) holds it open: then nothing is moved and the caller says the file is in use.
+        if path.exists():
+            path.replace(aside)
+            moved = True
+        if journal.exists():
+            # The damaged file's journal belongs with it; left under the real name, SQLite
+            # would play it into the restored copy.
+            journal.replace(journal_path(aside))
+            journal_moved = True
+        temp.replace(path)
+    except OSError:
+        if journal_moved:
+            journal_path(aside).replace(journal)
+        if moved:
+            aside.replace(path)
+        temp.unlink(missing_ok=True)
+        raise
     return aside
 
 

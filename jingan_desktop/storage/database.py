@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
 import sqlite_utils
@@ -117,7 +117,10 @@ def sqlite_uri(path: str | os.PathLike[str], mode: str, windows: bool | None = N
         else:
             location = posix
     else:
-        location = str(Path(text).absolute())
+        posix = PurePosixPath(text)
+        if not posix.is_absolute() and not sys.platform.startswith("win"):
+            posix = PurePosixPath(Path(text).absolute())
+        location = str(posix)
     return f"file:{quote(location, safe='/:')}?mode={mode}"
 
 
@@ -134,6 +137,8 @@ class Header:
 
 def read_header(path: str | os.PathLike[str]) -> Header:
     """Judge a file from its first 100 bytes, without handing it to SQLite."""
+    if os.path.isdir(path):  # Windows refuses to open a folder with PermissionError
+        raise NotSQLiteError(path, "is a folder, not a file")
     try:
         with open(path, "rb") as handle:
             head = handle.read(100)

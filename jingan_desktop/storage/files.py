@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -50,10 +51,31 @@ def _mode_for(path: Path) -> int:
 
 def os_reason(exc: OSError, holder: str = "another program") -> str:
     """A short English reason for the CLI and the technical detail of a message."""
+    if isinstance(exc, PermissionError) and exc.filename and os.path.isdir(exc.filename):
+        return "is a folder"  # Windows refuses to open or replace a folder with PermissionError
     if isinstance(exc, PermissionError):
         return f"permission denied (is the file open in {holder}, or the folder read-only?)"
     if isinstance(exc, IsADirectoryError):
         return "is a folder"
     if isinstance(exc, NotADirectoryError):
         return "the folder does not exist"
+    return exc.strerror or str(exc)
+
+
+def open_with_default_app(path: Path) -> bool:
+    """Open ``path`` with the program Windows has registered for its type (ShellExecute
+    "open", as a double click in Explorer would). Returns False off Windows, where the caller
+    asks Qt instead. Raises OSError when Windows cannot open it: no program is registered
+    for the type (WinError 1155), or the file is gone."""
+    if not sys.platform.startswith("win"):
+        return False
+    os.startfile(os.fspath(path))  # type: ignore[attr-defined]  # Windows only
+    return True
+
+
+def no_viewer_reason(exc: OSError) -> str:
+    """A short English reason for a failed :func:`open_with_default_app`."""
+    # 1155 / 31: no program associated; Wine says 193 (tries to run the document itself).
+    if getattr(exc, "winerror", None) in (1155, 31, 193):
+        return "no program is registered to open this kind of file"
     return exc.strerror or str(exc)

@@ -68,6 +68,12 @@ class PresenceBoard:
             temp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
             os.replace(temp, self.entry)
         except OSError:
+            # E.g. on Windows another clerk's app is reading our entry right now (a sharing
+            # violation): keep the old entry, leave no temp file, try again at the next refresh.
+            try:
+                temp.unlink()
+            except OSError:
+                pass
             self.announced = False
             return False
         self.announced = True

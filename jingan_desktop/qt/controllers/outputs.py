@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...storage.files import no_viewer_reason, open_with_default_app
 from ...workspace import Workspace
 from ..dialogs.excel_import import ImportPreviewDialog
 from ..messages import show_error
@@ -81,8 +82,29 @@ def generate_report(
         return None
     dialog.close()
     if open_after:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+        open_in_viewer(parent, target)
     return target
+
+
+def open_in_viewer(parent: QWidget, target: Path) -> bool:
+    """Show a saved file in the clerk's default viewer; say plainly when there is none."""
+    opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+    reason = "no program is registered to open this kind of file"
+    if not opened:
+        # Windows: ShellExecute itself, which also says why (and works where Qt's platform
+        # plugin offers no desktop services, as the offscreen one).
+        try:
+            opened = open_with_default_app(target)
+        except OSError as exc:
+            reason = no_viewer_reason(exc)
+    if not opened:
+        QMessageBox.information(
+            parent,
+            "无法打开文件",
+            f"文件已保存到“{target}”，但无法自动打开：本机没有可打开该类文件的程序"
+            f"（如 PDF 阅读器）。请安装后在文件夹中双击打开。（技术信息：{reason}）",
+        )
+    return opened
 
 
 def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
