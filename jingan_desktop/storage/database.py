@@ -15,6 +15,7 @@ clerks at once, so:
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import struct
@@ -24,11 +25,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import sqlite_utils
-
 from ..paths import resource_path
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPLICATION_ID = 0x4A475150  # "JGQP": identifies a jingan_desktop plan file
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -225,11 +228,20 @@ class Database:
         self.path = path
         self.conn = conn
         self.readonly = readonly
-        self.db = sqlite_utils.Database(conn)
         self.busy_retries = BUSY_RETRIES
         self._in_write = False
         self._identity = _identity(path)
         self._had_content = _size(path) > 0
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, for the work it does well (table counts and
+        introspection in ``check``, bulk inserts). Imported on first use, not on open: the
+        import pulls numpy, click and pluggy (~0.5 s) and its constructor scans the installed
+        packages for plugins, none of which the start-up path needs."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- opening --
 

@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ...plan.parser import read_plan_file
 from ...storage.backup import backup_file, daily_backup_due, take_backup
 from ...storage.database import CorruptError, StoreError, TruncatedError
 from ...storage.store import PlanExistsError, Store
@@ -69,6 +68,8 @@ class FilesController(Controller):
             if not chosen:
                 return
             text_path = Path(chosen)
+        from ...plan.parser import read_plan_file  # zipfile/xml load on first use
+
         try:
             result = read_plan_file(text_path)
         except Exception as exc:
@@ -115,6 +116,8 @@ class FilesController(Controller):
         )
         if not chosen:
             return
+        from ...plan.parser import read_plan_file
+
         try:
             result = read_plan_file(chosen)
             take_backup(ws.store.database, "import")
