@@ -37,6 +37,7 @@ APPLICATION_ID = 0x4A475150  # "JGQP": identifies a jingan_desktop plan file
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 BUSY_RETRIES = 3
+BACKUP_STEP_PAGES = 1024
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -460,7 +461,10 @@ class Database:
         try:
             target = sqlite3.connect(str(temp), isolation_level=None)
             try:
-                self.conn.backup(target)
+                # In steps of 4 MiB: between steps the reading lock is let go, so a backup
+                # taken on its own thread never holds another connection's commit up for
+                # long (SQLite restarts the copy if the file changed meanwhile).
+                self.conn.backup(target, pages=BACKUP_STEP_PAGES, sleep=0)
                 target.execute("PRAGMA journal_mode = DELETE")
                 result = target.execute("PRAGMA quick_check").fetchone()[0]
             finally:
