@@ -242,7 +242,8 @@ class Database:
         packages for plugins, none of which the start-up path needs."""
         import sqlite_utils
 
-        return sqlite_utils.Database(self.conn)
+        # The schema has no triggers: no PRAGMA on the connection in the middle of a read.
+        return sqlite_utils.Database(self.conn, recursive_triggers=False)
 
     # -- opening --
 
@@ -440,14 +441,17 @@ class Database:
 
     def _migrate(self) -> None:
         current = self.user_version()
-        for number, path in migration_files():
-            if number <= current:
-                continue
-            with self.transaction():
+        pending = [(number, path) for number, path in migration_files() if number > current]
+        if not pending:
+            return
+        # All pending steps in one transaction: an upgrade cut short (power, a pulled stick)
+        # leaves the file at its old version, never between two steps.
+        with self.transaction():
+            for _number, path in pending:
                 for statement in split_sql(path.read_text(encoding="utf-8")):
                     self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                self.conn.execute(f"PRAGMA user_version = {number}")
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.conn.execute(f"PRAGMA user_version = {pending[-1][0]}")
 
     # -- copies --
 
