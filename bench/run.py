@@ -587,7 +587,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, sort_keys=True), encoding="utf-8")
         print(f"wrote {args.json}")
-    return 0
+    sys.stdout.flush()
+    os._exit(0)  # PySide6's teardown can crash at exit after a session; the figures are out
 
 
 if __name__ == "__main__":
