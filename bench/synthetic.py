@@ -23,6 +23,24 @@ _TOPICS = (
     "公共服务",
     "社会治理",
 )
+DEPARTMENTS = (
+    "区发展改革委",
+    "区商务委",
+    "区财政局",
+    "区科委",
+    "区规划资源局",
+    "区住房城乡建设管理委",
+    "区生态环境局",
+    "区民政局",
+    "区人力资源社会保障局",
+    "区卫生健康委",
+    "区教育局",
+    "区文化旅游局",
+    "区市场监管局",
+    "区城管执法局",
+    "区数据局",
+    "各街道",
+)
 
 
 def chapter_numeral(index: int) -> str:
@@ -38,7 +56,8 @@ def chapter_numeral(index: int) -> str:
 def synthetic_plan(
     items: int = 2000, indicators: int = 10000, chapters: int = 20, seed: int = 0
 ) -> Plan:
-    """A plan of the given size, shaped like the real one (chapters → items → indicators)."""
+    """A plan of the given size, shaped like the real one (chapters → items → indicators,
+    lead and co-departments)."""
     rng = random.Random(seed)
     plan = Plan(
         title=f"{2022}年区政府重点工作安排（测试规模）",
@@ -68,7 +87,19 @@ def synthetic_plan(
                     )
                 )
             text = f"推进第{number}项重点工作。" + "，".join(i.text for i in item_indicators) + "。"
-            chapter.items.append(Item(number, f"推进第{number}项重点工作", text, item_indicators))
+            # Departments as in the real plan: a lead for most items, co-departments for some.
+            lead = rng.choice(DEPARTMENTS) if rng.random() < 0.9 else None
+            co = rng.sample(DEPARTMENTS, rng.choice((0, 0, 1, 2)))
+            chapter.items.append(
+                Item(
+                    number,
+                    f"推进第{number}项重点工作",
+                    text,
+                    item_indicators,
+                    lead_department=lead,
+                    co_departments=[d for d in co if d != lead],
+                )
+            )
         plan.chapters.append(chapter)
     return plan
 

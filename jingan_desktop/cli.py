@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .plan.model import Quarter
 from .plan.numbers import format_number
-from .plan.parser import ParseResult, PlanDecodeError, plan_to_dict, read_plan_file
-from .plan.parser.output import summary as parse_summary
 from .storage.database import StoreError
 from .storage.store import PlanExistsError, Store
 from .storage.sync.detect import is_network_path
 
 if TYPE_CHECKING:
+    from .plan.parser import ParseResult
     from .workspace import Workspace
 
 EXIT_OK = 0
@@ -222,6 +221,10 @@ def describe_store_error(exc: StoreError) -> str:
 
 
 def _read_plan(path: Path) -> ParseResult:
+    # The parser (zipfile, xml.etree for .docx) loads when a plan document is read, not at
+    # every start of the app.
+    from .plan.parser import PlanDecodeError, read_plan_file
+
     try:
         return read_plan_file(path)
     except FileNotFoundError as exc:
@@ -237,6 +240,9 @@ def _read_plan(path: Path) -> ParseResult:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    from .plan.parser import plan_to_dict
+    from .plan.parser.output import summary as parse_summary
+
     results = [(path, _read_plan(path)) for path in args.file]
     if args.json:
         data = [plan_to_dict(result) for _path, result in results]

@@ -121,6 +121,8 @@ class Workspace:
         self.quarter = quarter or default_quarter(self.data.plan.year)
         self._index()
         self.progress: PlanProgress = evaluate_plan(self.data, self.quarter)
+        # Rows whose warnings may have changed since the 预警 list last asked (None: all).
+        self._warnings_stale: set[str] | None = None
 
     # -- loading --
 
@@ -149,6 +151,7 @@ class Workspace:
 
     def evaluate(self) -> None:
         self.progress = evaluate_plan(self.data, self.quarter)
+        self._warnings_stale = None
 
     def set_quarter(self, quarter: int) -> None:
         self.quarter = quarter
@@ -275,6 +278,8 @@ class Workspace:
         item = self.item_of(edit.row_id)
         if item is not None and item.id is not None:
             reevaluate_item(self.progress, self.data, item.id)
+            if self._warnings_stale is not None:
+                self._warnings_stale.update([item.id, *(i.id for i in item.indicators if i.id)])
         else:
             self.evaluate()  # a chapter or the plan itself: cheap enough to redo all
 
@@ -371,12 +376,39 @@ class Workspace:
 
     # -- warnings --
 
-    def warnings(self, today: date | None = None) -> list[Warning]:
+    def warnings_changed(self) -> set[str] | None:
+        """The rows whose warnings may differ since the last call (None: any row, after a
+        reload, a quarter switch or a structural change); the 预警 list updates just those."""
+        stale, self._warnings_stale = self._warnings_stale, set()
+        return stale
+
+    def warnings_of(self, row_ids: Iterable[str], today: date | None = None) -> list[Warning]:
+        """:meth:`warnings` of the given rows only (indicators first, then items)."""
+        wanted = set(row_ids)
+        return self.warnings(
+            today,
+            indicators=[i for i in wanted if i in self.indicators],
+            items=[i for i in wanted if i in self.items],
+        )
+
+    def warnings(
+        self,
+        today: date | None = None,
+        *,
+        indicators: Iterable[str] | None = None,
+        items: Iterable[str] | None = None,
+    ) -> list[Warning]:
         """Indicators behind pace, items overdue or due within 30 days, items with no
         progress text for the current quarter."""
         today = today or date.today()
         found: list[Warning] = []
-        for indicator_id, indicator in self.indicators.items():
+        chosen_indicators = (
+            self.indicators.items()
+            if indicators is None
+            else [(i, self.indicators[i]) for i in indicators]
+        )
+        chosen_items = self.items.items() if items is None else [(i, self.items[i]) for i in items]
+        for indicator_id, indicator in chosen_indicators:
             evaluation = self.progress.indicators.get(indicator_id)
             if evaluation is not None and evaluation.status is Rag.RED:
                 found.append(
@@ -384,7 +416,7 @@ class Workspace:
                         "lagging", indicator_id, f"{indicator.name}：落后于{self.quarter_label}进度"
                     )
                 )
-        for item_id, item in self.items.items():
+        for item_id, item in chosen_items:
             progress = self.progress_of(item_id)
             done = progress is not None and progress.status is ItemStatus.DONE
             if item.due_date and not done:

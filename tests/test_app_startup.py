@@ -120,3 +120,23 @@ def test_charts_take_dollar_signs_literally_and_count_in_whole_numbers(tmp_path,
     ticks = counts.figure.axes[0].get_yticks()
     assert all(float(t).is_integer() for t in ticks)
     store.close()
+
+
+def test_start_up_leaves_the_heavy_libraries_unloaded(tmp_path):
+    """The window opens on a plan without importing what only exports, reports, charts or
+    migrations need (each costs a noticeable part of a second on a clerk's PC)."""
+    code = (
+        "import sys\n"
+        "from jingan_desktop.cli import main\n"
+        "code = main(['--startup-probe', 'app'])\n"
+        "heavy = ('sqlite_utils', 'numpy', 'matplotlib', 'openpyxl', 'reportlab', 'click')\n"
+        "print(code, sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    env = {**os.environ, "JINGAN_DATA_DIR": str(tmp_path / "data"), "QT_QPA_PLATFORM": "offscreen"}
+    # The first start builds the default plan from the shipped text; the second is a normal one.
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 []"

@@ -315,3 +315,41 @@ def test_full_check_finds_a_damaged_index_that_quick_check_misses(plan_file, tmp
     conn.close()
     problems = full_check(damaged)
     assert problems, "integrity_check should report the index that no longer matches"
+
+
+def test_daily_backup_and_its_check_run_beside_the_clerk(qtbot, plan_file, monkeypatch):
+    """The daily copy and integrity check run on their own thread and connection: the clerk
+    edits meanwhile, the edit is saved, and a damaged index found by the check is reported."""
+    import threading
+
+    from jingan_desktop.qt.controllers import shared_file
+    from jingan_desktop.storage import backup as backup_module
+
+    conn = sqlite3.connect(plan_file)  # an index that disagrees with its table (see above)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, 'lead_department_id', 'title')"
+        " WHERE name = 'item_lead'"
+    )
+    conn.commit()
+    conn.close()
+    checked_on: list[threading.Thread] = []
+
+    def full_check(path: Path) -> list[str]:
+        checked_on.append(threading.current_thread())
+        return backup_module.full_check(path)
+
+    warnings: list[str] = []
+    monkeypatch.setattr(shared_file, "full_check", full_check)
+    monkeypatch.setattr(
+        shared_file.QMessageBox, "warning", lambda _parent, title, text: warnings.append(text)
+    )
+    window = open_window(qtbot, plan_file)
+    ind = first_indicator(window)
+    window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 12.0))
+    qtbot.waitUntil(lambda: bool(warnings), timeout=20000)
+    assert "每日检查发现" in warnings[0]
+    assert checked_on and checked_on[0] is not threading.main_thread()
+    assert [b.reason for b in list_backups(plan_file)] == ["daily"]
+    window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 13.0))
+    assert stored_actual(plan_file, ind) == 13.0

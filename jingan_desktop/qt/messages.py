@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..outputs.excel_errors import ExcelError, ExcelFormatError, ExcelTooLargeError
-from ..plan.parser import PlanDecodeError
 from ..storage import database as db
 from ..storage.store import (
     ConflictError,
@@ -80,6 +79,8 @@ def describe(exc: BaseException) -> tuple[str, str]:
             "Excel 文件操作失败",
             f"无法处理“{exc.path}”：文件或文件夹不存在、没有权限，或文件正在 Excel 中打开。（技术信息：{exc.reason}）",
         )
+    from ..plan.parser import PlanDecodeError  # loaded when a plan document was read
+
     if isinstance(exc, PlanDecodeError):
         return (
             "无法读取计划文本",

@@ -61,9 +61,11 @@ class StoreBase:
         return found[0] if found else None
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Rows as dicts (sqlite-utils' query), with SQLite errors turned into ours."""
+        """Rows as dicts, with SQLite errors turned into ours."""
         try:
-            return list(self.database.db.query(sql, tuple(params)))
+            cursor = self.database.conn.execute(sql, tuple(params))
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         except sqlite3.Error as exc:
             raise classify_error(exc, str(self.path)) from exc
 

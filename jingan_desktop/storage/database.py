@@ -15,6 +15,7 @@ clerks at once, so:
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import struct
@@ -24,16 +25,19 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import sqlite_utils
-
 from ..paths import resource_path
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPLICATION_ID = 0x4A475150  # "JGQP": identifies a jingan_desktop plan file
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 BUSY_RETRIES = 3
+BACKUP_STEP_PAGES = 1024
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -230,11 +234,21 @@ class Database:
         self.path = path
         self.conn = conn
         self.readonly = readonly
-        self.db = sqlite_utils.Database(conn)
         self.busy_retries = BUSY_RETRIES
         self._in_write = False
         self._identity = _identity(path)
         self._had_content = _size(path) > 0
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, for the work it does well (table counts and
+        introspection in ``check``, bulk inserts). Imported on first use, not on open: the
+        import pulls numpy, click and pluggy (~0.5 s) and its constructor scans the installed
+        packages for plugins, none of which the start-up path needs."""
+        import sqlite_utils
+
+        # The schema has no triggers: no PRAGMA on the connection in the middle of a read.
+        return sqlite_utils.Database(self.conn, recursive_triggers=False)
 
     # -- opening --
 
@@ -432,14 +446,17 @@ class Database:
 
     def _migrate(self) -> None:
         current = self.user_version()
-        for number, path in migration_files():
-            if number <= current:
-                continue
-            with self.transaction():
+        pending = [(number, path) for number, path in migration_files() if number > current]
+        if not pending:
+            return
+        # All pending steps in one transaction: an upgrade cut short (power, a pulled stick)
+        # leaves the file at its old version, never between two steps.
+        with self.transaction():
+            for _number, path in pending:
                 for statement in split_sql(path.read_text(encoding="utf-8")):
                     self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                self.conn.execute(f"PRAGMA user_version = {number}")
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.conn.execute(f"PRAGMA user_version = {pending[-1][0]}")
 
     # -- copies --
 
@@ -453,7 +470,10 @@ class Database:
         try:
             target = sqlite3.connect(str(temp), isolation_level=None)
             try:
-                self.conn.backup(target)
+                # In steps of 4 MiB: between steps the reading lock is let go, so a backup
+                # taken on its own thread never holds another connection's commit up for
+                # long (SQLite restarts the copy if the file changed meanwhile).
+                self.conn.backup(target, pages=BACKUP_STEP_PAGES, sleep=0)
                 target.execute("PRAGMA journal_mode = DELETE")
                 result = target.execute("PRAGMA quick_check").fetchone()[0]
             finally:

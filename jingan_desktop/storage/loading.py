@@ -4,6 +4,7 @@ row after an edit)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from collections.abc import Mapping
@@ -126,7 +127,15 @@ class Loading(Departments):
             plan_id = plan_id or self.plan_id_for_year()
             if plan_id is None:
                 raise RowMissingError(self.path, "the file holds no plan")
-            return self._load(plan_id)
+            # Tens of thousands of new objects and no garbage among them: the cyclic
+            # collector would run dozens of times for nothing (~30 % of a big load).
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                return self._load(plan_id)
+            finally:
+                if collecting:
+                    gc.enable()
 
     def _load(self, plan_id: str) -> PlanData:
         row = self.row("plan", plan_id)

@@ -166,9 +166,10 @@ def ensure_default_database(path: Path | None = None) -> Path:
     """The default plan file in the user's data folder, created from the shipped 2022 plan
     on first start."""
     from ..paths import SEED_PLAN, default_db_path, resource_path
-    from ..plan.parser import read_plan_file
 
     path = path or default_db_path()
     if not path.exists():
+        from ..plan.parser import read_plan_file  # only on first start
+
         Store.create(path, read_plan_file(resource_path(SEED_PLAN)).plan).close()
     return path

@@ -6,7 +6,10 @@ import io
 from collections.abc import Sequence
 
 from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
+from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image
 
 from ...paths import FONT_FAMILY
@@ -90,9 +93,26 @@ def chapter_items_chart(
         return chart
 
 
+class PixelImage(Image):
+    """An image flowable over pixels already in memory (reportlab's ImageReader of a PIL
+    image), so no PNG is encoded only to be decoded again."""
+
+    def __init__(self, reader: ImageReader, width: float, height: float) -> None:
+        self._img = reader  # read by Image's size set-up and by draw()
+        super().__init__(io.BytesIO(), width=width, height=height)
+
+
 def chart_image(figure: Figure, width: float) -> Image:
-    """A figure as a PNG flowable ``width`` points wide, keeping its aspect ratio."""
-    with rc_context(chart_style()):
-        png = charts.figure_png(figure, dpi=CHART_DPI)
+    """A figure as an image flowable ``width`` points wide, keeping its aspect ratio.
+
+    Drawn once on an Agg canvas (the constrained layout runs inside that one draw; savefig
+    would draw twice) and handed to reportlab as pixels."""
     fig_width, fig_height = figure.get_size_inches()
-    return Image(io.BytesIO(png), width=width, height=width * fig_height / fig_width)
+    with rc_context(chart_style()):
+        figure.set_dpi(CHART_DPI)
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        pixels = PILImage.frombuffer(
+            "RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        ).convert("RGB")
+    return PixelImage(ImageReader(pixels), width=width, height=width * fig_height / fig_width)

@@ -12,8 +12,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ...plan.model import Plan
-from ...plan.parser import read_plan_file
-from ...plan.review import Review
 from ...storage.backup import backup_file, daily_backup_due, take_backup
 from ...storage.database import CorruptError, StoreError, TruncatedError
 from ...storage.store import PlanExistsError, Store
@@ -154,6 +152,9 @@ class FilesController(Controller):
 
     def review(self, path: Path, save: Callable[[Plan], bool]) -> None:
         """Read a plan document and open the review (window-modal); ``save`` writes it."""
+        from ...plan.parser import read_plan_file  # the parser loads on first use, not at start
+        from ...plan.review import Review
+
         try:
             result = read_plan_file(path)
         except Exception as exc:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from ...storage.files import no_viewer_reason, open_with_default_app
 from ...workspace import Workspace
-from ..dialogs.excel_import import ImportPreviewDialog
 from ..messages import show_error
 from .base import Controller
 
@@ -156,6 +155,8 @@ def import_from_excel(
     if not preview.changes and not preview.problems:
         QMessageBox.information(parent, "导入 Excel", "工作簿中没有与本文件不同的数据，无需导入。")
         return 0
+    from ..dialogs.excel_import import ImportPreviewDialog
+
     if ImportPreviewDialog(preview, parent).exec() != QDialog.DialogCode.Accepted:
         return None
     try:

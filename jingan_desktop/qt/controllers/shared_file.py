@@ -7,6 +7,7 @@ into the window's banners and refreshes, and runs the backup, restore and merge 
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,14 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QFileDialog, QInputDialog, QMessageBox
 
-from ...storage.backup import full_check, newest_good_backup, restore, restore_damaged, take_backup
+from ...storage.backup import (
+    backup_file,
+    full_check,
+    newest_good_backup,
+    restore,
+    restore_damaged,
+    take_backup,
+)
 from ...storage.database import StoreError
 from ...storage.merge import (
     StalePreviewError,
@@ -25,8 +33,6 @@ from ...storage.merge import (
 from ...storage.presence import REFRESH_SECONDS, PresenceBoard
 from ...storage.store import Store
 from ...workspace import Workspace
-from ..dialogs.merge_preview import MergeDialog
-from ..dialogs.restore_backup import RestoreDialog
 from ..messages import describe, show_error
 from .base import Controller
 from .files import PLAN_FILE_FILTER
@@ -99,10 +105,41 @@ class FileWatcher(QObject):
         return list(self._others)
 
 
+class DailyBackup(QObject):
+    """The daily backup and its integrity check, on a thread of their own with their own
+    connection: on a big file they take seconds (``integrity_check`` reads every page), and
+    the clerk keeps working meanwhile. SQLite releases the GIL while it copies and checks;
+    the copy runs in steps, so the clerk's own saves are not held up by the reading lock."""
+
+    finished = Signal(object, object)  # problems (list[str]) or None, the error or None
+
+    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+        self.thread = threading.Thread(target=self._run, name="daily-backup")
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        problems, error = None, None
+        try:
+            problems = full_check(backup_file(self.path, "daily"))
+        except (StoreError, OSError) as exc:
+            error = exc
+        try:
+            self.finished.emit(problems, error)  # queued to the UI thread
+        except RuntimeError:  # the window closed meanwhile
+            pass
+
+
 class SharedFileController(Controller):
+    backup_finished = Signal()  # the daily backup and its check are done (or failed)
+
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.watcher: FileWatcher | None = None
+        self.daily: DailyBackup | None = None
 
     def attach(self, workspace: Workspace) -> None:
         self.watcher = FileWatcher(workspace.store, self.window)
@@ -185,11 +222,16 @@ class SharedFileController(Controller):
     def _daily_backup(self, store: Store) -> None:
         if self.workspace is None or self.workspace.store is not store:
             return  # another file was opened meanwhile
-        try:
-            copy = take_backup(store.database, "daily")
-            problems = full_check(copy)
-        except (StoreError, OSError) as exc:
-            self.show_message(f"自动备份失败：{describe(exc)[1]}")
+        if self.daily is not None and self.daily.thread.is_alive():
+            return
+        self.daily = DailyBackup(store.path, self)
+        self.daily.finished.connect(self._daily_backup_done)
+        self.daily.start()
+
+    def _daily_backup_done(self, problems: list[str] | None, error: BaseException | None) -> None:
+        self.backup_finished.emit()
+        if error is not None:
+            self.show_message(f"自动备份失败：{describe(error)[1]}")
             return
         if problems:
             QMessageBox.warning(
@@ -235,6 +277,8 @@ class SharedFileController(Controller):
         ws = self.workspace
         if ws is None or ws.readonly:
             return
+        from ..dialogs.restore_backup import RestoreDialog
+
         dialog = RestoreDialog(ws.store.path, self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() is None:
             return
@@ -264,6 +308,8 @@ class SharedFileController(Controller):
         ws = self.workspace
         if ws is None:
             return False
+        from ..dialogs.merge_preview import MergeDialog
+
         try:
             preview = plan_merge(ws.store, copy_path)
         except (StoreError, OSError) as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from ..dialogs.departments import DepartmentsDialog
 from .base import Controller
 
 
@@ -73,6 +72,8 @@ class StructureController(Controller):
         ws = self.workspace
         if ws is None:
             return
+        from ..dialogs.departments import DepartmentsDialog  # built on first use
+
         dialog = DepartmentsDialog(ws, self.window)
         dialog.exec()
         if dialog.changed:

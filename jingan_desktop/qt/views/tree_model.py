@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -312,24 +312,31 @@ class PlanTreeModel(QAbstractItemModel):
 
     # -- editing --
 
+    # The view asks for every laid-out row's flags on each layout (a filter, an expand):
+    # the combinations are built once, not with Python-level enum arithmetic per call.
+    _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    _FLAGS_EDITABLE = _FLAGS | Qt.ItemFlag.ItemIsEditable
+    _LEAF = Qt.ItemFlag.ItemNeverHasChildren
+    _EDITABLE: ClassVar[dict[str, frozenset[int]]] = {
+        "chapter": frozenset({COL_NAME}),
+        "item": frozenset({COL_NAME, COL_ACTUAL, COL_LEAD}),
+        "indicator": frozenset({COL_NAME, COL_TARGET, COL_UNIT, COL_ACTUAL}),
+    }
+
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self.workspace.readonly:
-            return flags
-        node = self.node(index)
+        node = self._nodes[index.internalId()]
+        leaf = node.kind == "indicator"
         column = index.column()
-        editable = {
-            "chapter": {self.COL_NAME},
-            "item": {self.COL_NAME, self.COL_ACTUAL, self.COL_LEAD},
-            "indicator": {self.COL_NAME, self.COL_TARGET, self.COL_UNIT, self.COL_ACTUAL},
-        }[node.kind]
-        if column in editable:
-            if column == self.COL_ACTUAL and self.workspace.locked():
-                return flags
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+        ws = self.workspace
+        editable = (
+            not ws.readonly
+            and column in self._EDITABLE[node.kind]
+            and not (column == self.COL_ACTUAL and ws.locked())
+        )
+        flags = self._FLAGS_EDITABLE if editable else self._FLAGS
+        return flags | self._LEAF if leaf else flags
 
     def edit_for(self, index: Index, value: Any) -> Edit:
         """The Edit that putting ``value`` into the cell means (raises ValueError if invalid)."""

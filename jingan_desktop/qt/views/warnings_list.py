@@ -3,10 +3,12 @@ text this quarter; choosing one goes to its row."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from ...workspace import Workspace
+from ...workspace import Warning, Workspace
 
 ICONS = {"lagging": "🔴", "overdue": "⏰", "due_soon": "⏳", "no_progress": "📝"}
 
@@ -19,16 +21,65 @@ class WarningsList(QListWidget):
         self.setObjectName("warnings")
         self.itemActivated.connect(self.activate)
         self.itemClicked.connect(self.activate)
+        self._workspace: Workspace | None = None
+        # After the first edit: one sort key per entry, in the list's order (0 indicator |
+        # 1 item, plan position, n-th warning of the row), and the keys of each row.
+        self._keys: list[tuple[int, int, int]] | None = None
+        self._row_keys: dict[str, list[tuple[int, int, int]]] = {}
 
     def fill(self, workspace: Workspace) -> int:
-        """Show the workspace's warnings; returns how many there are."""
+        """Show the workspace's warnings; returns how many there are.
+
+        After an edit only the edited item's rows are re-judged and their entries replaced
+        (:meth:`Workspace.warnings_changed`); a reload, a quarter switch or another file
+        rebuilds the whole list."""
+        changed = workspace.warnings_changed()
+        if changed is None or workspace is not self._workspace:
+            self._rebuild(workspace)
+        elif changed:
+            self._update(workspace, changed)
+        return self.count()
+
+    def _rebuild(self, workspace: Workspace) -> None:
+        self._workspace, self._keys = workspace, None
         self.clear()
-        found = workspace.warnings()
-        for warning in found:
-            entry = QListWidgetItem(f"{ICONS.get(warning.kind, '')} {warning.message}")
-            entry.setData(Qt.ItemDataRole.UserRole, warning.row_id)
-            self.addItem(entry)
-        return len(found)
+        for warning in workspace.warnings():
+            self.addItem(self._entry(warning))
+
+    def _index_entries(self, workspace: Workspace) -> list[tuple[int, int, int]]:
+        position = {row: (0, n) for n, row in enumerate(workspace.indicators)}
+        position.update((row, (1, n)) for n, row in enumerate(workspace.items))
+        self._position = position
+        self._row_keys = {}
+        return [
+            self._key_for(self.item(n).data(Qt.ItemDataRole.UserRole)) for n in range(self.count())
+        ]
+
+    def _update(self, workspace: Workspace, rows: set[str]) -> None:
+        if self._keys is None:
+            self._keys = self._index_entries(workspace)
+        keys = self._keys
+        for row in rows:
+            for key in self._row_keys.pop(row, []):
+                index = bisect_left(keys, key)
+                del keys[index]
+                self.takeItem(index)
+        for warning in workspace.warnings_of(rows):
+            key = self._key_for(warning.row_id)
+            insort(keys, key)
+            self.insertItem(bisect_left(keys, key), self._entry(warning))
+
+    def _key_for(self, row_id: str) -> tuple[int, int, int]:
+        keys = self._row_keys.setdefault(row_id, [])
+        rank, position = self._position[row_id]
+        keys.append((rank, position, len(keys)))
+        return keys[-1]
+
+    @staticmethod
+    def _entry(warning: Warning) -> QListWidgetItem:
+        entry = QListWidgetItem(f"{ICONS.get(warning.kind, '')} {warning.message}")
+        entry.setData(Qt.ItemDataRole.UserRole, warning.row_id)
+        return entry
 
     def activate(self, entry: QListWidgetItem) -> None:
         row_id = entry.data(Qt.ItemDataRole.UserRole)

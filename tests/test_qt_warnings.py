@@ -1,0 +1,47 @@
+"""预警 after edits: the list updated row by row shows exactly what a fresh list would."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+from jingan_desktop.qt.application import create_application, settings
+from jingan_desktop.qt.main_window import MainWindow
+from jingan_desktop.qt.views.tree_model import PlanTreeModel
+from jingan_desktop.qt.views.warnings_list import ICONS
+
+
+def shown(window: MainWindow) -> list[str]:
+    return [window.warnings.item(n).text() for n in range(window.warnings.count())]
+
+
+def expected(window: MainWindow) -> list[str]:
+    return [f"{ICONS[w.kind]} {w.message}" for w in window.workspace.warnings()]
+
+
+def test_warnings_follow_edits_in_the_tree(qtbot, plan_file):
+    create_application()
+    window = MainWindow(settings())
+    qtbot.addWidget(window)
+    assert window.open_path(plan_file, quarter=2)
+    window.show()
+    assert shown(window) == expected(window)
+    ws = window.workspace
+    indicators = [i for i in ws.indicators.values() if i.value][:3]
+    model = window.model
+    # Far behind pace (a new 🔴), then on pace again, then a progress text for one item.
+    for indicator, value in ((indicators[0], "0"), (indicators[1], "0"), (indicators[0], "100000")):
+        assert model.setData(model.index_of(indicator.id, PlanTreeModel.COL_ACTUAL), value)
+        qtbot.waitUntil(lambda: shown(window) == expected(window), timeout=5000)
+    lagging = [t for t in shown(window) if t.startswith(ICONS["lagging"])]
+    assert any(indicators[1].name in t for t in lagging)
+    assert not any(indicators[0].name in t for t in lagging)
+    item = ws.item_of(indicators[2].id)
+    ws.apply(ws.make_edit("progress", item.id, "text", "第二季度已完成。"))
+    window.navigation.fill_warnings()
+    assert shown(window) == expected(window)
+    assert not any(t.startswith(f"{ICONS['no_progress']} {item.number}. ") for t in shown(window))
+    # Another quarter: everything is judged again.
+    window.quarters.set_quarter(3)
+    QApplication.processEvents()
+    window.navigation.fill_warnings()
+    assert window.workspace.quarter == 3 and shown(window) == expected(window)
