@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from bench._workers import make_plan_file, run_counters
+    from bench.proofs.common import make_plan_file
+    from bench.proofs.counters import run_counters
 
     runs = []
     with tempfile.TemporaryDirectory(prefix="jingan-concurrency-") as tmp:

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/crash_test.py [--rounds 200] [--seed 0] [--keep DIR] [-v]
 
-Each round starts one worker process (bench/_workers.py) and kills it at a random moment:
+Each round starts one worker process (bench/proofs/crash.py) and kills it at a random moment:
 
 * edits   — set_actual / set_progress on random cells of the 2022 plan, each its own
             transaction, on one file for the whole run (each round recovers the last one's
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per round")
     args = parser.parse_args(argv)
 
-    from bench._workers import RoundResult, run_crash_rounds
+    from bench.proofs.crash import RoundResult, run_crash_rounds
 
     def progress(index: int, result: RoundResult) -> None:
         if args.verbose or not result.ok or result.refused_hot_journal:

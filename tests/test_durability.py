@@ -1,8 +1,9 @@
 """Proof for the shared file: writers killed mid-edit, two clerks at once, every write inside
 our transaction wrapper, and the file going away (or filling up) while it is open.
 
-The worker processes and their checks live in bench/_workers.py; bench/crash_test.py and
-bench/concurrency_test.py run the same code at full size (200 kills, 1,000 edits).
+The worker processes and their checks live in bench/proofs/ (common.py, crash.py, counters.py,
+faults.py); bench/crash_test.py and bench/concurrency_test.py run the same code at full size
+(200 kills, 1,000 edits).
 """
 
 from __future__ import annotations
@@ -17,21 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from bench._workers import (
-    MIX,
-    SEED_LOG_ROWS,
-    SEED_ROWS,
-    Worker,
-    catch_mid_commit,
-    counts,
-    digest,
-    integrity,
-    journal_of,
-    operations,
-    run_counters,
-    run_crash_rounds,
-    run_turns,
-)
+from bench.proofs.common import SEED_LOG_ROWS, SEED_ROWS, counts, digest, integrity, journal_of
+from bench.proofs.counters import run_counters, run_turns
+from bench.proofs.crash import MIX, catch_mid_commit, operations, run_crash_rounds
+from bench.proofs.faults import start_disk_full
 from jingan_desktop.plan.model import ItemStatus
 from jingan_desktop.plan.parser import read_plan_file
 from jingan_desktop.storage.backup import restore_damaged
@@ -547,7 +537,7 @@ def test_full_disk_fails_the_write_cleanly_and_keeps_what_was_saved(plan_file: P
     """A worker whose file may not grow (RLIMIT_FSIZE): the big import fails as
     WriteFailedError, edits go on until the file is full, then fail the same way; no
     transaction stays open and the file holds exactly the edits reported saved."""
-    worker = Worker("disk-full", plan_file)
+    worker = start_disk_full(plan_file)
     assert worker.finish(120) == 0, worker.stderr
     lines = worker.lines
     assert lines[-1] == "done"
