@@ -18,9 +18,19 @@ from pathlib import Path
 
 import pytest
 
-from bench.proofs.common import SEED_LOG_ROWS, SEED_ROWS, counts, digest, integrity, journal_of
+from bench.proofs import killpoints
+from bench.proofs.common import (
+    SEED_LOG_ROWS,
+    SEED_ROWS,
+    counts,
+    digest,
+    integrity,
+    is_hot_journal,
+    journal_of,
+)
 from bench.proofs.counters import run_counters, run_turns
-from bench.proofs.crash import MIX, catch_mid_commit, operations, run_crash_rounds
+from bench.proofs.crash import KINDS, kill_once, run_crash_rounds
+from bench.proofs.crash_checks import header_runs_past_end
 from bench.proofs.faults import start_disk_full
 from jingan_desktop.plan.model import ItemStatus
 from jingan_desktop.plan.parser import read_plan_file
@@ -83,39 +93,52 @@ def file_facts(path: Path) -> tuple[list[str], dict[str, int]]:
 # --- 1. crash safety ---------------------------------------------------------------------------
 
 
-def test_writers_killed_at_random_moments_lose_nothing_they_reported(tmp_path: Path) -> None:
-    """20 SIGKILLs: 10 during edits (set_actual / set_progress, each its own transaction, one
-    file throughout), 4 during import_plan(replace=True), 4 during Store.create, 2 during
-    migrations. After each: integrity_check ok, foreign_key_check empty, every edit reported
-    committed holds its value with its change_log row, the one under way is whole or absent,
-    each plan is wholly the old or the new one, each real file name a complete file."""
-    rounds = 20
+kill_points = pytest.mark.skipif(
+    killpoints.available() is not None, reason=f"kill points: {killpoints.available()}"
+)
+
+
+@kill_points
+def test_every_kind_of_write_killed_at_every_kill_point_loses_nothing_it_reported(
+    tmp_path: Path,
+) -> None:
+    """35 SIGKILLs: edits, plan imports, Excel imports, merges, undo, new files and
+    migrations, each killed at each of the five kill points of its commit (the worker kills
+    itself there, so no timing is involved). After each: the file opens, integrity_check ok,
+    foreign_key_check empty, every operation reported committed is there, the one under way
+    wholly there or wholly absent: rolled back when killed before its journal was deleted,
+    committed after."""
+    rounds = len(KINDS) * len(killpoints.PHASES)
     summary = run_crash_rounds(tmp_path, rounds, seed=0)
     assert summary.failures == []
-    assert len(summary.rounds) == rounds
-    assert {r.kind for r in summary.rounds} == set(MIX)
-    for kind in MIX:
-        done = summary.of(kind)
-        assert sum(r.confirmed for r in done) == sum(r.verified for r in done)
-    assert sum(r.confirmed for r in summary.of("edits")) > 0  # the writer got going
+    assert {(r.kind, r.phase, r.killed_at) for r in summary.rounds} == {
+        (kind, phase, phase) for kind in KINDS for phase in killpoints.PHASES
+    }
+    assert sum(r.confirmed for r in summary.rounds) == sum(r.verified for r in summary.rounds)
+    assert sum(r.confirmed for r in summary.rounds) > len(KINDS)  # operations before the kill
+    for r in summary.rounds:  # the killed operation was judged, and as its kill point says
+        assert r.in_flight_landed is (r.phase == "after-commit" and r.kind != "create"), r
     assert sum(r.integrity_failures for r in summary.rounds) == 0
     # A file killed mid-commit must reopen (SQLite rolls its journal back), never be refused.
     assert summary.refused_hot_journal == []
 
 
-@pytest.mark.skipif(not POSIX, reason="stops the writer with SIGSTOP")
+@kill_points
 def test_open_rolls_back_a_hot_journal_left_mid_commit(plan_file: Path) -> None:
-    caught, lines = catch_mid_commit(plan_file)
-    if not caught:
-        pytest.skip("never saw the commit half-written (machine too fast or too slow)")
-    done, _ = operations(lines)
-    last_plan = done[-1].words[0] if done else None
-    store = Store.open(plan_file)  # raises TruncatedError today
+    """Killed when a commit (an import, which grows the file) has written page 1 only: the
+    header already promises pages the file does not have yet, the journal is hot."""
+    before = Store.open(plan_file)
+    plan_id = before.plans()[0]["id"]
+    before.close()
+    worker = kill_once(plan_file, "import", "file-half-written")
+    assert worker.lines[-1] == "killed file-half-written plan.sqlite"
+    assert header_runs_past_end(plan_file)
+    assert is_hot_journal(journal_of(plan_file))
+    store = Store.open(plan_file)
     try:
         assert store.database.integrity_problems() == []
         assert {t: store.check().counts[t] for t in SEED_ROWS} == SEED_ROWS
-        if last_plan is not None:  # the interrupted import was rolled back: wholly before
-            assert store.plans()[0]["id"] == last_plan
+        assert store.plans()[0]["id"] == plan_id  # the import was rolled back: wholly before
         assert not journal_of(plan_file).exists()
     finally:
         store.close()
