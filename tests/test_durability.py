@@ -32,8 +32,10 @@ from bench.proofs.counters import run_counters, run_turns
 from bench.proofs.crash import KINDS, kill_once, run_crash_rounds
 from bench.proofs.crash_checks import header_runs_past_end
 from bench.proofs.faults import start_disk_full
+from jingan_desktop import cli
 from jingan_desktop.plan.model import ItemStatus
 from jingan_desktop.plan.parser import read_plan_file
+from jingan_desktop.storage import database
 from jingan_desktop.storage.backup import restore_damaged
 from jingan_desktop.storage.database import (
     CorruptError,
@@ -581,3 +583,154 @@ def test_full_disk_fails_the_write_cleanly_and_keeps_what_was_saved(plan_file: P
     finally:
         conn.close()
     assert listing(plan_file.parent) == [plan_file.name]
+
+
+# --- 5. the commands IT runs after a crash, and a long read at COMMIT ---------------------------
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("jingan-desktop: error: "), err
+    return lines[0]
+
+
+def crashed_mid_save(plan_file: Path) -> str:
+    """Kill an import of ``plan_file`` when its commit has written the file but not yet
+    deleted the journal (hot): what a crashed save leaves. Returns the plan id from before."""
+    before = Store.open(plan_file)
+    plan_id = before.plans()[0]["id"]
+    before.close()
+    worker = kill_once(plan_file, "import", "journal-not-deleted")
+    assert worker.lines[-1] == "killed journal-not-deleted plan.sqlite-journal"
+    assert is_hot_journal(journal_of(plan_file))
+    return plan_id
+
+
+@kill_points
+@pytest.mark.parametrize("command", ["check", "export", "report", "import-excel"])
+def test_commands_after_a_crash_roll_the_interrupted_save_back(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """These open the file read-only, which cannot play a hot journal back ("attempt to
+    write a readonly database"); they roll it back first and say so."""
+    workbook = tmp_path / "q1.xlsx"
+    if command == "import-excel":
+        assert (
+            run_cli(capsys, "export", "--db", plan_file, "--quarter", "2022Q1", "-o", workbook)[0]
+            == 0
+        )
+    plan_id = crashed_mid_save(plan_file)
+    args = {
+        "check": ["check", "--db", plan_file],
+        "export": ["export", "--db", plan_file, "--quarter", "2022Q1", "-o", tmp_path / "o.xlsx"],
+        "report": ["report", "--db", plan_file, "--quarter", "2022Q1", "-o", tmp_path / "o.pdf"],
+        "import-excel": ["import-excel", "--db", plan_file, "--quarter", "2022Q1", workbook],
+    }[command]
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    assert "readonly" not in out + err
+    said = out if command == "check" else err
+    assert "a save interrupted by a crash was rolled back" in said
+    assert not journal_of(plan_file).exists()
+    problems, found = file_facts(plan_file)
+    assert problems == []
+    assert found["change_log"] == SEED_LOG_ROWS  # wholly before the killed import
+    conn = sqlite3.connect(plan_file)
+    assert conn.execute("SELECT id FROM plan").fetchone() == (plan_id,)
+    conn.close()
+
+
+@kill_points
+def test_check_on_a_crashed_file_in_a_read_only_folder_says_what_to_do(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not permissions_enforced(tmp_path):
+        pytest.skip("running as root: file permissions are not enforced")
+    crashed_mid_save(plan_file)
+    before = digest(plan_file), digest(journal_of(plan_file))
+    plan_file.parent.chmod(0o555)
+    try:
+        code, _, err = run_cli(capsys, "check", "--db", plan_file)
+    finally:
+        plan_file.parent.chmod(0o755)
+    line = one_error_line(err)
+    assert code == cli.EXIT_BAD_INPUT
+    assert "save to this file was interrupted" in line and "writable folder" in line
+    assert "readonly database" not in line
+    assert (digest(plan_file), digest(journal_of(plan_file))) == before  # nothing touched
+
+
+@pytest.fixture
+def fast_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lock waits of 50 ms, one retry: a held lock gives up quickly (nothing is timed)."""
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(database, "BUSY_RETRIES", 1)
+
+
+def test_import_excel_apply_while_another_program_reads_says_busy_and_writes_nothing(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fast_busy: None
+) -> None:
+    """The commit needs every reader gone; a long read elsewhere (held here until the test
+    lets go) makes it give up worded like every other lock wait, never "database is
+    locked"; once the read ends the same command writes."""
+    from openpyxl import load_workbook
+
+    workbook = tmp_path / "q1.xlsx"
+    assert (
+        run_cli(capsys, "export", "--db", plan_file, "--quarter", "2022Q1", "-o", workbook)[0] == 0
+    )
+    book = load_workbook(workbook)
+    book.active.cell(row=3, column=8, value=42)  # 本期实际 of the first indicator
+    book.save(workbook)
+    apply = ["import-excel", "--db", plan_file, "--quarter", "2022Q1", workbook, "--apply"]
+    reader = sqlite3.connect(plan_file, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM change_log").fetchone()  # a shared lock, held
+    try:
+        before = file_facts(plan_file)
+        code, _, err = run_cli(capsys, *apply)
+        line = one_error_line(err)
+        assert code == cli.EXIT_BAD_INPUT
+        assert database.BUSY_DETAIL in line
+        assert "database is locked" not in line
+        assert file_facts(plan_file) == before  # nothing written
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    code, out, err = run_cli(capsys, *apply)
+    assert code == 0, err
+    assert "wrote 1 change" in out
+    assert file_facts(plan_file)[1]["actual"] == 1
+
+
+def test_commit_waits_out_a_reader_by_retrying(store: Store, plan_file: Path) -> None:
+    """A reader holds its read through the first COMMIT, which gives up (1 ms wait); the
+    reader ends just before the retry (the trace runs as the retry starts), which saves."""
+    store.database.conn.execute("PRAGMA busy_timeout = 1")
+    indicator = store.load().plan.indicators()[0].id
+    reader = sqlite3.connect(plan_file, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM actual").fetchone()
+    commits: list[str] = []
+
+    def traced(sql: str) -> None:
+        if sql == "COMMIT":
+            commits.append(sql)
+            if len(commits) == 2 and reader.in_transaction:
+                reader.execute("COMMIT")
+
+    store.database.conn.set_trace_callback(traced)
+    try:
+        store.set_actual(indicator, 1, 7)
+    finally:
+        store.database.conn.set_trace_callback(None)
+        reader.close()
+    assert len(commits) == 2  # the first was refused while the reader read
+    assert store.row("actual", pair_id(indicator, 1))["value"] == 7

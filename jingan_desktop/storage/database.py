@@ -85,8 +85,22 @@ class ReadOnlyError(StoreError):
     """The file is open read-only (write-protected stick, read-only share) or became so."""
 
 
+class InterruptedSaveError(ReadOnlyError):
+    """A save was interrupted (its journal is still beside the file) and the file cannot be
+    written here to roll it back, so it cannot be read either."""
+
+
 class BusyError(StoreError):
-    """Another user keeps the file locked (someone else is saving)."""
+    """Another user keeps the file locked (someone else is saving, or reading for long)."""
+
+
+# The words of every lock wait that ran out, whichever statement met the lock.
+BUSY_DETAIL = "the file stayed locked by another user saving or reading it; try again in a moment"
+INTERRUPTED_DETAIL = (
+    "a save to this file was interrupted (its -journal file is still beside it) and the"
+    " folder is read-only here, so it cannot be rolled back: copy the file together with its"
+    " -journal file to a writable folder and open it there"
+)
 
 
 class WriteFailedError(StoreError):
@@ -211,7 +225,9 @@ def classify_error(exc: sqlite3.Error, path: str) -> StoreError:
     name = getattr(exc, "sqlite_errorname", "") or ""
     message = str(exc)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
-        return BusyError(path, message)
+        return BusyError(path, BUSY_DETAIL)
+    if name == "SQLITE_READONLY_ROLLBACK":
+        return InterruptedSaveError(path, INTERRUPTED_DETAIL)
     if name.startswith("SQLITE_READONLY") or "readonly" in message:
         return ReadOnlyError(path, message)
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in message:
@@ -235,6 +251,7 @@ class Database:
         self._in_write = False
         self._identity = _identity(path)
         self._had_content = _size(path) > 0
+        self.recovered_journal = False  # opening rolled back a save interrupted by a crash
 
     # -- opening --
 
@@ -258,11 +275,18 @@ class Database:
             raise NotOurFileError(path, "an SQLite database, but not a jingan_desktop plan file")
         if header.user_version > SCHEMA_VERSION:
             raise NewerSchemaError(path, header.user_version, SCHEMA_VERSION)
-        readonly = readonly or not is_writable(path)
+        writable = is_writable(path)
+        readonly = readonly or not writable
+        interrupted = has_hot_journal(path)
+        if interrupted and readonly and writable:
+            # A read-only connection cannot roll back a crashed writer's journal ("attempt
+            # to write a readonly database"): a writable one does it first, as any open would.
+            _roll_back_journal(path)
         conn = _connect(path, readonly)
         try:
             database = cls(path, conn, readonly)
             database._check_quick()
+            database.recovered_journal = interrupted and not has_hot_journal(path)
             if database.user_version() < SCHEMA_VERSION and migrate:
                 if readonly:
                     raise ReadOnlyError(path, "file needs upgrading but is read-only")
@@ -315,7 +339,10 @@ class Database:
         try:
             rows = self.conn.execute("PRAGMA quick_check").fetchall()
         except sqlite3.DatabaseError as exc:
-            raise CorruptError(self.path, str(exc)) from exc
+            error = classify_error(exc, str(self.path))
+            if type(error) is StoreError:  # nothing more specific: SQLite found damage
+                error = CorruptError(self.path, str(exc))
+            raise error from exc
         problems = [row[0] for row in rows if row[0] != "ok"]
         if problems:
             raise CorruptError(self.path, "; ".join(problems[:5]))
@@ -382,10 +409,7 @@ class Database:
             # Checked again at the end: a long transaction (an import, a merge) must not be
             # reported saved into a file that was removed or swapped while it ran.
             self._check_still_there()
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise classify_error(exc, str(self.path)) from exc
+            self._commit()
         except BaseException:
             if self.conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
@@ -407,6 +431,22 @@ class Database:
             raise FileMissingError(
                 self.path, "file was replaced by another file since it was opened"
             )
+
+    def _commit(self) -> None:
+        """``COMMIT``, which needs every reader gone: a long read elsewhere keeps it waiting
+        (busy_timeout), then SQLite reports it busy but keeps the transaction, so it is
+        retried like ``BEGIN IMMEDIATE``, and finally reported as :class:`BusyError` (the
+        caller rolls back: nothing is written)."""
+        for attempt in range(self.busy_retries + 1):
+            try:
+                self.conn.execute("COMMIT")
+                return
+            except sqlite3.Error as exc:
+                error = classify_error(exc, str(self.path))
+                last = attempt == self.busy_retries or not self.conn.in_transaction
+                if not isinstance(error, BusyError) or last:
+                    raise error from exc
+                time.sleep(0.05 * (attempt + 1))
 
     def _begin_immediate(self) -> None:
         self._check_still_there()
@@ -500,6 +540,18 @@ def _configure(conn: sqlite3.Connection, readonly: bool) -> None:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode.lower() not in ("delete", "truncate"):
             conn.execute("PRAGMA journal_mode = DELETE")
+
+
+def _roll_back_journal(path: Path) -> None:
+    """Let SQLite play back a hot journal (it does so on the first read of a writable
+    connection, and only if no live writer still owns the journal)."""
+    conn = _connect(path, readonly=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise classify_error(exc, str(path)) from exc
+    finally:
+        conn.close()
 
 
 def is_writable(path: Path) -> bool:
