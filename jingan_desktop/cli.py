@@ -330,8 +330,10 @@ def _note_recovery(store: Store) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     from .storage.findings import content_findings
 
+    # The quick check on open refuses only a file SQLite cannot read at all; the full
+    # integrity check runs in store.check(), which lists what it finds (exit 1).
     with _readable_file(args.target, verify=False) as path:
-        store = Store.open(path, readonly=True, migrate=False)
+        store = Store.open(path, readonly=True, migrate=False, check="quick")
         try:
             report = store.check()
             findings = content_findings(store) if not report.problems else []

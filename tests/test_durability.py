@@ -734,3 +734,135 @@ def test_commit_waits_out_a_reader_by_retrying(store: Store, plan_file: Path) ->
         reader.close()
     assert len(commits) == 2  # the first was refused while the reader read
     assert store.row("actual", pair_id(indicator, 1))["value"] == 7
+
+
+# --- 6. a damaged file, wherever it comes from, is refused before it is read or written ---------
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    value = 0
+    for k in range(9):
+        byte = buf[i + k]
+        if k == 8:
+            return (value << 8) | byte, i + 9
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, i + k + 1
+    raise AssertionError("unreachable")
+
+
+def damage_an_index(path: Path, index: str = "sqlite_autoindex_chapter_1") -> None:
+    """Point one entry of ``index`` at the wrong row (the damage a share without working
+    locks left: "row missing from index"). quick_check does not see it."""
+    conn = sqlite3.connect(path)
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)).fetchone()
+    (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        page = bytearray(handle.read(page_size))
+        assert page[0] == 0x0A  # a leaf index page: the whole index fits one page
+        cells = int.from_bytes(page[3:5], "big")
+        cell = int.from_bytes(page[8 + 2 * (cells - 1) : 10 + 2 * (cells - 1)], "big")
+        size, start = _varint(page, cell)
+        page[start + size - 1] ^= 0x40  # the low byte of the row id the last entry names
+        handle.seek((root - 1) * page_size)
+        handle.write(page)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA integrity_check").fetchall() != [("ok",)]
+    finally:
+        conn.close()
+
+
+def test_a_file_with_a_damaged_index_is_refused_on_open_and_never_written(plan_file: Path) -> None:
+    damage_an_index(plan_file)
+    before = digest(plan_file)
+    for readonly in (False, True):
+        with pytest.raises(CorruptError, match="missing from index sqlite_autoindex_chapter_1"):
+            Store.open(plan_file, readonly=readonly)
+    assert digest(plan_file) == before
+    assert listing(plan_file.parent) == [plan_file.name]
+
+
+def test_checking_in_the_background_still_never_writes_a_damaged_file(plan_file: Path) -> None:
+    """check="background" opens after the quick check; the first write waits for the full
+    check's verdict and is refused, as is every later one."""
+    damage_an_index(plan_file)
+    before = digest(plan_file)
+    store = Store.open(plan_file, check="background")
+    try:
+        indicator = store.load().plan.indicators()[0].id  # reading is allowed meanwhile
+        for _ in range(2):
+            with pytest.raises(CorruptError, match="missing from index"):
+                store.set_actual(indicator, 1, 5)
+            assert not store.database.conn.in_transaction
+    finally:
+        store.close()
+    assert digest(plan_file) == before
+    assert listing(plan_file.parent) == [plan_file.name]
+
+
+def test_checking_in_the_background_lets_a_sound_file_be_written(plan_file: Path) -> None:
+    store = Store.open(plan_file, check="background")
+    try:
+        indicator = store.load().plan.indicators()[0].id
+        store.set_actual(indicator, 1, 5)
+        assert store.row("actual", pair_id(indicator, 1))["value"] == 5
+    finally:
+        store.close()
+    with pytest.raises(ValueError):
+        Store.open(plan_file, check="sometimes")
+
+
+def test_merging_a_copy_with_a_damaged_index_is_refused_and_the_master_untouched(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "stick" / "copy.sqlite"
+    copy.parent.mkdir()
+    shutil.copyfile(plan_file, copy)
+    edited = Store.open(copy)
+    edited.set_actual(edited.load().plan.indicators()[0].id, 1, 99)
+    edited.close()
+    damage_an_index(copy)
+    before = digest(plan_file)
+    code, _, err = run_cli(capsys, "merge", "--db", plan_file, "--from", copy, "--prefer", "theirs")
+    line = one_error_line(err)
+    assert code == cli.EXIT_BAD_INPUT
+    assert "copy.sqlite" in line and "missing from index" in line
+    assert digest(plan_file) == before
+    assert listing(plan_file.parent) == [plan_file.name]  # not even a backup taken
+
+
+def test_restoring_a_backup_with_a_damaged_index_is_refused(plan_file: Path) -> None:
+    """Restore (and the search for a good backup offered for a damaged file) check the
+    backup fully: one with a damaged index is not "good"."""
+    from jingan_desktop.storage.backup import list_backups, newest_good_backup, restore, take_backup
+
+    store = Store.open(plan_file)
+    try:
+        good = take_backup(store.database, "manual")
+        store.set_actual(store.load().plan.indicators()[0].id, 1, 5)
+        damaged = take_backup(store.database, "manual")
+        damage_an_index(damaged)
+        assert list_backups(plan_file)[0].path == damaged
+        assert newest_good_backup(plan_file).path == good
+        before = digest(plan_file)
+        with pytest.raises(CorruptError, match="missing from index"):
+            restore(store.database, damaged)
+        assert digest(plan_file) == before
+    finally:
+        store.close()
+
+
+def test_check_lists_a_damaged_index_instead_of_refusing_the_file(
+    plan_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    damage_an_index(plan_file)
+    before = digest(plan_file)
+    code, out, _ = run_cli(capsys, "check", "--db", plan_file)
+    assert code == cli.EXIT_PROBLEM
+    assert "integrity: PROBLEMS" in out.splitlines()
+    assert any("missing from index sqlite_autoindex_chapter_1" in line for line in out.splitlines())
+    assert digest(plan_file) == before

@@ -9,7 +9,13 @@ clerks at once, so:
   COMMIT``: Python's lazily-started transactions let a read-then-write fail at once with
   "database is locked" whatever the busy timeout (cpython #124510);
 * a file is judged from its raw header before SQLite reads it, so a file that is not ours
-  is never touched, let alone written.
+  is never touched, let alone written;
+* every open runs SQLite's full ``integrity_check`` (``quick_check`` misses damaged indexes),
+  so a damaged file — the master, a merge source, a backup being restored, a copy from a
+  stick — is refused before anything reads it as good or writes it. On a big file that
+  costs time (about three quick checks); ``check="background"`` runs it in a thread after a
+  quick check instead, and every write waits for its verdict, so a damaged file is still
+  never written.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import os
 import sqlite3
 import struct
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,6 +41,10 @@ APPLICATION_ID = 0x4A475150  # "JGQP": identifies a jingan_desktop plan file
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 BUSY_RETRIES = 3
+# How Database.open checks a file: "full" integrity_check before returning; "quick"
+# quick_check only (the caller runs the full check itself and reports what it finds);
+# "background" quick_check, then integrity_check in a thread that every write waits for.
+CHECKS = ("full", "quick", "background")
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -252,6 +263,7 @@ class Database:
         self._identity = _identity(path)
         self._had_content = _size(path) > 0
         self.recovered_journal = False  # opening rolled back a save interrupted by a crash
+        self._full_check: _BackgroundCheck | None = None
 
     # -- opening --
 
@@ -263,12 +275,15 @@ class Database:
         readonly: bool = False,
         migrate: bool = True,
         before_migrate: Callable[[Path], None] | None = None,
+        check: str = "full",
     ) -> Database:
         """Open an existing plan file after checking it; see the module docstring.
 
         ``before_migrate`` is called (with the path) before an older schema is upgraded, so
-        the caller can take a backup first.
+        the caller can take a backup first. ``check`` is one of :data:`CHECKS`.
         """
+        if check not in CHECKS:
+            raise ValueError(f"check must be one of {CHECKS}, not {check!r}")
         path = Path(path)
         header = read_header(path)
         if header.application_id != APPLICATION_ID:
@@ -285,7 +300,7 @@ class Database:
         conn = _connect(path, readonly)
         try:
             database = cls(path, conn, readonly)
-            database._check_quick()
+            database._check_on_open(check)
             database.recovered_journal = interrupted and not has_hot_journal(path)
             if database.user_version() < SCHEMA_VERSION and migrate:
                 if readonly:
@@ -335,19 +350,29 @@ class Database:
             raise
         return cls.open(path)
 
-    def _check_quick(self) -> None:
-        try:
-            rows = self.conn.execute("PRAGMA quick_check").fetchall()
-        except sqlite3.DatabaseError as exc:
-            error = classify_error(exc, str(self.path))
-            if type(error) is StoreError:  # nothing more specific: SQLite found damage
-                error = CorruptError(self.path, str(exc))
-            raise error from exc
-        problems = [row[0] for row in rows if row[0] != "ok"]
-        if problems:
+    def _check_on_open(self, check: str) -> None:
+        _refuse_damage(
+            self.path, self.conn, "integrity_check" if check == "full" else "quick_check"
+        )
+        if check == "background":
+            self._full_check = _BackgroundCheck(self.path)
+
+    def await_full_check(self) -> None:
+        """Wait for the background integrity check, if one runs; raise CorruptError if it
+        found damage (then every write is refused). Every transaction calls this first."""
+        if self._full_check is None:
+            return
+        problems = self._full_check.result()
+        if problems is None:  # it could not run (locked out, interrupted): check here
+            _refuse_damage(self.path, self.conn, "integrity_check")
+        elif problems:
             raise CorruptError(self.path, "; ".join(problems[:5]))
+        else:
+            self._full_check = None  # checked and sound
 
     def close(self) -> None:
+        if self._full_check is not None:
+            self._full_check.stop()
         self.conn.close()
 
     # -- facts --
@@ -402,6 +427,7 @@ class Database:
         if self._in_write:
             yield self
             return
+        self.await_full_check()
         self._begin_immediate()
         self._in_write = True
         try:
@@ -510,6 +536,61 @@ class Database:
             _unlink_quietly(temp)
             raise
         return destination
+
+
+def _refuse_damage(path: Path, conn: sqlite3.Connection, pragma: str) -> None:
+    """Run ``PRAGMA integrity_check`` or ``quick_check``; CorruptError unless it says ok."""
+    try:
+        rows = conn.execute(f"PRAGMA {pragma}").fetchall()
+    except sqlite3.DatabaseError as exc:
+        error = classify_error(exc, str(path))
+        if type(error) is StoreError:  # nothing more specific: SQLite found damage
+            error = CorruptError(path, str(exc))
+        raise error from exc
+    problems = [row[0] for row in rows if row[0] != "ok"]
+    if problems:
+        raise CorruptError(path, "; ".join(problems[:5]))
+
+
+class _BackgroundCheck:
+    """``PRAGMA integrity_check`` on a connection of its own, in a thread."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._problems: list[str] | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+        self._started.wait()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._conn = _connect(path, readonly=True)
+        except StoreError:
+            return
+        finally:
+            self._started.set()
+        try:
+            rows = self._conn.execute("PRAGMA integrity_check").fetchall()
+            self._problems = [row[0] for row in rows if row[0] != "ok"]
+        except sqlite3.DatabaseError as exc:
+            if "interrupted" not in str(exc) and not isinstance(
+                classify_error(exc, str(path)), BusyError
+            ):
+                self._problems = [str(exc)]  # damaged beyond reading
+        finally:
+            self._conn.close()
+
+    def result(self) -> list[str] | None:
+        """The problems found (empty: sound), or None if the check could not run."""
+        self._thread.join()
+        return self._problems
+
+    def stop(self) -> None:
+        if self._conn is not None and self._thread.is_alive():
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.interrupt()
+        self._thread.join()
 
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
