@@ -91,7 +91,7 @@ class CrashRun:
             self.import_file = make_plan_file(folder / "plan.sqlite", self.template)
             conn = sqlite3.connect(self.import_file)
             (plan_id,) = conn.execute("SELECT id FROM plan").fetchone()
-            self.import_state = {"plan_id": plan_id, "imports": checks._import_count(conn)}
+            self.import_state = {"plan_id": plan_id, "imports": checks.import_count(conn)}
             self.import_state["seen"] = {plan_id}
             conn.close()
         return self.import_file

@@ -254,7 +254,7 @@ def verify_import(path: Path, lines: list[str], state: dict[str, Any], result: R
         if found != SEED_ROWS:
             result.fail(f"row counts {found}: a partial import")
         (plan_id,) = conn.execute("SELECT id FROM plan").fetchone()
-        imports = _import_count(conn)
+        imports = import_count(conn)
         landed = plan_id != state["plan_id"]
         if pending is not None:
             result.in_flight = "import_plan(replace=True)"
@@ -279,7 +279,7 @@ def verify_import(path: Path, lines: list[str], state: dict[str, Any], result: R
         store.close()
 
 
-def _import_count(conn: sqlite3.Connection) -> int:
+def import_count(conn: sqlite3.Connection) -> int:
     return conn.execute(
         "SELECT count(DISTINCT txn) FROM change_log WHERE source = 'import'"
     ).fetchone()[0]

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from bench.proofs import killpoints
 from bench.proofs.common import SEED_PLAN, STATUSES, run_child, say
+from jingan_desktop.plan.model import Plan
 from jingan_desktop.plan.parser import read_plan_file
 from jingan_desktop.storage.database import Database
 from jingan_desktop.storage.store import Store
@@ -107,29 +108,32 @@ def _edits(path: str, seed: str) -> None:
                 indicator = rng.choice(indicators)
                 value = int(seed) * 1_000_000 + seq  # unique: its change_log row can be found
                 words: list[object] = [indicator, quarter, value]
-                yield "actual", words, _call(store.set_actual, indicator, quarter, value, words)
+                yield (
+                    "actual",
+                    words,
+                    _answering(words, store.set_actual, indicator, quarter, value),
+                )
             else:
                 item = rng.choice(items)
                 status = rng.randrange(len(STATUSES))
                 text = f"s{seed}-e{seq}"
                 words = [item, quarter, status, text]
-
-                def progress(item=item, quarter=quarter, status=status, text=text, words=words):
-                    store.set_progress(item, quarter, status=STATUSES[status], text=text)
-                    return words
-
-                yield "progress", words, progress
+                call = _answering(
+                    words, store.set_progress, item, quarter, status=STATUSES[status], text=text
+                )
+                yield "progress", words, call
 
     drive(operations(), _each_time(path))
 
 
-def _call(function: Callable[..., object], *args: object) -> Callable[[], list[object]]:
-    """``function(*args[:-1])``, answering ``args[-1]`` (the committed line's words)."""
-    *call_args, words = args
+def _answering(
+    words: list[object], function: Callable[..., object], *args: object, **kwargs: object
+) -> Callable[[], list[object]]:
+    """A call of ``function(*args, **kwargs)`` whose committed line repeats ``words``."""
 
     def run() -> list[object]:
-        function(*call_args)
-        return words  # type: ignore[return-value]
+        function(*args, **kwargs)
+        return words
 
     return run
 
@@ -270,8 +274,8 @@ def _create(folder: str) -> None:
     drive(operations(), watch)
 
 
-def _created(path: Path, plan: object) -> list[object]:
-    Store.create(path, plan).close()  # type: ignore[arg-type]
+def _created(path: Path, plan: Plan) -> list[object]:
+    Store.create(path, plan).close()
     return [path.name]
 
 
