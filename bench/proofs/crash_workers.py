@@ -164,14 +164,16 @@ def _excel(path: str, folder: str) -> None:
 
     store = Store.open(path)
     store.actor = ("crash-test", "excel")
-    workspace = Workspace(store, None, EXCEL_QUARTER)
-    exported = Path(folder) / "exported.xlsx"
-    export_excel(workspace, exported)
-    indicators = [i.id for i in workspace.plan.indicators()][:EXCEL_INDICATORS]
-    items = [i.id for i in workspace.plan.items()][:EXCEL_ITEMS]
+    plan = store.load().plan
+    indicators = [i.id for i in plan.indicators()][:EXCEL_INDICATORS]
+    items = [i.id for i in plan.items()][:EXCEL_ITEMS]
     say("setup", json.dumps({"indicators": indicators, "items": items}))
 
     def workbook(op: int) -> Path:
+        """Exported after the last import (a workbook exported before it would conflict
+        with what that import wrote), then filled in as a department would."""
+        exported = Path(folder) / f"exported-{op}.xlsx"
+        export_excel(Workspace(store, None, EXCEL_QUARTER), exported)
         book = load_workbook(exported)
         sheet = book.worksheets[0]
         for row in sheet.iter_rows(min_row=2):
