@@ -24,6 +24,7 @@ from bench.proofs.common import (
     SEED_LOG_ROWS,
     SEED_ROWS,
     counts,
+    damage_an_index,
     digest,
     integrity,
     is_hot_journal,
@@ -741,43 +742,6 @@ def test_commit_waits_out_a_reader_by_retrying(store: Store, plan_file: Path) ->
 
 
 # --- 6. a damaged file, wherever it comes from, is refused before it is read or written ---------
-
-
-def _varint(buf: bytes, i: int) -> tuple[int, int]:
-    value = 0
-    for k in range(9):
-        byte = buf[i + k]
-        if k == 8:
-            return (value << 8) | byte, i + 9
-        value = (value << 7) | (byte & 0x7F)
-        if byte < 0x80:
-            return value, i + k + 1
-    raise AssertionError("unreachable")
-
-
-def damage_an_index(path: Path, index: str = "sqlite_autoindex_chapter_1") -> None:
-    """Point one entry of ``index`` at the wrong row (the damage a share without working
-    locks left: "row missing from index"). quick_check does not see it."""
-    conn = sqlite3.connect(path)
-    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)).fetchone()
-    (page_size,) = conn.execute("PRAGMA page_size").fetchone()
-    conn.close()
-    with open(path, "r+b") as handle:
-        handle.seek((root - 1) * page_size)
-        page = bytearray(handle.read(page_size))
-        assert page[0] == 0x0A  # a leaf index page: the whole index fits one page
-        cells = int.from_bytes(page[3:5], "big")
-        cell = int.from_bytes(page[8 + 2 * (cells - 1) : 10 + 2 * (cells - 1)], "big")
-        size, start = _varint(page, cell)
-        page[start + size - 1] ^= 0x40  # the low byte of the row id the last entry names
-        handle.seek((root - 1) * page_size)
-        handle.write(page)
-    conn = sqlite3.connect(path)
-    try:
-        assert conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
-        assert conn.execute("PRAGMA integrity_check").fetchall() != [("ok",)]
-    finally:
-        conn.close()
 
 
 def test_a_file_with_a_damaged_index_is_refused_on_open_and_never_written(plan_file: Path) -> None:
