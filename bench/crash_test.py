@@ -1,23 +1,30 @@
-"""Crash safety: kill writers with SIGKILL at random moments, then check what they left.
+"""Crash safety: kill every kind of write at every moment of its commit, check what is left.
 
     .venv/bin/python bench/crash_test.py [--rounds 200] [--seed 0] [--keep DIR] [-v]
 
-Each round starts one worker process (bench/_workers.py) and kills it at a random moment:
+Each round starts one worker process (bench/proofs/crash_workers.py) that SIGKILLs itself at
+a named kill point of one of its operations (bench/proofs/killpoints.py: SQLite's system
+calls are replaced in the worker, so the moment is exact on any machine):
 
-* edits   — set_actual / set_progress on random cells of the 2022 plan, each its own
-            transaction, on one file for the whole run (each round recovers the last one's
-            crash). Afterwards: integrity_check ok, foreign_key_check empty, every edit the
-            worker reported committed holds its value (the last one per cell) and has its
-            change_log row; the edit under way is wholly there (value and log row) or not.
-* import  — import_plan(replace=True) of the seed plan, over and over: the plan is wholly the
-            old or wholly the new one (6 chapters, 34 items, 80 indicators, log consistent).
-* create  — Store.create(plan-NNNN.sqlite, plan): a real name is absent or a complete file.
-* migrate — opening schema-0 files (= running the migration): each is wholly at schema 0
-            or wholly migrated, and opens afterwards.
+    mid-transaction      the operation's first page saved into the journal
+    journal-synced       COMMIT has synced the journal; the file not yet written
+    file-half-written    COMMIT has written the file's first page (its header)
+    journal-not-deleted  the file written, the journal not yet deleted (still hot)
+    after-commit         the journal deleted: committed, but the caller never heard
 
-Prints a summary; exits 1 if any round failed (a refused recoverable file counts as failed).
-A SIGKILL loses nothing the OS had accepted, so this proves the transaction and rename logic,
-not the disk's flush ordering (synchronous=FULL is there for power cuts).
+Kinds: edits (set_actual / set_progress, one file for the whole run), import
+(import_plan(replace=True), one file for the run), excel (import-excel --apply of a workbook),
+merge (a copy merged in), undo (undoing the removal of an item with its indicators and
+figures), create (Store.create: a new file built under a temporary name), migrate (opening
+a schema-0 file). Round i kills kind i % 7 at kill point i // 7 % 5, so every 35 rounds
+cover every pair; which operation (and transaction) is drawn from the seed.
+
+After each kill: the file opens (its journal played back), integrity_check is ok and
+foreign_key_check empty, every operation the worker reported committed is there, the one
+under way is wholly there or wholly absent — rolled back when killed before its journal was
+deleted, committed after. Prints one line per kind and kill point; exits 1 if any round
+failed. A SIGKILL loses nothing the OS had accepted, so this proves the transaction and
+rename logic, not the disk's flush ordering (synchronous=FULL is there for power cuts).
 """
 
 from __future__ import annotations
@@ -41,16 +48,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per round")
     args = parser.parse_args(argv)
 
-    from bench._workers import RoundResult, run_crash_rounds
+    from bench.proofs.crash import RoundResult, run_crash_rounds
+    from bench.proofs.killpoints import available
+
+    missing = available()
+    if missing is not None:
+        print(f"crash test: cannot run here: {missing}", file=sys.stderr)
+        return 2
 
     def progress(index: int, result: RoundResult) -> None:
         if args.verbose or not result.ok or result.refused_hot_journal:
             state = "ok" if result.ok and not result.refused_hot_journal else "FAILED"
-            landed = {True: "landed", False: "not landed", None: "-"}[result.in_flight_landed]
+            landed = {True: "committed", False: "rolled back", None: "-"}[result.in_flight_landed]
             print(
-                f"round {index:4d} {result.kind:8} kill at {result.delay * 1000:6.1f} ms"
-                f"  confirmed {result.confirmed:4d}  verified {result.verified:4d}"
-                f"  in flight: {landed:10}  {state}",
+                f"round {index:4d} {result.kind:8} {result.phase:20} op {result.op:2d}"
+                f" txn {result.transaction}  confirmed {result.confirmed:3d}"
+                f"  verified {result.verified:3d}  killed op: {landed:11}  {state}",
                 flush=True,
             )
             for line in result.failures + result.refused_hot_journal:

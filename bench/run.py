@@ -249,7 +249,22 @@ def open_and_backup(path: Path, items: int, folder: Path, repeat: int) -> dict[s
         f"backup_idle_gap_ms{key}": spread([r["idle_gap"] * 1000 for r in runs]),
         f"backup_s{key}": spread([r["backup"] for r in runs]),
         f"peak_rss_mb{key}": spread([r["peak_mb"] for r in runs]),
+        # Every open runs the full integrity_check (part of open_s above); quick_check, which
+        # misses damaged indexes, for scale.
+        f"integrity_check_s{key}": spread([pragma_time(path, "integrity_check") for _ in runs]),
+        f"quick_check_s{key}": spread([pragma_time(path, "quick_check") for _ in runs]),
     }
+
+
+def pragma_time(path: Path, name: str) -> float:
+    """CPU seconds of one of SQLite's own checks on ``path``, on a fresh connection."""
+    conn = sqlite3.connect(path)
+    try:
+        started = time.process_time()
+        conn.execute(f"PRAGMA {name}").fetchall()
+        return time.process_time() - started
+    finally:
+        conn.close()
 
 
 # --- inside one app session: edits, filtering -------------------------------------------------
@@ -489,6 +504,8 @@ def size_rows(sizes: tuple[int, ...]) -> list[tuple[str, str, Goal]]:
              (lambda v: v <= 100, "≤ 100")),
             (f"backup_idle_gap_ms_{n}", "    longest heartbeat gap when idle, ms", None),
             (f"backup_s_{n}", "    daily backup + integrity check, s", None),
+            (f"integrity_check_s_{n}", "    of it, the full integrity_check, CPU s", None),
+            (f"quick_check_s_{n}", "    (quick_check would take, CPU s)", None),
             (f"peak_rss_mb_{n}", "  peak memory, MB", None),
             (f"edit_ms_{n}", "  one edit incl. 预警 rebuild, CPU ms", (lambda v: v < 20, "< 20")),
             (f"filter_key_ms_{n}", "  filter keystroke, CPU ms", (lambda v: v <= 16, "≤ 16")),

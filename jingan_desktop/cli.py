@@ -325,14 +325,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+RECOVERED = "a save interrupted by a crash was rolled back (its journal was left beside the file)"
+
+
+def _note_recovery(store: Store) -> None:
+    if store.database.recovered_journal:
+        print(f"note: {store.path}: {RECOVERED}", file=sys.stderr)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .storage.findings import content_findings
 
+    # The quick check on open refuses only a file SQLite cannot read at all; the full
+    # integrity check runs in store.check(), which lists what it finds (exit 1).
     with _readable_file(args.target, verify=False) as path:
-        store = Store.open(path, readonly=True, migrate=False)
+        store = Store.open(path, readonly=True, migrate=False, check="quick")
         try:
             report = store.check()
             findings = content_findings(store) if not report.problems else []
+            recovered = store.database.recovered_journal
         finally:
             store.close()
     report.path = str(args.target)
@@ -349,6 +360,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "last_change": report.last_change,
                 "plans": report.plans,
                 "findings": findings,
+                "recovered_journal": recovered,
             },
             sys.stdout,
             ensure_ascii=False,
@@ -358,6 +370,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(f"file: {report.path}")
         print(f"schema version: {report.schema_version} (this app: {report.supported_version})")
+        if recovered:
+            print(f"recovered: {RECOVERED}")
         print(f"integrity: {'ok' if not report.problems else 'PROBLEMS'}")
         for problem in report.problems:
             print(f"  {problem}")
@@ -396,6 +410,7 @@ def _quarter_workspace(args: argparse.Namespace) -> Iterator[tuple[Workspace, st
         path = stack.enter_context(_readable_file(args.target))
         store = Store.open(path, readonly=True)
         stack.callback(store.close)
+        _note_recovery(store)
         workspace = Workspace(store, _plan_id(store, args.target, args.period), args.period.number)
         department = args.department.strip() if args.department else None
         if department:
@@ -443,6 +458,7 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
     from .outputs.excel import ExcelError, apply_import, preview_import
 
     with _plan_store(args.target, write=args.apply) as store:
+        _note_recovery(store)
         plan_id = _plan_id(store, args.target, args.period)
         try:
             preview = preview_import(store, plan_id, args.period.number, args.file)

@@ -1,7 +1,9 @@
 """Proof for the shared file: writers killed mid-edit, two clerks at once, every write inside
 our transaction wrapper, and the file going away (or filling up) while it is open.
 
-The worker processes and their checks live in bench/_workers.py; bench/crash_test.py and
+The worker processes and their checks live in bench/proofs/ (common.py: the worker process and
+file helpers; crash.py, crash_workers.py, crash_checks.py, killpoints.py: the crash proof;
+counters.py: two clerks; faults.py: a full disk); bench/crash_test.py and
 bench/concurrency_test.py run the same code at full size (200 kills, 1,000 edits).
 """
 
@@ -17,23 +19,26 @@ from pathlib import Path
 
 import pytest
 
-from bench._workers import (
-    MIX,
+from bench.proofs import killpoints
+from bench.proofs.common import (
     SEED_LOG_ROWS,
     SEED_ROWS,
-    Worker,
-    catch_mid_commit,
     counts,
+    damage_an_index,
     digest,
     integrity,
+    is_hot_journal,
     journal_of,
-    operations,
-    run_counters,
-    run_crash_rounds,
-    run_turns,
 )
+from bench.proofs.counters import run_counters, run_turns
+from bench.proofs.crash import KINDS, kill_once, lands, run_crash_rounds, transactions
+from bench.proofs.crash_checks import header_runs_past_end
+from bench.proofs.crash_workers import KillSpec
+from bench.proofs.faults import start_disk_full
+from jingan_desktop import cli
 from jingan_desktop.plan.model import ItemStatus
 from jingan_desktop.plan.parser import read_plan_file
+from jingan_desktop.storage import database
 from jingan_desktop.storage.backup import restore_damaged
 from jingan_desktop.storage.database import (
     CorruptError,
@@ -93,39 +98,55 @@ def file_facts(path: Path) -> tuple[list[str], dict[str, int]]:
 # --- 1. crash safety ---------------------------------------------------------------------------
 
 
-def test_writers_killed_at_random_moments_lose_nothing_they_reported(tmp_path: Path) -> None:
-    """20 SIGKILLs: 10 during edits (set_actual / set_progress, each its own transaction, one
-    file throughout), 4 during import_plan(replace=True), 4 during Store.create, 2 during
-    migrations. After each: integrity_check ok, foreign_key_check empty, every edit reported
-    committed holds its value with its change_log row, the one under way is whole or absent,
-    each plan is wholly the old or the new one, each real file name a complete file."""
-    rounds = 20
+kill_points = pytest.mark.skipif(
+    killpoints.available() is not None, reason=f"kill points: {killpoints.available()}"
+)
+
+
+@kill_points
+def test_every_kind_of_write_killed_at_every_kill_point_loses_nothing_it_reported(
+    tmp_path: Path,
+) -> None:
+    """35 SIGKILLs: edits, plan imports, Excel imports, merges, undo, new files and
+    migrations, each killed at each of the five kill points of its commit (the worker kills
+    itself there, so no timing is involved). After each: the file opens, integrity_check ok,
+    foreign_key_check empty, every operation reported committed is there, the one under way
+    wholly there or wholly absent: rolled back when killed before its journal was deleted,
+    committed after."""
+    rounds = len(KINDS) * len(killpoints.PHASES)
     summary = run_crash_rounds(tmp_path, rounds, seed=0)
     assert summary.failures == []
-    assert len(summary.rounds) == rounds
-    assert {r.kind for r in summary.rounds} == set(MIX)
-    for kind in MIX:
-        done = summary.of(kind)
-        assert sum(r.confirmed for r in done) == sum(r.verified for r in done)
-    assert sum(r.confirmed for r in summary.of("edits")) > 0  # the writer got going
+    assert {(r.kind, r.phase, r.killed_at) for r in summary.rounds} == {
+        (kind, phase, phase) for kind in KINDS for phase in killpoints.PHASES
+    }
+    assert sum(r.confirmed for r in summary.rounds) == sum(r.verified for r in summary.rounds)
+    assert sum(r.confirmed for r in summary.rounds) > len(KINDS)  # operations before the kill
+    for r in summary.rounds:  # the killed operation was judged, and as its kill point says
+        assert r.in_flight_landed is lands(r.kind, KillSpec(r.phase, r.op, r.transaction)), r
+    # Killed after its journal was deleted, a one-transaction operation is found committed.
+    single = {kind for kind in KINDS if transactions(kind) == 1}
+    assert single <= {r.kind for r in summary.rounds if r.in_flight_landed}
     assert sum(r.integrity_failures for r in summary.rounds) == 0
     # A file killed mid-commit must reopen (SQLite rolls its journal back), never be refused.
     assert summary.refused_hot_journal == []
 
 
-@pytest.mark.skipif(not POSIX, reason="stops the writer with SIGSTOP")
+@kill_points
 def test_open_rolls_back_a_hot_journal_left_mid_commit(plan_file: Path) -> None:
-    caught, lines = catch_mid_commit(plan_file)
-    if not caught:
-        pytest.skip("never saw the commit half-written (machine too fast or too slow)")
-    done, _ = operations(lines)
-    last_plan = done[-1].words[0] if done else None
-    store = Store.open(plan_file)  # raises TruncatedError today
+    """Killed when a commit (an import, which grows the file) has written page 1 only: the
+    header already promises pages the file does not have yet, the journal is hot."""
+    before = Store.open(plan_file)
+    plan_id = before.plans()[0]["id"]
+    before.close()
+    worker = kill_once(plan_file, "import", "file-half-written")
+    assert worker.lines[-1] == "killed file-half-written plan.sqlite"
+    assert header_runs_past_end(plan_file)
+    assert is_hot_journal(journal_of(plan_file))
+    store = Store.open(plan_file)
     try:
         assert store.database.integrity_problems() == []
         assert {t: store.check().counts[t] for t in SEED_ROWS} == SEED_ROWS
-        if last_plan is not None:  # the interrupted import was rolled back: wholly before
-            assert store.plans()[0]["id"] == last_plan
+        assert store.plans()[0]["id"] == plan_id  # the import was rolled back: wholly before
         assert not journal_of(plan_file).exists()
     finally:
         store.close()
@@ -547,7 +568,7 @@ def test_full_disk_fails_the_write_cleanly_and_keeps_what_was_saved(plan_file: P
     """A worker whose file may not grow (RLIMIT_FSIZE): the big import fails as
     WriteFailedError, edits go on until the file is full, then fail the same way; no
     transaction stays open and the file holds exactly the edits reported saved."""
-    worker = Worker("disk-full", plan_file)
+    worker = start_disk_full(plan_file)
     assert worker.finish(120) == 0, worker.stderr
     lines = worker.lines
     assert lines[-1] == "done"
@@ -568,3 +589,249 @@ def test_full_disk_fails_the_write_cleanly_and_keeps_what_was_saved(plan_file: P
     finally:
         conn.close()
     assert listing(plan_file.parent) == [plan_file.name]
+
+
+# --- 5. the commands IT runs after a crash, and a long read at COMMIT ---------------------------
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("jingan-desktop: error: "), err
+    return lines[0]
+
+
+def crashed_mid_save(plan_file: Path) -> str:
+    """Kill an import of ``plan_file`` when its commit has written the file but not yet
+    deleted the journal (hot): what a crashed save leaves. Returns the plan id from before."""
+    before = Store.open(plan_file)
+    plan_id = before.plans()[0]["id"]
+    before.close()
+    worker = kill_once(plan_file, "import", "journal-not-deleted")
+    assert worker.lines[-1] == "killed journal-not-deleted plan.sqlite-journal"
+    assert is_hot_journal(journal_of(plan_file))
+    return plan_id
+
+
+@kill_points
+@pytest.mark.parametrize("command", ["check", "export", "report", "import-excel"])
+def test_commands_after_a_crash_roll_the_interrupted_save_back(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """These open the file read-only, which cannot play a hot journal back ("attempt to
+    write a readonly database"); they roll it back first and say so."""
+    workbook = tmp_path / "q1.xlsx"
+    if command == "import-excel":
+        assert (
+            run_cli(capsys, "export", "--db", plan_file, "--quarter", "2022Q1", "-o", workbook)[0]
+            == 0
+        )
+    plan_id = crashed_mid_save(plan_file)
+    args = {
+        "check": ["check", "--db", plan_file],
+        "export": ["export", "--db", plan_file, "--quarter", "2022Q1", "-o", tmp_path / "o.xlsx"],
+        "report": ["report", "--db", plan_file, "--quarter", "2022Q1", "-o", tmp_path / "o.pdf"],
+        "import-excel": ["import-excel", "--db", plan_file, "--quarter", "2022Q1", workbook],
+    }[command]
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    assert "readonly" not in out + err
+    said = out if command == "check" else err
+    assert "a save interrupted by a crash was rolled back" in said
+    assert not journal_of(plan_file).exists()
+    problems, found = file_facts(plan_file)
+    assert problems == []
+    assert found["change_log"] == SEED_LOG_ROWS  # wholly before the killed import
+    conn = sqlite3.connect(plan_file)
+    assert conn.execute("SELECT id FROM plan").fetchone() == (plan_id,)
+    conn.close()
+
+
+@kill_points
+def test_check_on_a_crashed_file_in_a_read_only_folder_says_what_to_do(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not permissions_enforced(tmp_path):
+        pytest.skip("running as root: file permissions are not enforced")
+    crashed_mid_save(plan_file)
+    before = digest(plan_file), digest(journal_of(plan_file))
+    plan_file.parent.chmod(0o555)
+    try:
+        code, _, err = run_cli(capsys, "check", "--db", plan_file)
+    finally:
+        plan_file.parent.chmod(0o755)
+    line = one_error_line(err)
+    assert code == cli.EXIT_BAD_INPUT
+    assert "save to this file was interrupted" in line and "writable folder" in line
+    assert "readonly database" not in line
+    assert (digest(plan_file), digest(journal_of(plan_file))) == before  # nothing touched
+
+
+@pytest.fixture
+def fast_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lock waits of 50 ms, one retry: a held lock gives up quickly (nothing is timed)."""
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(database, "BUSY_RETRIES", 1)
+
+
+def test_import_excel_apply_while_another_program_reads_says_busy_and_writes_nothing(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fast_busy: None
+) -> None:
+    """The commit needs every reader gone; a long read elsewhere (held here until the test
+    lets go) makes it give up worded like every other lock wait, never "database is
+    locked"; once the read ends the same command writes."""
+    from openpyxl import load_workbook
+
+    workbook = tmp_path / "q1.xlsx"
+    assert (
+        run_cli(capsys, "export", "--db", plan_file, "--quarter", "2022Q1", "-o", workbook)[0] == 0
+    )
+    book = load_workbook(workbook)
+    book.active.cell(row=3, column=8, value=42)  # 本期实际 of the first indicator
+    book.save(workbook)
+    apply = ["import-excel", "--db", plan_file, "--quarter", "2022Q1", workbook, "--apply"]
+    reader = sqlite3.connect(plan_file, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM change_log").fetchone()  # a shared lock, held
+    try:
+        before = file_facts(plan_file)
+        code, _, err = run_cli(capsys, *apply)
+        line = one_error_line(err)
+        assert code == cli.EXIT_BAD_INPUT
+        assert database.BUSY_DETAIL in line
+        assert "database is locked" not in line
+        assert file_facts(plan_file) == before  # nothing written
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    code, out, err = run_cli(capsys, *apply)
+    assert code == 0, err
+    assert "wrote 1 change" in out
+    assert file_facts(plan_file)[1]["actual"] == 1
+
+
+def test_commit_waits_out_a_reader_by_retrying(store: Store, plan_file: Path) -> None:
+    """A reader holds its read through the first COMMIT, which gives up (1 ms wait); the
+    reader ends just before the retry (the trace runs as the retry starts), which saves."""
+    store.database.conn.execute("PRAGMA busy_timeout = 1")
+    indicator = store.load().plan.indicators()[0].id
+    reader = sqlite3.connect(plan_file, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM actual").fetchone()
+    commits: list[str] = []
+
+    def traced(sql: str) -> None:
+        if sql == "COMMIT":
+            commits.append(sql)
+            if len(commits) == 2 and reader.in_transaction:
+                reader.execute("COMMIT")
+
+    store.database.conn.set_trace_callback(traced)
+    try:
+        store.set_actual(indicator, 1, 7)
+    finally:
+        store.database.conn.set_trace_callback(None)
+        reader.close()
+    assert len(commits) == 2  # the first was refused while the reader read
+    assert store.row("actual", pair_id(indicator, 1))["value"] == 7
+
+
+# --- 6. a damaged file, wherever it comes from, is refused before it is read or written ---------
+
+
+def test_a_file_with_a_damaged_index_is_refused_on_open_and_never_written(plan_file: Path) -> None:
+    damage_an_index(plan_file)
+    before = digest(plan_file)
+    for readonly in (False, True):
+        with pytest.raises(CorruptError, match="missing from index sqlite_autoindex_chapter_1"):
+            Store.open(plan_file, readonly=readonly)
+    assert digest(plan_file) == before
+    assert listing(plan_file.parent) == [plan_file.name]
+
+
+def test_checking_in_the_background_still_never_writes_a_damaged_file(plan_file: Path) -> None:
+    """check="background" opens after the quick check; the first write waits for the full
+    check's verdict and is refused, as is every later one."""
+    damage_an_index(plan_file)
+    before = digest(plan_file)
+    store = Store.open(plan_file, check="background")
+    try:
+        indicator = store.load().plan.indicators()[0].id  # reading is allowed meanwhile
+        for _ in range(2):
+            with pytest.raises(CorruptError, match="missing from index"):
+                store.set_actual(indicator, 1, 5)
+            assert not store.database.conn.in_transaction
+    finally:
+        store.close()
+    assert digest(plan_file) == before
+    assert listing(plan_file.parent) == [plan_file.name]
+
+
+def test_checking_in_the_background_lets_a_sound_file_be_written(plan_file: Path) -> None:
+    store = Store.open(plan_file, check="background")
+    try:
+        indicator = store.load().plan.indicators()[0].id
+        store.set_actual(indicator, 1, 5)
+        assert store.row("actual", pair_id(indicator, 1))["value"] == 5
+    finally:
+        store.close()
+    with pytest.raises(ValueError):
+        Store.open(plan_file, check="sometimes")
+
+
+def test_merging_a_copy_with_a_damaged_index_is_refused_and_the_master_untouched(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "stick" / "copy.sqlite"
+    copy.parent.mkdir()
+    shutil.copyfile(plan_file, copy)
+    edited = Store.open(copy)
+    edited.set_actual(edited.load().plan.indicators()[0].id, 1, 99)
+    edited.close()
+    damage_an_index(copy)
+    before = digest(plan_file)
+    code, _, err = run_cli(capsys, "merge", "--db", plan_file, "--from", copy, "--prefer", "theirs")
+    line = one_error_line(err)
+    assert code == cli.EXIT_BAD_INPUT
+    assert "copy.sqlite" in line and "missing from index" in line
+    assert digest(plan_file) == before
+    assert listing(plan_file.parent) == [plan_file.name]  # not even a backup taken
+
+
+def test_restoring_a_backup_with_a_damaged_index_is_refused(plan_file: Path) -> None:
+    """Restore (and the search for a good backup offered for a damaged file) check the
+    backup fully: one with a damaged index is not "good"."""
+    from jingan_desktop.storage.backup import list_backups, newest_good_backup, restore, take_backup
+
+    store = Store.open(plan_file)
+    try:
+        good = take_backup(store.database, "manual")
+        store.set_actual(store.load().plan.indicators()[0].id, 1, 5)
+        damaged = take_backup(store.database, "manual")
+        damage_an_index(damaged)
+        assert list_backups(plan_file)[0].path == damaged
+        assert newest_good_backup(plan_file).path == good
+        before = digest(plan_file)
+        with pytest.raises(CorruptError, match="missing from index"):
+            restore(store.database, damaged)
+        assert digest(plan_file) == before
+    finally:
+        store.close()
+
+
+def test_check_lists_a_damaged_index_instead_of_refusing_the_file(
+    plan_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    damage_an_index(plan_file)
+    before = digest(plan_file)
+    code, out, _ = run_cli(capsys, "check", "--db", plan_file)
+    assert code == cli.EXIT_PROBLEM
+    assert "integrity: PROBLEMS" in out.splitlines()
+    assert any("missing from index sqlite_autoindex_chapter_1" in line for line in out.splitlines())
+    assert digest(plan_file) == before

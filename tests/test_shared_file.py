@@ -213,6 +213,27 @@ def test_a_damaged_file_offers_the_newest_good_backup(qtbot, plan_file, messages
     assert len(aside) == 1 and aside[0].read_bytes() == damaged  # kept, never written
 
 
+def test_a_file_with_a_damaged_index_offers_the_newest_good_backup(qtbot, plan_file, messages):
+    """Damage quick_check misses (an index pointing at the wrong row): the full check on
+    open refuses the file, the window offers the backup and keeps the damaged file aside."""
+    from bench.proofs.common import damage_an_index
+
+    store = Store.open(plan_file)
+    take_backup(store.database, "manual")
+    store.close()
+    damage_an_index(plan_file)
+    damaged = plan_file.read_bytes()
+    window = open_window(qtbot, plan_file)
+    assert window.workspace is not None and len(window.workspace.items) == 34
+    aside = list(plan_file.parent.glob("plan.damaged-*.sqlite"))
+    assert len(aside) == 1 and aside[0].read_bytes() == damaged  # kept, never written
+    conn = sqlite3.connect(plan_file)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+
+
 def test_department_file_shows_its_banner(qtbot, plan_file, tmp_path, messages):
     from jingan_desktop.storage.merge import export_department_file
 

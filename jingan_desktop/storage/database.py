@@ -9,7 +9,13 @@ clerks at once, so:
   COMMIT``: Python's lazily-started transactions let a read-then-write fail at once with
   "database is locked" whatever the busy timeout (cpython #124510);
 * a file is judged from its raw header before SQLite reads it, so a file that is not ours
-  is never touched, let alone written.
+  is never touched, let alone written;
+* every open runs SQLite's full ``integrity_check`` (``quick_check`` misses damaged indexes),
+  so a damaged file — the master, a merge source, a backup being restored, a copy from a
+  stick — is refused before anything reads it as good or writes it. On a big file that
+  costs time (about three quick checks); ``check="background"`` runs it in a thread after a
+  quick check instead, and every write waits for its verdict, so a damaged file is still
+  never written.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import os
 import sqlite3
 import struct
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,6 +45,10 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 BUSY_RETRIES = 3
 BACKUP_STEP_PAGES = 1024
+# How Database.open checks a file: "full" integrity_check before returning; "quick"
+# quick_check only (the caller runs the full check itself and reports what it finds);
+# "background" quick_check, then integrity_check in a thread that every write waits for.
+CHECKS = ("full", "quick", "background")
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -89,8 +100,22 @@ class ReadOnlyError(StoreError):
     """The file is open read-only (write-protected stick, read-only share) or became so."""
 
 
+class InterruptedSaveError(ReadOnlyError):
+    """A save was interrupted (its journal is still beside the file) and the file cannot be
+    written here to roll it back, so it cannot be read either."""
+
+
 class BusyError(StoreError):
-    """Another user keeps the file locked (someone else is saving)."""
+    """Another user keeps the file locked (someone else is saving, or reading for long)."""
+
+
+# The words of every lock wait that ran out, whichever statement met the lock.
+BUSY_DETAIL = "the file stayed locked by another user saving or reading it; try again in a moment"
+INTERRUPTED_DETAIL = (
+    "a save to this file was interrupted (its -journal file is still beside it) and the"
+    " folder is read-only here, so it cannot be rolled back: copy the file together with its"
+    " -journal file to a writable folder and open it there"
+)
 
 
 class WriteFailedError(StoreError):
@@ -215,7 +240,9 @@ def classify_error(exc: sqlite3.Error, path: str) -> StoreError:
     name = getattr(exc, "sqlite_errorname", "") or ""
     message = str(exc)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
-        return BusyError(path, message)
+        return BusyError(path, BUSY_DETAIL)
+    if name == "SQLITE_READONLY_ROLLBACK":
+        return InterruptedSaveError(path, INTERRUPTED_DETAIL)
     if name.startswith("SQLITE_READONLY") or "readonly" in message:
         return ReadOnlyError(path, message)
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in message:
@@ -238,6 +265,8 @@ class Database:
         self._in_write = False
         self._identity = _identity(path)
         self._had_content = _size(path) > 0
+        self.recovered_journal = False  # opening rolled back a save interrupted by a crash
+        self._full_check: _BackgroundCheck | None = None
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:
@@ -260,23 +289,33 @@ class Database:
         readonly: bool = False,
         migrate: bool = True,
         before_migrate: Callable[[Path], None] | None = None,
+        check: str = "full",
     ) -> Database:
         """Open an existing plan file after checking it; see the module docstring.
 
         ``before_migrate`` is called (with the path) before an older schema is upgraded, so
-        the caller can take a backup first.
+        the caller can take a backup first. ``check`` is one of :data:`CHECKS`.
         """
+        if check not in CHECKS:
+            raise ValueError(f"check must be one of {CHECKS}, not {check!r}")
         path = Path(path)
         header = read_header(path)
         if header.application_id != APPLICATION_ID:
             raise NotOurFileError(path, "an SQLite database, but not a jingan_desktop plan file")
         if header.user_version > SCHEMA_VERSION:
             raise NewerSchemaError(path, header.user_version, SCHEMA_VERSION)
-        readonly = readonly or not is_writable(path)
+        writable = is_writable(path)
+        readonly = readonly or not writable
+        interrupted = has_hot_journal(path)
+        if interrupted and readonly and writable:
+            # A read-only connection cannot roll back a crashed writer's journal ("attempt
+            # to write a readonly database"): a writable one does it first, as any open would.
+            _roll_back_journal(path)
         conn = _connect(path, readonly)
         try:
             database = cls(path, conn, readonly)
-            database._check_quick()
+            database._check_on_open(check)
+            database.recovered_journal = interrupted and not has_hot_journal(path)
             if database.user_version() < SCHEMA_VERSION and migrate:
                 if readonly:
                     raise ReadOnlyError(path, "file needs upgrading but is read-only")
@@ -325,16 +364,29 @@ class Database:
             raise
         return cls.open(path)
 
-    def _check_quick(self) -> None:
-        try:
-            rows = self.conn.execute("PRAGMA quick_check").fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise CorruptError(self.path, str(exc)) from exc
-        problems = [row[0] for row in rows if row[0] != "ok"]
-        if problems:
+    def _check_on_open(self, check: str) -> None:
+        _refuse_damage(
+            self.path, self.conn, "integrity_check" if check == "full" else "quick_check"
+        )
+        if check == "background":
+            self._full_check = _BackgroundCheck(self.path)
+
+    def await_full_check(self) -> None:
+        """Wait for the background integrity check, if one runs; raise CorruptError if it
+        found damage (then every write is refused). Every transaction calls this first."""
+        if self._full_check is None:
+            return
+        problems = self._full_check.result()
+        if problems is None:  # it could not run (locked out, interrupted): check here
+            _refuse_damage(self.path, self.conn, "integrity_check")
+        elif problems:
             raise CorruptError(self.path, "; ".join(problems[:5]))
+        else:
+            self._full_check = None  # checked and sound
 
     def close(self) -> None:
+        if self._full_check is not None:
+            self._full_check.stop()
         self.conn.close()
 
     # -- facts --
@@ -389,6 +441,7 @@ class Database:
         if self._in_write:
             yield self
             return
+        self.await_full_check()
         self._begin_immediate()
         self._in_write = True
         try:
@@ -396,10 +449,7 @@ class Database:
             # Checked again at the end: a long transaction (an import, a merge) must not be
             # reported saved into a file that was removed or swapped while it ran.
             self._check_still_there()
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise classify_error(exc, str(self.path)) from exc
+            self._commit()
         except BaseException:
             if self.conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
@@ -421,6 +471,22 @@ class Database:
             raise FileMissingError(
                 self.path, "file was replaced by another file since it was opened"
             )
+
+    def _commit(self) -> None:
+        """``COMMIT``, which needs every reader gone: a long read elsewhere keeps it waiting
+        (busy_timeout), then SQLite reports it busy but keeps the transaction, so it is
+        retried like ``BEGIN IMMEDIATE``, and finally reported as :class:`BusyError` (the
+        caller rolls back: nothing is written)."""
+        for attempt in range(self.busy_retries + 1):
+            try:
+                self.conn.execute("COMMIT")
+                return
+            except sqlite3.Error as exc:
+                error = classify_error(exc, str(self.path))
+                last = attempt == self.busy_retries or not self.conn.in_transaction
+                if not isinstance(error, BusyError) or last:
+                    raise error from exc
+                time.sleep(0.05 * (attempt + 1))
 
     def _begin_immediate(self) -> None:
         self._check_still_there()
@@ -492,6 +558,61 @@ class Database:
         return destination
 
 
+def _refuse_damage(path: Path, conn: sqlite3.Connection, pragma: str) -> None:
+    """Run ``PRAGMA integrity_check`` or ``quick_check``; CorruptError unless it says ok."""
+    try:
+        rows = conn.execute(f"PRAGMA {pragma}").fetchall()
+    except sqlite3.DatabaseError as exc:
+        error = classify_error(exc, str(path))
+        if type(error) is StoreError:  # nothing more specific: SQLite found damage
+            error = CorruptError(path, str(exc))
+        raise error from exc
+    problems = [row[0] for row in rows if row[0] != "ok"]
+    if problems:
+        raise CorruptError(path, "; ".join(problems[:5]))
+
+
+class _BackgroundCheck:
+    """``PRAGMA integrity_check`` on a connection of its own, in a thread."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._problems: list[str] | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+        self._started.wait()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._conn = _connect(path, readonly=True)
+        except StoreError:
+            return
+        finally:
+            self._started.set()
+        try:
+            rows = self._conn.execute("PRAGMA integrity_check").fetchall()
+            self._problems = [row[0] for row in rows if row[0] != "ok"]
+        except sqlite3.DatabaseError as exc:
+            if "interrupted" not in str(exc) and not isinstance(
+                classify_error(exc, str(path)), BusyError
+            ):
+                self._problems = [str(exc)]  # damaged beyond reading
+        finally:
+            self._conn.close()
+
+    def result(self) -> list[str] | None:
+        """The problems found (empty: sound), or None if the check could not run."""
+        self._thread.join()
+        return self._problems
+
+    def stop(self) -> None:
+        if self._conn is not None and self._thread.is_alive():
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.interrupt()
+        self._thread.join()
+
+
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     mode = "ro" if readonly else "rw"
     try:
@@ -520,6 +641,18 @@ def _configure(conn: sqlite3.Connection, readonly: bool) -> None:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode.lower() not in ("delete", "truncate"):
             conn.execute("PRAGMA journal_mode = DELETE")
+
+
+def _roll_back_journal(path: Path) -> None:
+    """Let SQLite play back a hot journal (it does so on the first read of a writable
+    connection, and only if no live writer still owns the journal)."""
+    conn = _connect(path, readonly=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise classify_error(exc, str(path)) from exc
+    finally:
+        conn.close()
 
 
 def is_writable(path: Path) -> bool:
