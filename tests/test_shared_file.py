@@ -340,13 +340,19 @@ def test_full_check_finds_a_damaged_index_that_quick_check_misses(plan_file, tmp
 
 def test_daily_backup_and_its_check_run_beside_the_clerk(qtbot, plan_file, monkeypatch):
     """The daily copy and integrity check run on their own thread and connection: the clerk
-    edits meanwhile, the edit is saved, and a damaged index found by the check is reported."""
+    edits meanwhile, the edit is saved, and damage found by the check is reported.
+
+    A file damaged before it is opened is refused on open (every open runs integrity_check);
+    the daily check is for damage that arises while it is open, so here the check of the copy
+    is answered from a copy whose index was damaged meanwhile."""
     import threading
 
     from jingan_desktop.qt.controllers import shared_file
     from jingan_desktop.storage import backup as backup_module
 
-    conn = sqlite3.connect(plan_file)  # an index that disagrees with its table (see above)
+    damaged = plan_file.with_name("damaged-meanwhile.sqlite")
+    shutil.copyfile(plan_file, damaged)
+    conn = sqlite3.connect(damaged)  # an index that disagrees with its table (see above)
     conn.execute("PRAGMA writable_schema = ON")
     conn.execute(
         "UPDATE sqlite_master SET sql = replace(sql, 'lead_department_id', 'title')"
@@ -358,7 +364,8 @@ def test_daily_backup_and_its_check_run_beside_the_clerk(qtbot, plan_file, monke
 
     def full_check(path: Path) -> list[str]:
         checked_on.append(threading.current_thread())
-        return backup_module.full_check(path)
+        assert path != plan_file  # the check reads the copy, never the open file
+        return backup_module.full_check(damaged)
 
     warnings: list[str] = []
     monkeypatch.setattr(shared_file, "full_check", full_check)
