@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 
@@ -139,6 +140,25 @@ def _output_actions(window: Any) -> None:
     )
 
 
+def build_tree_actions(window: Any) -> None:
+    """复制, 粘贴, 清除: keys of the tree only (the search box and the 详情 texts keep their
+    own Ctrl+C/Ctrl+V/Delete); the work is in qt/controllers/ledger.py."""
+    ledger, tree = window.ledger, window.tree
+    entries = (
+        ("act_copy", "复制(&C)", QKeySequence.StandardKey.Copy, ledger.copy),
+        ("act_paste", "粘贴(&V)", QKeySequence.StandardKey.Paste, ledger.paste),
+        ("act_clear", "清除所选数字", QKeySequence.StandardKey.Delete, ledger.clear),
+    )
+    for name, text, shortcut, slot in entries:
+        action = QAction(text, tree)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.setStatusTip(text.replace("(&C)", "").replace("(&V)", ""))
+        action.triggered.connect(slot)
+        tree.addAction(action)
+        setattr(window, name, action)
+
+
 def build_menus(window: Any) -> None:
     """The menu bar: 文件, 编辑, 视图, 季度, 帮助."""
     bar = window.menuBar()
@@ -157,6 +177,8 @@ def build_menus(window: Any) -> None:
     menu.addAction(window.act_quit)
     edit = bar.addMenu("编辑(&E)")
     edit.addActions([window.act_undo, window.act_redo])
+    edit.addSeparator()
+    edit.addActions([window.act_copy, window.act_paste, window.act_clear])
     edit.addSeparator()
     edit.addActions(
         [

@@ -21,7 +21,6 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHeaderView,
     QLabel,
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QToolBar,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +39,7 @@ from ..workspace import RowFilter, Workspace
 from . import commands
 from .controllers.editing import EditingController
 from .controllers.files import FilesController
+from .controllers.ledger import LedgerController
 from .controllers.navigation import NavigationController
 from .controllers.outputs import OutputsController
 from .controllers.quarters import QuartersController
@@ -51,6 +50,7 @@ from .views.charts_tab import ChartsTab
 from .views.delegates import PlanItemDelegate
 from .views.detail_panel import DetailPanel
 from .views.history_view import HistoryView
+from .views.plan_tree import PlanTreeView
 from .views.tree_model import PlanTreeModel
 from .views.warnings_list import WarningsList
 
@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.files = FilesController(self)
         self.shared_file = SharedFileController(self)
         self.editing = EditingController(self)
+        self.ledger = LedgerController(self)
         self.structure = StructureController(self)
         self.quarters = QuartersController(self)
         self.navigation = NavigationController(self)
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_central()
         self._build_status_bar()
+        commands.build_tree_actions(self)
         commands.build_menus(self)
         self.files.fill_recent_menu()
         self._update_title()
@@ -145,16 +147,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_tree(self) -> None:
-        self.tree = QTreeView()
-        self.tree.setObjectName("plan-tree")
-        self.tree.setAlternatingRowColors(False)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.tree.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
-        )
+        self.tree = PlanTreeView()
+        self.tree.refused.connect(self.ledger.typed_refused)
         self.delegate = PlanItemDelegate(self.navigation.department_names, self.tree)
         self.delegate.message.connect(self.show_message)
         self.tree.setItemDelegate(self.delegate)
@@ -210,6 +204,7 @@ class MainWindow(QMainWindow):
             self.navigation,
             self.shared_file,
             self.editing,
+            self.ledger,
             self.quarters,
             self.share_sync,  # after editing: it follows the new undo stack
         ):
