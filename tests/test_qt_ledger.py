@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
 from jingan_desktop.qt.display import local_time
 from jingan_desktop.qt.views.tree_model import PlanTreeModel
-from tests.test_qt_main_window import indicator_id, press_enter, stored_actual
+from tests.test_qt_main_window import press_enter, stored_actual
 
 ACTUAL, TARGET, NAME = PlanTreeModel.COL_ACTUAL, PlanTreeModel.COL_TARGET, PlanTreeModel.COL_NAME
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
