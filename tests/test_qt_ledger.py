@@ -274,3 +274,18 @@ def test_typing_into_a_locked_quarter_says_why(qtbot, window, plan_file):
     message = window.statusBar().currentMessage()
     assert "已锁定" in message and "未保存" in message and "解锁" in message
     assert stored_actual(plan_file, ids[0]) is None
+
+
+# -- 8. the boundary is exact --
+
+
+def test_a_figure_on_the_amber_boundary_is_amber_as_shown(qtbot, window, plan_file):
+    """4.8 against 增长≥6%: 4.8 / 6 is 0.7999999999999999 in binary floats; shown as 80 %, the
+    status follows that 80 % (预警), not the float noise (滞后)."""
+    ids = show_item(window, 1)
+    type_figure(qtbot, window, ids[0], "4.8")
+    assert stored_actual(plan_file, ids[0]) == 4.8
+    assert cell(window, ids[0], PlanTreeModel.COL_COMPLETION).data() == "80%"
+    assert cell(window, ids[0], PlanTreeModel.COL_STATUS).data() == "预警"
+    type_figure(qtbot, window, ids[0], "4.79")
+    assert cell(window, ids[0], PlanTreeModel.COL_STATUS).data() == "滞后"
