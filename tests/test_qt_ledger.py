@@ -289,3 +289,57 @@ def test_a_figure_on_the_amber_boundary_is_amber_as_shown(qtbot, window, plan_fi
     assert cell(window, ids[0], PlanTreeModel.COL_STATUS).data() == "预警"
     type_figure(qtbot, window, ids[0], "4.79")
     assert cell(window, ids[0], PlanTreeModel.COL_STATUS).data() == "滞后"
+
+
+# -- 11. a history a clerk can read; 19. 已撤销 --
+
+
+def history_rows(window) -> list[list[str]]:
+    view = window.history
+    return [
+        [view.topLevelItem(r).text(c) for c in range(view.columnCount())]
+        for r in range(view.topLevelItemCount())
+    ]
+
+
+def test_history_names_the_indicator_quarter_and_values_in_chinese(
+    qtbot, window, plan_file, capsys
+):
+    from jingan_desktop import cli
+    from jingan_desktop.storage.change_words import local_time as words_time
+
+    ids = show_item(window, 2)
+    type_figure(qtbot, window, ids[0], "5200")
+    item = window.workspace.item_of(ids[0])
+    window.model.setData(window.model.index_of(item.id, PlanTreeModel.COL_LEAD), "区市场监管局")
+    window.select_row(ids[0])
+    window.act_undo.trigger()
+    assert window.statusBar().currentMessage().startswith("已撤销：修改牵头单位")
+    window.select_row(ids[0])
+    rows = history_rows(window)
+    with sqlite3.connect(plan_file) as conn:
+        stamp = conn.execute("SELECT ts FROM change_log WHERE source = 'edit' LIMIT 1").fetchone()[
+            0
+        ]
+        user, machine = conn.execute("SELECT user, machine FROM change_log LIMIT 1").fetchone()
+    figure = next(r for r in rows if r[3] == "本期实际")
+    assert figure[1:] == [
+        "2.1 新增注册企业",
+        "第二季度",
+        "本期实际",
+        "（空） → 5200",
+        f"{user}@{machine}",
+        "填报",
+    ]
+    assert figure[0] == words_time(stamp) and "T" not in figure[0]
+    leads = [r for r in rows if r[3] == "牵头单位"]
+    assert [r[4] for r in leads] == ["区市场监管局 → （空）", "（空） → 区市场监管局"]
+    assert [r[6] for r in leads] == ["撤销", "填报"]
+    assert not any("-" in r[4] and len(r[4]) > 30 for r in rows)  # no department ids
+
+    window.workspace.store.close()  # the CLI reads the same file
+    window.workspace = None
+    assert cli.main(["check", "--db", str(plan_file)]) == 0
+    out = capsys.readouterr().out
+    assert "2.1 新增注册企业 第二季度 本期实际：（空） → 5200" in out
+    assert "撤销 2 " in out and "牵头单位：区市场监管局 → （空）" in out

@@ -1,0 +1,214 @@
+"""A change-log entry in a clerk's words: who changed 2.1's second-quarter figure, from what to
+what, when and how — never a column name, an id or a UTC stamp.
+
+    对象   2.1 新增注册企业          季度  第二季度        内容  本期实际
+    原值 → 新值  （空） → 5200        时间  2022-06-30 16:05（本机时间）
+    人     wang@PC-17                方式  填报 / 撤销 / 重做 / 导入 / 合并 / 锁定 / 恢复
+
+One function (:func:`describe_change`) for the 修改记录 tab, ``check``'s recent changes and
+anything else that lists changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..plan.model import CHINESE_QUARTERS
+from ..plan.numbers import format_number
+from .changelog import Change
+
+# How a change was made (the log's ``source``).
+SOURCES = {
+    "edit": "填报",
+    "undo": "撤销",
+    "redo": "重做",
+    "import": "导入",
+    "excel": "导入",
+    "plan-import": "导入",
+    "merge": "合并",
+    "lock": "锁定",
+    "restore": "恢复",
+}
+
+# What a field is called, in the words of the tree's columns and the 详情 panel.
+CONTENTS: dict[str, dict[str, str]] = {
+    "actual": {"value": "本期实际", "note": "备注"},
+    "progress": {"status": "状态", "text": "进展情况"},
+    "indicator": {
+        "name": "名称",
+        "value": "目标",
+        "unit": "单位",
+        "comparator": "比较方式",
+        "kind": "指标类型",
+        "stretch_value": "力争值",
+        "weight": "权重",
+        "tolerance": "容差",
+        "accumulation": "累计方式",
+        "position": "顺序",
+        "item_id": "所属事项",
+        "text": "原文",
+    },
+    "item": {
+        "number": "编号",
+        "title": "名称",
+        "text": "正文",
+        "section": "分节",
+        "lead_department_id": "牵头单位",
+        "co_department_ids": "配合单位",
+        "due_date": "完成时限",
+        "weight": "权重",
+        "position": "顺序",
+        "chapter_id": "所属章节",
+    },
+    "chapter": {"title": "名称", "numeral": "序号", "intro": "导语", "position": "顺序"},
+    "plan": {"title": "标题", "issuer": "发文单位", "issued_on": "发文日期"},
+    "department": {"name": "单位名称", "position": "顺序"},
+    "quarter_lock": {"locked": "锁定", "locked_by": "锁定人", "locked_at": "锁定时间"},
+}
+OPERATIONS = {"insert": "新增", "delete": "删除"}
+
+RowLookup = Callable[[str, str], Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class ChangeWords:
+    time: str  # local, to the minute
+    subject: str  # 对象: 2.1 新增注册企业
+    quarter: str  # 季度: 第二季度, or ""
+    content: str  # 内容: 本期实际
+    old: str
+    new: str
+    who: str  # user@machine
+    how: str  # 方式: 填报 …
+
+    @property
+    def values(self) -> str:
+        """原值 → 新值 (a row added or removed has no values to show)."""
+        if not self.old and not self.new:
+            return ""
+        return f"{self.old} → {self.new}"
+
+    def sentence(self) -> str:
+        """One line: 2022-06-30 16:05 wang@PC-17 填报 2.1 新增注册企业 第二季度 本期实际：（空） → 5200."""
+        where = " ".join(p for p in (self.subject, self.quarter, self.content) if p)
+        values = f"：{self.values}" if self.values else ""
+        return f"{self.time} {self.who} {self.how} {where}{values}"
+
+
+def local_time(stamp: str | None) -> str:
+    """A stored UTC stamp in this computer's local time, to the minute."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone():%Y-%m-%d %H:%M}"
+
+
+def quarter_name(quarter: Any) -> str:
+    try:
+        return CHINESE_QUARTERS[int(quarter) - 1]
+    except (TypeError, ValueError, IndexError):
+        return ""
+
+
+class _Namer:
+    def __init__(self, lookup: RowLookup, rank: Callable[[Mapping[str, Any]], int | None]) -> None:
+        self.lookup = lookup
+        self.rank = rank
+
+    def row(self, table: str, row_id: Any) -> Mapping[str, Any]:
+        return (self.lookup(table, row_id) or {}) if isinstance(row_id, str) else {}
+
+    def department(self, department_id: Any) -> str:
+        if department_id in (None, ""):
+            return "（空）"
+        return str(self.row("department", department_id).get("name") or "（已删除的单位）")
+
+    def indicator(self, row: Mapping[str, Any]) -> str:
+        item = self.row("item", row.get("item_id"))
+        rank = self.rank(row)
+        number = f"{item.get('number', '?')}.{rank + 1}" if rank is not None else "?"
+        return f"{number} {row.get('name', '')}".strip()
+
+    def subject(self, table: str, row: Mapping[str, Any]) -> str:
+        if table == "indicator":
+            return self.indicator(row)
+        if table == "actual":
+            return self.indicator(self.row("indicator", row.get("indicator_id")))
+        if table == "item":
+            return f"{row.get('number', '?')} {row.get('title', '')}".strip()
+        if table == "progress":
+            return self.subject("item", self.row("item", row.get("item_id")))
+        if table == "chapter":
+            return f"{row.get('numeral', '?')}、{row.get('title', '')}"
+        if table == "department":
+            return f"单位 {row.get('name', '')}".strip()
+        if table == "plan":
+            return f"{row.get('year', '')}年计划"
+        if table == "quarter_lock":
+            return "季度锁定"
+        return "一条记录"
+
+    def value(self, field: str | None, value: Any) -> str:
+        if field == "lead_department_id":
+            return self.department(value)
+        if field == "co_department_ids":
+            ids = json.loads(value) if isinstance(value, str) and value else value or []
+            return "、".join(self.department(i) for i in ids) or "（空）"
+        if field == "locked":
+            return "已锁定" if value else "未锁定"
+        if value is None or value == "":
+            return "（空）"
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, int | float):
+            return format_number(float(value))
+        return str(value)
+
+
+def _first_figure(change: Change) -> str | None:
+    """The field a new actual / progress row was created for (its first figure or text)."""
+    if change.op != "insert" or change.tbl not in ("actual", "progress"):
+        return None
+    if not isinstance(change.new, dict):
+        return None
+    fields = ("value", "note") if change.tbl == "actual" else ("status", "text")
+    return next((f for f in fields if change.new.get(f) not in (None, "")), fields[0])
+
+
+def describe_change(
+    change: Change, lookup: RowLookup, rank: Callable[[Mapping[str, Any]], int | None]
+) -> ChangeWords:
+    """``lookup(table, id)`` finds a row (None when gone); ``rank(indicator_row)`` is its place
+    among its item's indicators (0 for the first)."""
+    namer = _Namer(lookup, rank)
+    logged = change.new if isinstance(change.new, dict) else change.old
+    row = namer.lookup(change.tbl, change.row_id) or (logged if isinstance(logged, dict) else {})
+    first = _first_figure(change)
+    if first is not None:  # a quarter's first figure creates its row: shown as the figure
+        content = CONTENTS[change.tbl][first]
+        old, new = "（空）", namer.value(first, change.new[first])
+    elif change.op in OPERATIONS:
+        content, old, new = OPERATIONS[change.op], "", ""
+    else:
+        content = CONTENTS.get(change.tbl, {}).get(change.field or "", "其他内容")
+        old, new = namer.value(change.field, change.old), namer.value(change.field, change.new)
+    quarter = row.get("quarter") if change.tbl in ("actual", "progress", "quarter_lock") else None
+    return ChangeWords(
+        time=local_time(change.ts),
+        subject=namer.subject(change.tbl, row),
+        quarter=quarter_name(quarter) if quarter is not None else "",
+        content=content,
+        old=old,
+        new=new,
+        who=f"{change.user}@{change.machine}",
+        how=SOURCES.get(change.source, change.source),
+    )
