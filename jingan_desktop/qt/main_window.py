@@ -19,15 +19,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -39,6 +39,7 @@ from ..workspace import RowFilter, Workspace
 from . import commands
 from .controllers.editing import EditingController
 from .controllers.files import FilesController
+from .controllers.layout import LayoutController
 from .controllers.ledger import LedgerController
 from .controllers.navigation import NavigationController
 from .controllers.outputs import OutputsController
@@ -54,9 +55,6 @@ from .views.plan_tree import PlanTreeView
 from .views.tree_model import PlanTreeModel
 from .views.warnings_list import WarningsList
 
-# The tree's column widths (the name column stretches).
-COLUMN_WIDTHS = ((0, 120), (2, 110), (3, 70), (4, 80), (5, 60), (6, 100), (7, 100))
-
 
 class MainWindow(QMainWindow):
     file_opened = Signal(str)
@@ -67,7 +65,7 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.model: PlanTreeModel | None = None
         self.setAcceptDrops(True)
-        self.resize(1280, 800)
+        self.window_layout = LayoutController(self)
         self.files = FilesController(self)
         self.shared_file = SharedFileController(self)
         self.editing = EditingController(self)
@@ -86,9 +84,7 @@ class MainWindow(QMainWindow):
         self.files.fill_recent_menu()
         self._update_title()
         self.update_actions()
-        geometry = settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        self.window_layout.restore_window()
 
     # -- construction --
 
@@ -163,9 +159,11 @@ class MainWindow(QMainWindow):
         self.charts = ChartsTab()
         self.charts.chapter_clicked.connect(self.select_row)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.detail, "详情")
+        # 详情 scrolls and 图表 shrinks rather than growing the window on a small screen.
+        self.tabs.addTab(_scrolling(self.detail, "detail-scroll"), "详情")
         self.tabs.addTab(self.warnings, "预警")
         self.tabs.addTab(self.history, "修改记录")
+        self.charts.setMinimumWidth(280)
         self.tabs.addTab(self.charts, "图表")
 
     def _build_status_bar(self) -> None:
@@ -211,12 +209,8 @@ class MainWindow(QMainWindow):
             controller.attach(workspace)
         self.tree.setModel(self.model)
         self.tree.selectionModel().currentChanged.connect(self.navigation.current_changed)
-        header = self.tree.header()
-        header.setSectionResizeMode(PlanTreeModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
-        for column, width in COLUMN_WIDTHS:
-            self.tree.setColumnWidth(column, width)
         self.tree.expandToDepth(0)
+        self.window_layout.attach(workspace)
         self.detail.set_workspace(workspace)
         self.charts.set_workspace(workspace)
         self.navigation.refresh_after_change()
@@ -263,6 +257,10 @@ class MainWindow(QMainWindow):
             "内置字体：文泉驿微米黑（Apache-2.0）。",
         )
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.window_layout.shown()
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self.files.drag_entered(event)
 
@@ -274,7 +272,7 @@ class MainWindow(QMainWindow):
         focus = self.focusWidget()
         if focus is not None:
             focus.clearFocus()
-        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.window_layout.save()
         self.settings.sync()
         pending = self.editing.pending
         if pending:
@@ -292,6 +290,15 @@ class MainWindow(QMainWindow):
             self.workspace.store.close()
             self.workspace = None
         super().closeEvent(event)
+
+
+def _scrolling(widget: QWidget, name: str) -> QScrollArea:
+    scroll = QScrollArea()
+    scroll.setObjectName(name)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(widget)
+    return scroll
 
 
 def _banner(style: str) -> QLabel:

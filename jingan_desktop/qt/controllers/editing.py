@@ -60,6 +60,8 @@ class EditingController(Controller):
         else:
             window.model.refresh_rows([edit.row_id])
             label = edit.label
+            if edit.target == "departments":  # a department typed in appears in the filter
+                window.navigation.fill_department_filter()
         window.navigation.refresh_side_panels(warnings_now=False)
         window.charts.mark_dirty()
         self.show_message(f"已保存：{label}（{datetime.now():%H:%M:%S}）")

@@ -51,6 +51,7 @@ class FilesController(Controller):
             return False
         if not store.readonly and daily_backup_due(store.path):  # (a replica: its own)
             self.window.shared_file.daily_backup_soon(store)
+        quarter = quarter or self.window.window_layout.remembered_quarter(path)
         try:
             workspace = Workspace(store, quarter=quarter)
         except StoreError as exc:

@@ -18,6 +18,7 @@ class NavigationController(Controller):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.row_filter: RowFilter | None = None
+        self._expanded_before: list[str] | None = None
         self.filter_timer = QTimer(self, singleShot=True, interval=120)
         self.filter_timer.timeout.connect(self.apply_filter)
         self.warnings_timer = QTimer(self, singleShot=True, interval=300)
@@ -93,7 +94,12 @@ class NavigationController(Controller):
         current = tree.currentIndex()
         keep = current.data(PlanTreeModel.RowIdRole) if current.isValid() else None
         column = current.column() if current.isValid() else 0
+        if model.allowed is None and allowed is not None:
+            self._expanded_before = self._expanded_ids()  # put back when the filter is cleared
+        was_filtered = model.allowed is not None
         model.set_filter(allowed)
+        if allowed is None and was_filtered:
+            self._restore_expansion()
         if allowed is not None:
             # Expanding thousands of rows costs more than the filtering itself; a broad
             # match opens the chapters only.
@@ -106,6 +112,17 @@ class NavigationController(Controller):
             index = model.index_of(keep, column)
             if index.isValid():
                 tree.setCurrentIndex(index)
+
+    def _restore_expansion(self) -> None:
+        """The filter was cleared: the rows open before it are open again, and the count goes."""
+        window, model = self.window, self.window.model
+        for row_id in self._expanded_before or []:
+            index = model.index_of(row_id)
+            if index.isValid():
+                window.tree.setExpanded(index, True)
+        self._expanded_before = None
+        if window.statusBar().currentMessage().startswith("筛选结果"):
+            window.statusBar().clearMessage()
 
     def fill_department_filter(self) -> None:
         combo = self.window.department_filter

@@ -26,6 +26,7 @@ class QuartersController(Controller):
         window.detail.flush()  # a text typed for this quarter belongs to this quarter
         self.workspace.set_quarter(quarter)
         window.quarter_combo.setCurrentIndex(quarter - 1)
+        window.window_layout.remember_quarter()
         window.navigation.refresh_after_change()
         window.charts.mark_dirty()
 

@@ -251,6 +251,10 @@ class DetailPanel(QWidget):
             self._loading = False
 
     def _show_text(self, text: str, span: tuple[int, int] | None) -> None:
+        # The previous highlight must not carry over: setPlainText types the new text in the
+        # editor's current format, which after a highlight is the highlight's own.
+        self.text_view.setTextCursor(QTextCursor(self.text_view.document()))
+        self.text_view.setCurrentCharFormat(QTextCharFormat())
         self.text_view.setPlainText(text)  # user text is always plain text
         if span is None:
             return
@@ -261,8 +265,10 @@ class DetailPanel(QWidget):
         highlight.setBackground(QColor("#ffe38a"))
         highlight.setFontWeight(700)
         cursor.mergeCharFormat(highlight)
+        cursor.clearSelection()  # the phrase stays marked by its format, not selected
         self.text_view.setTextCursor(cursor)
         self.text_view.ensureCursorVisible()
+        self.text_view.setCurrentCharFormat(QTextCharFormat())
 
     def _show_item(self, ws: Workspace, item_id: str) -> None:
         item = ws.items[item_id]

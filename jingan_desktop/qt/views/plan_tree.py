@@ -14,12 +14,13 @@ through :attr:`PlanTreeView.refused` with the row it was meant for.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QHelpEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QApplication,
+    QToolTip,
     QTreeView,
     QWidget,
 )
@@ -181,6 +182,32 @@ class PlanTreeView(QTreeView):
             return
         super().closeEditor(editor, hint)
 
+    # -- a cell too narrow for its text --
+
+    def tooltip_for(self, index: Index) -> str | None:
+        """The full text where the cell cuts it (with the model's own tooltip after it)."""
+        if not index.isValid():
+            return None
+        text = str(index.data() or "")
+        own = index.data(Qt.ItemDataRole.ToolTipRole)
+        rect = self.visualRect(index)
+        needed = self.fontMetrics().horizontalAdvance(text) + 12
+        if index.column() == 0:
+            needed += self.indentation() * (1 + _depth(index))
+        if text and needed > rect.width():
+            return text if not own or own == text else f"{text}\n{own}"
+        return own
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            tip = self.tooltip_for(self.indexAt(event.pos()))
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
     # -- the selection, as a block of cells --
 
     def selected_cells(self) -> list[QModelIndex]:
@@ -191,3 +218,10 @@ class PlanTreeView(QTreeView):
             cells = [self.currentIndex()]
         rects = {id(c): self.visualRect(c) for c in cells}
         return sorted(cells, key=lambda c: (rects[id(c)].top(), c.column()))
+
+
+def _depth(index: Index) -> int:
+    depth, parent = 0, index.parent()
+    while parent.isValid():
+        depth, parent = depth + 1, parent.parent()
+    return depth

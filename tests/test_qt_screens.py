@@ -1,0 +1,143 @@
+"""Every office screen: the window fits the screen it opens on, the 详情 panel scrolls, columns,
+splitter and quarter are remembered, cut cells have tooltips, 预警 icons are drawn, filters
+come and go without losing the tree's state, and the 详情 text highlights only its phrase."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QMainWindow, QScrollArea
+
+from jingan_desktop.qt.application import settings
+from jingan_desktop.qt.main_window import MainWindow
+from jingan_desktop.qt.views.tree_model import PlanTreeModel
+from tests.test_qt_ledger import show_item
+
+NAME = PlanTreeModel.COL_NAME
+
+
+def fits(window) -> bool:
+    room = window.screen().availableGeometry()
+    frame = window.frameGeometry()
+    return frame.width() <= room.width() and frame.height() <= room.height()
+
+
+def test_a_saved_geometry_larger_than_the_screen_is_clamped(qtbot, window, plan_file):
+    room = window.screen().availableGeometry()
+    window.close()
+    big = QMainWindow()
+    big.resize(room.width() * 2, room.height() * 2)  # as saved at 100 %, reopened at 150 %
+    big.move(room.width(), room.height())
+    store = settings()
+    store.setValue("window/geometry", big.saveGeometry())
+    store.sync()
+    again = MainWindow(settings())
+    qtbot.addWidget(again)
+    assert again.open_path(plan_file)
+    again.show()
+    qtbot.waitExposed(again)
+    assert fits(again)
+    assert room.contains(again.frameGeometry().topLeft())
+
+
+def test_selecting_an_indicator_does_not_grow_the_window_the_detail_scrolls(qtbot, window):
+    room = window.screen().availableGeometry()
+    window.resize(min(1024, room.width() - 40), min(560, room.height() - 40))
+    QApplication.processEvents()
+    before = window.size()
+    ids = show_item(window, 19)
+    assert window.select_row(ids[7])
+    QApplication.processEvents()
+    assert window.size() == before and fits(window)
+    scroll = window.tabs.widget(0)
+    assert isinstance(scroll, QScrollArea) and scroll.widget() is window.detail
+
+
+def test_the_name_column_fits_its_content_and_widths_splitter_quarter_are_remembered(
+    qtbot, window, plan_file
+):
+    assert window.tree.columnWidth(NAME) >= 160  # 85 px cut every name
+    window.tree.setColumnWidth(NAME, 333)
+    window.splitter.setSizes([500, 300])
+    sizes = window.splitter.sizes()
+    window.quarters.set_quarter(3)
+    window.close()
+    again = MainWindow(settings())
+    qtbot.addWidget(again)
+    assert again.open_path(plan_file)  # no quarter asked for: the one last used
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.workspace.quarter == 3
+    assert again.tree.columnWidth(NAME) == 333
+    assert again.splitter.sizes() == sizes
+
+
+def test_a_cut_name_has_its_full_text_as_tooltip(qtbot, window):
+    ids = show_item(window, 19)
+    index = window.model.index_of(ids[5], NAME)
+    full = window.workspace.indicators[ids[5]].name
+    window.tree.setColumnWidth(NAME, 60)
+    assert window.tree.tooltip_for(index).startswith(full)
+    window.tree.setColumnWidth(NAME, 2000)
+    tip = window.tree.tooltip_for(index) or ""
+    assert not tip.startswith(full + "\n")  # not cut: only the model's own tooltip
+
+
+def test_warning_icons_are_drawn_not_emoji(qtbot, window):
+    ids = show_item(window, 2)
+    window.model.setData(window.model.index_of(ids[0], PlanTreeModel.COL_ACTUAL), "10")
+    window.navigation.fill_warnings()
+    entries = [window.warnings.item(r) for r in range(window.warnings.count())]
+    assert entries
+    for entry in entries:
+        assert not entry.icon().isNull()
+        assert all(ord(ch) < 0x2300 or 0x3000 <= ord(ch) < 0xFFFF for ch in entry.text())
+
+
+def test_clearing_the_filter_keeps_expansion_and_clears_the_count(qtbot, window):
+    item2 = next(i for i in window.workspace.items.values() if i.number == 2)
+    show_item(window, 2)
+    window.search_edit.setText("新增注册企业")
+    window.apply_filter()
+    assert window.statusBar().currentMessage().startswith("筛选结果")
+    window.search_edit.clear()
+    window.apply_filter()
+    assert window.tree.isExpanded(window.model.index_of(item2.id))
+    item3 = next(i for i in window.workspace.items.values() if i.number == 3)
+    assert not window.tree.isExpanded(window.model.index_of(item3.id))  # as it was
+    assert not window.statusBar().currentMessage().startswith("筛选结果")
+
+
+def test_a_department_typed_into_the_lead_column_is_in_the_filter_at_once(qtbot, window, plan_file):
+    item = next(i for i in window.workspace.items.values() if i.number == 4)
+    index = window.model.index_of(item.id, PlanTreeModel.COL_LEAD)
+    assert window.model.setData(index, "区新设办公室")
+    assert window.department_filter.findData("区新设办公室") >= 0
+    with sqlite3.connect(plan_file) as conn:
+        assert conn.execute("SELECT 1 FROM department WHERE name = '区新设办公室'").fetchone()
+
+
+def test_only_the_source_phrase_is_highlighted(qtbot, window):
+    ids2, ids19 = show_item(window, 2), show_item(window, 19)
+    for row_id in (ids2[0], ids19[3], ids2[1]):
+        window.select_row(row_id)
+        indicator = window.workspace.indicators[row_id]
+        document = window.detail.text_view.document()
+        bold = []
+        block = document.begin()
+        while block.isValid():
+            fragments = block.begin()
+            while not fragments.atEnd():
+                fragment = fragments.fragment()
+                if fragment.charFormat().fontWeight() >= QFont.Weight.Bold:
+                    bold.append(fragment.text())
+                fragments += 1
+            block = block.next()
+        assert "".join(bold) == indicator.text, (row_id, bold)
+
+
+def test_the_side_tabs_leave_the_tree_room_on_a_1024_screen(qtbot, window):
+    """The 图表 tab's three charts no longer hold the side panel at 536 px."""
+    assert window.tabs.minimumSizeHint().width() <= 320
+    assert window.minimumSizeHint().width() <= 640
