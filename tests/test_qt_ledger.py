@@ -328,13 +328,13 @@ def test_history_names_the_indicator_quarter_and_values_in_chinese(
         "第二季度",
         "本期实际",
         "（空） → 5200",
-        f"{user}@{machine}",
         "填报",
+        f"{user}@{machine}",
     ]
     assert figure[0] == words_time(stamp) and "T" not in figure[0]
     leads = [r for r in rows if r[3] == "牵头单位"]
     assert [r[4] for r in leads] == ["区市场监管局 → （空）", "（空） → 区市场监管局"]
-    assert [r[6] for r in leads] == ["撤销", "填报"]
+    assert [r[5] for r in leads] == ["撤销", "填报"]
     assert not any("-" in r[4] and len(r[4]) > 30 for r in rows)  # no department ids
 
     window.workspace.store.close()  # the CLI reads the same file
@@ -343,3 +343,17 @@ def test_history_names_the_indicator_quarter_and_values_in_chinese(
     out = capsys.readouterr().out
     assert "2.1 新增注册企业 第二季度 本期实际：（空） → 5200" in out
     assert "撤销 2 " in out and "牵头单位：区市场监管局 → （空）" in out
+
+
+def test_undoing_a_paste_reads_as_figures_taken_back(qtbot, window, plan_file):
+    ids = show_item(window, 19)
+    click(qtbot, window, ids[0])
+    put_on_clipboard("620\n535\n")
+    window.act_paste.trigger()
+    window.act_undo.trigger()
+    window.select_row(ids[0])
+    rows = [r for r in history_rows(window) if r[1] == "19.1 帮助长期失业青年就业"]
+    assert [(r[3], r[4], r[5]) for r in rows[:2]] == [
+        ("本期实际", "620 → （空）", "撤销"),
+        ("本期实际", "（空） → 620", "填报"),
+    ]

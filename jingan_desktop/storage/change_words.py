@@ -175,13 +175,14 @@ class _Namer:
 
 
 def _first_figure(change: Change) -> str | None:
-    """The field a new actual / progress row was created for (its first figure or text)."""
-    if change.op != "insert" or change.tbl not in ("actual", "progress"):
+    """The field a quarter's actual / progress row was created (or, undone, removed) for."""
+    if change.op not in ("insert", "delete") or change.tbl not in ("actual", "progress"):
         return None
-    if not isinstance(change.new, dict):
+    logged = change.new if change.op == "insert" else change.old
+    if not isinstance(logged, dict):
         return None
     fields = ("value", "note") if change.tbl == "actual" else ("status", "text")
-    return next((f for f in fields if change.new.get(f) not in (None, "")), fields[0])
+    return next((f for f in fields if logged.get(f) not in (None, "")), fields[0])
 
 
 def describe_change(
@@ -195,7 +196,10 @@ def describe_change(
     first = _first_figure(change)
     if first is not None:  # a quarter's first figure creates its row: shown as the figure
         content = CONTENTS[change.tbl][first]
-        old, new = "（空）", namer.value(first, change.new[first])
+        if change.op == "insert":
+            old, new = "（空）", namer.value(first, change.new.get(first))
+        else:
+            old, new = namer.value(first, change.old.get(first)), "（空）"
     elif change.op in OPERATIONS:
         content, old, new = OPERATIONS[change.op], "", ""
     else:

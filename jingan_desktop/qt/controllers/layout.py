@@ -15,13 +15,14 @@ from .base import Controller
 
 # First start: the share of the tree's width the 名称 column may take at most.
 NAME_SHARE = 0.5
-COLUMN_WIDTHS = ((0, 56), (2, 110), (3, 64), (4, 80), (5, 60), (6, 70), (7, 100))
+COLUMN_WIDTHS = ((0, 96), (2, 110), (3, 64), (4, 80), (5, 60), (6, 70), (7, 100))
 
 
 class LayoutController(Controller):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self._shown = False
+        self._fit_pending = False
 
     # -- the window --
 
@@ -44,6 +45,8 @@ class LayoutController(Controller):
         splitter = self.window.settings.value("window/splitter")
         if isinstance(splitter, QByteArray | bytes) and splitter:
             self.window.splitter.restoreState(splitter)
+        if self._fit_pending:
+            self.fit_name_column()
 
     def available(self) -> QRect:
         screen = self.window.screen() or QGuiApplication.primaryScreen()
@@ -88,6 +91,14 @@ class LayoutController(Controller):
             return
         for column, width in COLUMN_WIDTHS:
             tree.setColumnWidth(column, width)
+        self._fit_pending = True
+        if self.window.isVisible():
+            self.fit_name_column()
+
+    def fit_name_column(self) -> None:
+        """名称 as wide as its content, up to half the tree, leaving the other columns room."""
+        self._fit_pending = False
+        tree = self.window.tree
         tree.resizeColumnToContents(PlanTreeModel.COL_NAME)
         room = tree.viewport().width() or tree.width()
         fixed = sum(width for _c, width in COLUMN_WIDTHS)

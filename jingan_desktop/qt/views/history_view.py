@@ -11,7 +11,7 @@ from ...storage.database import StoreError
 from ...storage.store import pair_id
 from ...workspace import Workspace
 
-HEADERS = ["时间", "对象", "季度", "内容", "原值 → 新值", "人", "方式"]
+HEADERS = ["时间", "对象", "季度", "内容", "原值 → 新值", "方式", "人"]
 SHOWN = 60  # characters of a long value shown in the cell; the tooltip has it whole
 
 
@@ -24,7 +24,7 @@ class HistoryView(QTreeWidget):
         self.setUniformRowHeights(True)
         header = self.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((118, 150, 66, 70, 160, 110, 44)):
+        for column, width in enumerate((112, 130, 62, 62, 120, 40, 100)):
             self.setColumnWidth(column, width)
 
     def show_row(self, ws: Workspace | None, row_id: str | None, kind: str | None) -> None:
@@ -51,8 +51,8 @@ class HistoryView(QTreeWidget):
                 words.quarter,
                 words.content,
                 shown,
-                words.who,
                 words.how,
+                words.who,
             ]
             entry = QTreeWidgetItem(columns)
             for column, text in enumerate(columns):
