@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QRect
+from PySide6.QtCore import QByteArray, QRect, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from ...workspace import Workspace
@@ -47,6 +47,9 @@ class LayoutController(Controller):
             self.window.splitter.restoreState(splitter)
         if self._fit_pending:
             self.fit_name_column()
+        # On X11 the window manager adds its frame after the window is shown: clamp once more
+        # when it has (the title bar must not push the status bar off a 640-px screen).
+        QTimer.singleShot(250, self, self.clamp_to_screen)
 
     def available(self) -> QRect:
         screen = self.window.screen() or QGuiApplication.primaryScreen()
@@ -103,9 +106,11 @@ class LayoutController(Controller):
         room = tree.viewport().width() or tree.width()
         fixed = sum(width for _c, width in COLUMN_WIDTHS)
         wanted = tree.columnWidth(PlanTreeModel.COL_NAME)
+        # Never more than half the tree; at least what the other columns leave, or 40 % of it
+        # on a small screen (the rest scrolls, and a cut name has its tooltip).
+        share = max(int(room * 0.4), room - fixed)
         tree.setColumnWidth(
-            PlanTreeModel.COL_NAME,
-            max(160, min(wanted, int(room * NAME_SHARE), max(160, room - fixed))),
+            PlanTreeModel.COL_NAME, max(160, min(wanted, int(room * NAME_SHARE), share))
         )
 
     # -- the last quarter of each file --

@@ -12,7 +12,7 @@ from ...storage.store import pair_id
 from ...workspace import Workspace
 
 HEADERS = ["时间", "对象", "季度", "内容", "原值 → 新值", "方式", "人"]
-SHOWN = 60  # characters of a long value shown in the cell; the tooltip has it whole
+SHOWN = 24  # characters of a long value shown in the cell; the tooltip has it whole
 
 
 class HistoryView(QTreeWidget):
@@ -22,10 +22,15 @@ class HistoryView(QTreeWidget):
         self.setHeaderLabels(HEADERS)
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
+        # Short columns fit their text, 对象 takes what is left, so 方式 and 人 stay in view.
         header = self.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((112, 130, 62, 62, 120, 40, 100)):
-            self.setColumnWidth(column, width)
+        header.setStretchLastSection(False)
+        fitted = QHeaderView.ResizeMode.ResizeToContents
+        for column, mode in enumerate(
+            (fitted, QHeaderView.ResizeMode.Stretch, fitted, fitted, fitted, fitted, fitted)
+        ):
+            header.setSectionResizeMode(column, mode)
+        header.setMinimumSectionSize(36)
 
     def show_row(self, ws: Workspace | None, row_id: str | None, kind: str | None) -> None:
         self.clear()
