@@ -141,3 +141,22 @@ def test_the_side_tabs_leave_the_tree_room_on_a_1024_screen(qtbot, window):
     """The 图表 tab's three charts no longer hold the side panel at 536 px."""
     assert window.tabs.minimumSizeHint().width() <= 320
     assert window.minimumSizeHint().width() <= 640
+
+
+def chapter_bar_height(window, chapter_id: str) -> float:
+    chart = window.charts.chapters.chart
+    return next(artist.get_width() for artist, row in chart.targets.items() if row == chapter_id)
+
+
+def test_charts_follow_a_reload_after_another_writer(qtbot, window, plan_file):
+    from jingan_desktop.storage.store import Store
+
+    window.tabs.setCurrentWidget(window.charts)
+    chapter_id = window.workspace.plan.chapters[0].id
+    assert chapter_bar_height(window, chapter_id) == 0
+    item = next(i for i in window.workspace.items.values() if i.number == 2)
+    other = Store.open(plan_file)  # another clerk's copy of the app writes a figure
+    other.set_actual(item.indicators[0].id, 2, 10000.0)
+    other.close()
+    window.act_reload.trigger()  # F5
+    assert chapter_bar_height(window, chapter_id) > 0

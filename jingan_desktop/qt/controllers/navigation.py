@@ -159,9 +159,11 @@ class NavigationController(Controller):
         self.refresh_after_change()
 
     def refresh_after_change(self) -> None:
-        """Values changed anywhere (a quarter switched, a lock, a reload): show them."""
+        """Values changed anywhere (a quarter switched, a lock, a reload, a merge): show them,
+        the charts included."""
         if self.window.model is not None:
             self.window.model.refresh_all()
+        self.window.charts.mark_dirty()
         if self.row_filter is not None:
             self.row_filter.invalidate()
         self.refresh_side_panels()
