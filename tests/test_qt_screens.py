@@ -5,6 +5,7 @@ come and go without losing the tree's state, and the 详情 text highlights only
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMainWindow, QScrollArea
@@ -160,3 +161,61 @@ def test_charts_follow_a_reload_after_another_writer(qtbot, window, plan_file):
     other.close()
     window.act_reload.trigger()  # F5
     assert chapter_bar_height(window, chapter_id) > 0
+
+
+# -- 16. file dialogs, 另存为 and 导出副本 --
+
+
+def answer_save_dialog(monkeypatch, target, seen: list | None = None):
+    from PySide6.QtWidgets import QFileDialog
+
+    def answer(_parent, _title, start, *_a, **_k):
+        if seen is not None:
+            seen.append(start)
+        return str(target), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+
+
+def test_save_as_switches_to_the_new_file_export_copy_stays(qtbot, window, plan_file, monkeypatch):
+    from tests.test_qt_main_window import stored_actual
+
+    ids = show_item(window, 2)
+    copy = plan_file.parent / "副本.sqlite"
+    answer_save_dialog(monkeypatch, copy)
+    window.act_save_copy.trigger()
+    assert copy.exists() and window.workspace.store.path == plan_file
+    renamed = plan_file.parent / "另存.sqlite"
+    answer_save_dialog(monkeypatch, renamed)
+    window.act_save_as.trigger()
+    assert window.workspace.store.path == renamed
+    assert window.workspace.quarter == 2
+    window.model.setData(window.model.index_of(ids[0], PlanTreeModel.COL_ACTUAL), "42")
+    assert stored_actual(renamed, ids[0]) == 42
+    assert stored_actual(plan_file, ids[0]) is None  # the old file is left as it was
+
+
+def test_file_dialogs_never_start_in_the_hidden_data_folder(qtbot, window, monkeypatch, tmp_path):
+    import shutil
+
+    from jingan_desktop.paths import data_dir
+
+    inside = data_dir() / "plan.sqlite"
+    shutil.copyfile(window.workspace.store.path, inside)
+    assert window.open_path(inside)
+    start = window.files.last_dir()
+    assert data_dir().resolve() not in [Path(start).resolve(), *Path(start).resolve().parents]
+    seen: list[str] = []
+    answer_save_dialog(monkeypatch, tmp_path / "elsewhere" / "x.sqlite", seen)
+    (tmp_path / "elsewhere").mkdir()
+    window.act_save_copy.trigger()
+    assert Path(seen[0]).parent == Path(start)
+    assert window.files.last_dir() == str((tmp_path / "elsewhere").resolve())
+
+
+def test_qt_buttons_are_chinese(qtbot, window):
+    from PySide6.QtWidgets import QDialogButtonBox, QPushButton
+
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    button = box.button(QDialogButtonBox.StandardButton.Cancel)
+    assert isinstance(button, QPushButton) and button.text().replace("&", "") in ("取消", "取消(C)")

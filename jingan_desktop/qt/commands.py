@@ -55,7 +55,16 @@ def _file_actions(window: Any) -> None:
     window.act_open = _action(
         window, "打开(&O)…", QKeySequence.StandardKey.Open, files.choose_and_open
     )
-    window.act_save_copy = _action(window, "另存为/备份副本(&A)…", "Ctrl+Shift+S", files.save_copy)
+    window.act_save_as = _action(
+        window, "另存为(&A)…", "Ctrl+Shift+S", files.save_as, "以新文件名保存，并继续编辑新文件"
+    )
+    window.act_save_copy = _action(
+        window,
+        "导出副本(&C)…",
+        "Ctrl+Alt+S",
+        files.save_copy,
+        "另存一份副本（如拷到U盘），继续编辑本文件",
+    )
     window.act_import = _action(window, "导入计划文本(&I)…", "Ctrl+I", files.import_plan_text)
     window.act_quit = _action(window, "退出(&X)", "Ctrl+Q", window.close)
 
@@ -166,7 +175,7 @@ def build_menus(window: Any) -> None:
     menu.addActions([window.act_new, window.act_open])
     window.recent_menu = menu.addMenu("最近打开(&R)")
     for group in (
-        [window.act_save_copy, window.act_import],
+        [window.act_save_as, window.act_save_copy, window.act_import],
         [window.act_report, window.act_export_excel, window.act_import_excel],
         [window.act_merge, window.act_export_department],
         [window.act_backup, window.act_restore, window.act_retry],
@@ -211,6 +220,7 @@ def update_actions(window: Any) -> None:
     has = ws is not None
     writable = has and not ws.readonly
     for action in (
+        window.act_save_as,
         window.act_save_copy,
         window.act_find,
         window.act_reload,
