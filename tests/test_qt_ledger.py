@@ -333,7 +333,7 @@ def test_history_names_the_indicator_quarter_and_values_in_chinese(
     ]
     assert figure[0] == words_time(stamp) and "T" not in figure[0]
     leads = [r for r in rows if r[3] == "牵头单位"]
-    assert [r[4] for r in leads] == ["区市场监管局 → （空）", "（空） → 区市场监管局"]
+    assert [r[4] for r in leads] == ["区市场监管局 → （无）", "（无） → 区市场监管局"]
     assert [r[5] for r in leads] == ["撤销", "填报"]
     assert not any("-" in r[4] and len(r[4]) > 30 for r in rows)  # no department ids
 
@@ -342,7 +342,7 @@ def test_history_names_the_indicator_quarter_and_values_in_chinese(
     assert cli.main(["check", "--db", str(plan_file)]) == 0
     out = capsys.readouterr().out
     assert "2.1 新增注册企业 第二季度 本期实际：（空） → 5200" in out
-    assert "撤销 2 " in out and "牵头单位：区市场监管局 → （空）" in out
+    assert "撤销 2 " in out and "牵头单位：区市场监管局 → （无）" in out
 
 
 def test_undoing_a_paste_reads_as_figures_taken_back(qtbot, window, plan_file):

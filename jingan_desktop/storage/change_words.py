@@ -6,20 +6,20 @@ what, when and how — never a column name, an id or a UTC stamp.
     人     wang@PC-17                方式  填报 / 撤销 / 重做 / 导入 / 合并 / 锁定 / 恢复
 
 One function (:func:`describe_change`) for the 修改记录 tab, ``check``'s recent changes and
-anything else that lists changes.
+anything else that lists changes; names, department names and field names come from
+:mod:`.wording`, as in the merge preview.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..plan.model import CHINESE_QUARTERS
 from ..plan.numbers import format_number
 from .changelog import Change
+from .wording import Namer, RowLookup, quarter_name
 
 # How a change was made (the log's ``source``).
 SOURCES = {
@@ -34,44 +34,15 @@ SOURCES = {
     "restore": "恢复",
 }
 
-# What a field is called, in the words of the tree's columns and the 详情 panel.
+# Where the 修改记录 calls a field as the tree's columns do; every other field is named as in
+# the merge preview (storage/wording.py's FIELD_NAMES).
 CONTENTS: dict[str, dict[str, str]] = {
     "actual": {"value": "本期实际", "note": "备注"},
-    "progress": {"status": "状态", "text": "进展情况"},
-    "indicator": {
-        "name": "名称",
-        "value": "目标",
-        "unit": "单位",
-        "comparator": "比较方式",
-        "kind": "指标类型",
-        "stretch_value": "力争值",
-        "weight": "权重",
-        "tolerance": "容差",
-        "accumulation": "累计方式",
-        "position": "顺序",
-        "item_id": "所属事项",
-        "text": "原文",
-    },
-    "item": {
-        "number": "编号",
-        "title": "名称",
-        "text": "正文",
-        "section": "分节",
-        "lead_department_id": "牵头单位",
-        "co_department_ids": "配合单位",
-        "due_date": "完成时限",
-        "weight": "权重",
-        "position": "顺序",
-        "chapter_id": "所属章节",
-    },
-    "chapter": {"title": "名称", "numeral": "序号", "intro": "导语", "position": "顺序"},
-    "plan": {"title": "标题", "issuer": "发文单位", "issued_on": "发文日期"},
-    "department": {"name": "单位名称", "position": "顺序"},
-    "quarter_lock": {"locked": "锁定", "locked_by": "锁定人", "locked_at": "锁定时间"},
+    "indicator": {"name": "名称", "value": "目标"},
+    "item": {"title": "名称"},
+    "chapter": {"title": "名称"},
 }
 OPERATIONS = {"insert": "新增", "delete": "删除"}
-
-RowLookup = Callable[[str, str], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -112,25 +83,18 @@ def local_time(stamp: str | None) -> str:
     return f"{moment.astimezone():%Y-%m-%d %H:%M}"
 
 
-def quarter_name(quarter: Any) -> str:
-    try:
-        return CHINESE_QUARTERS[int(quarter) - 1]
-    except (TypeError, ValueError, IndexError):
-        return ""
+class _Namer(Namer):
+    """The merge preview's namer (departments by name …), with rows numbered as in the tree."""
 
-
-class _Namer:
     def __init__(self, lookup: RowLookup, rank: Callable[[Mapping[str, Any]], int | None]) -> None:
-        self.lookup = lookup
+        super().__init__(lookup)
         self.rank = rank
 
     def row(self, table: str, row_id: Any) -> Mapping[str, Any]:
-        return (self.lookup(table, row_id) or {}) if isinstance(row_id, str) else {}
+        return self._row(table, row_id)
 
-    def department(self, department_id: Any) -> str:
-        if department_id in (None, ""):
-            return "（空）"
-        return str(self.row("department", department_id).get("name") or "（已删除的单位）")
+    def content(self, table: str, field: str | None) -> str:
+        return CONTENTS.get(table, {}).get(field or "") or self.field(table, field)
 
     def indicator(self, row: Mapping[str, Any]) -> str:
         item = self.row("item", row.get("item_id"))
@@ -157,21 +121,11 @@ class _Namer:
             return "季度锁定"
         return "一条记录"
 
-    def value(self, field: str | None, value: Any) -> str:
-        if field == "lead_department_id":
-            return self.department(value)
-        if field == "co_department_ids":
-            ids = json.loads(value) if isinstance(value, str) and value else value or []
-            return "、".join(self.department(i) for i in ids) or "（空）"
-        if field == "locked":
-            return "已锁定" if value else "未锁定"
-        if value is None or value == "":
-            return "（空）"
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        if isinstance(value, int | float):
+    def shown(self, table: str, field: str | None, value: Any) -> str:
+        """A value as the tree shows it: numbers without float noise or exponents."""
+        if isinstance(value, int | float) and not isinstance(value, bool) and field != "locked":
             return format_number(float(value))
-        return str(value)
+        return self.value(table, field, value)
 
 
 def _first_figure(change: Change) -> str | None:
@@ -197,14 +151,15 @@ def describe_change(
     if first is not None:  # a quarter's first figure creates its row: shown as the figure
         content = CONTENTS[change.tbl][first]
         if change.op == "insert":
-            old, new = "（空）", namer.value(first, change.new.get(first))
+            old, new = "（空）", namer.shown(change.tbl, first, change.new.get(first))
         else:
-            old, new = namer.value(first, change.old.get(first)), "（空）"
+            old, new = namer.shown(change.tbl, first, change.old.get(first)), "（空）"
     elif change.op in OPERATIONS:
         content, old, new = OPERATIONS[change.op], "", ""
     else:
-        content = CONTENTS.get(change.tbl, {}).get(change.field or "", "其他内容")
-        old, new = namer.value(change.field, change.old), namer.value(change.field, change.new)
+        content = namer.content(change.tbl, change.field)
+        old = namer.shown(change.tbl, change.field, change.old)
+        new = namer.shown(change.tbl, change.field, change.new)
     quarter = row.get("quarter") if change.tbl in ("actual", "progress", "quarter_lock") else None
     return ChangeWords(
         time=local_time(change.ts),
