@@ -219,3 +219,42 @@ def test_qt_buttons_are_chinese(qtbot, window):
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
     button = box.button(QDialogButtonBox.StandardButton.Cancel)
     assert isinstance(button, QPushButton) and button.text().replace("&", "") in ("取消", "取消(C)")
+
+
+# -- 18. help --
+
+
+def test_f1_opens_the_bundled_chinese_guide_with_its_screenshots(qtbot, window, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QTextDocument
+
+    from jingan_desktop.qt.dialogs.help import HelpDialog
+
+    shown: list[HelpDialog] = []
+    monkeypatch.setattr(HelpDialog, "exec", lambda dialog: shown.append(dialog) or 0)
+    window.tree.setFocus()
+    qtbot.keyClick(window.tree, Qt.Key.Key_F1)
+    assert len(shown) == 1
+    document = shown[0].browser.document()
+    text = document.toPlainText()
+    for topic in ("填报一个季度", "Excel 交回", "合并副本", "网络共享盘", "锁定季度"):
+        assert topic in text
+    image = document.resource(QTextDocument.ResourceType.ImageResource, "paste.png")
+    assert image is not None and not image.isNull()
+
+
+def test_about_shows_the_version_and_the_open_file(qtbot, window, plan_file, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from jingan_desktop import __version__
+
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "about", lambda _p, _t, text: said.append(text))
+    window.act_about.trigger()
+    assert __version__ in said[0] and str(plan_file) in said[0]
+
+
+def test_the_empty_detail_panel_says_where_to_type_figures(qtbot, window):
+    window.tree.setCurrentIndex(window.model.index(0, 0).parent())
+    text = window.detail.placeholder.text()
+    assert "本期实际" in text and "单位管理" in text and "F1" in text

@@ -250,10 +250,12 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         from .. import __version__
 
+        where = str(self.workspace.store.path) if self.workspace else "（未打开文件）"
         QMessageBox.about(
             self,
             "关于",
-            f"静安区政府重点工作跟踪 {__version__}\n\n离线使用：计划、季度实际值、进展和修改记录保存在一个 SQLite 文件中。\n"
+            f"静安区政府重点工作跟踪 {__version__}\n\n当前文件：{where}\n\n"
+            "离线使用：计划、季度实际值、进展和修改记录保存在一个 SQLite 文件中。\n"
             "内置字体：文泉驿微米黑（Apache-2.0）。",
         )
 

@@ -22,6 +22,7 @@ class LayoutController(Controller):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self._shown = False
+        self.fit_screen = True  # off for a screenshot of a set size
         self._fit_pending = False
 
     # -- the window --
@@ -59,7 +60,7 @@ class LayoutController(Controller):
         """Never larger than the screen (a geometry saved at 100 % reopened at 150 %), never off
         it; the window keeps its place when it fits."""
         window, room = self.window, self.available()
-        if window.isMaximized():
+        if window.isMaximized() or not self.fit_screen:
             return
         frame = window.frameGeometry()
         extra_w = max(0, frame.width() - window.width())
