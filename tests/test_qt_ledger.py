@@ -357,3 +357,40 @@ def test_undoing_a_paste_reads_as_figures_taken_back(qtbot, window, plan_file):
         ("本期实际", "620 → （空）", "撤销"),
         ("本期实际", "（空） → 620", "填报"),
     ]
+
+
+# -- 5. the previous quarter beside the figure; a bar in 完成率 --
+
+
+def test_the_editor_shows_last_quarters_figure(qtbot, window, plan_file):
+    ids = show_item(window, 2)
+    window.quarters.set_quarter(1)
+    window.model.setData(cell(window, ids[0]), "2600")
+    window.quarters.set_quarter(2)
+    window.tree.setCurrentIndex(cell(window, ids[0], NAME))
+    qtbot.keyClick(window.tree, Qt.Key.Key_5)
+    editor = window.tree.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    assert editor.placeholderText() == "上季度：2600（累计）"
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    window.tree.setCurrentIndex(cell(window, ids[1], NAME))
+    qtbot.keyClick(window.tree, Qt.Key.Key_5)
+    assert window.tree.focusWidget().placeholderText() == "上季度未填报"
+
+
+def test_completion_has_a_bar_in_the_status_colour(qtbot, window):
+    ids = show_item(window, 2)
+    window.model.setData(cell(window, ids[0]), "10000")  # the whole year's target: 100 %, 正常
+    window.tree.setCurrentIndex(cell(window, ids[1], NAME))
+    for column in (TARGET, PlanTreeModel.COL_UNIT):
+        window.tree.setColumnHidden(column, True)  # the 完成率 column in view
+    index = cell(window, ids[0], PlanTreeModel.COL_COMPLETION)
+    window.tree.scrollTo(index)
+    QApplication.processEvents()
+    rect = window.tree.visualRect(index)
+    image = window.tree.viewport().grab().toImage()
+    ratio = image.devicePixelRatio()
+    pixel = image.pixelColor(int((rect.left() + 6) * ratio), int((rect.bottom() - 3) * ratio))
+    assert pixel.name() == "#1e6b2a"
+    right_end = image.pixelColor(int((rect.right() - 5) * ratio), int((rect.bottom() - 3) * ratio))
+    assert right_end.name() == "#1e6b2a"  # full at 100 %
