@@ -394,3 +394,39 @@ def test_completion_has_a_bar_in_the_status_colour(qtbot, window):
     assert pixel.name() == "#1e6b2a"
     right_end = image.pixelColor(int((rect.right() - 5) * ratio), int((rect.bottom() - 3) * ratio))
     assert right_end.name() == "#1e6b2a"  # full at 100 %
+
+
+# -- 9. coverage beside every headline --
+
+
+def test_roll_ups_chart_and_report_show_how_many_indicators_are_reported(qtbot, window, tmp_path):
+    from pypdf import PdfReader
+
+    from jingan_desktop.outputs import charts
+    from jingan_desktop.outputs.report import build_report
+
+    ids = show_item(window, 2)
+    type_figure(qtbot, window, ids[0], "5200")
+    ws = window.workspace
+    item = ws.item_of(ids[0])
+    chapter = next(c for c in ws.plan.chapters if item in c.items)
+    in_chapter = sum(len(i.indicators) for i in chapter.items)
+    item_cell = window.model.index_of(item.id, PlanTreeModel.COL_COMPLETION).data()
+    assert item_cell.endswith(" 1/3")
+    assert (
+        window.model.index_of(chapter.id, PlanTreeModel.COL_COMPLETION)
+        .data()
+        .endswith(f" 1/{in_chapter}")
+    )
+    other = ws.plan.chapters[3]
+    assert (
+        window.model.index_of(other.id, PlanTreeModel.COL_COMPLETION).data().startswith("未填报 0/")
+    )
+    labels = [t.get_text() for t in charts.chapter_completion(ws).figure.axes[0].texts]
+    assert f"（填报 1/{in_chapter}）" in "".join(labels) and "无量化数据" not in "".join(labels)
+    assert any(label.startswith("未填报（填报 0/") for label in labels)
+    target = tmp_path / "report.pdf"
+    build_report(ws, target)
+    text = "".join(page.extract_text() for page in PdfReader(target).pages[:3])
+    total = len(ws.indicators)
+    assert f"1/{total}" in text and "填报率" in text

@@ -296,3 +296,20 @@ def quarter_snapshot(data: PlanData, quarter: int) -> dict[str, object]:
         "scores": {row_id: e.score for row_id, e in progress.indicators.items()},
         "plan_score": progress.plan.score,
     }
+
+
+def coverage(indicators: Iterable[Indicator], progress: PlanProgress) -> tuple[int, int]:
+    """(reported, total): how many of ``indicators`` have a figure this quarter — shown beside
+    every completion, so 46.8 % from 3 of 80 indicators is not read as the plan's state."""
+    total = reported = 0
+    for indicator in indicators:
+        total += 1
+        evaluation = progress.indicators.get(indicator.id or "")
+        if evaluation is not None and evaluation.completion is not None:
+            reported += 1
+    return reported, total
+
+
+def coverage_text(reported: int, total: int) -> str:
+    """ "填报 3/80"; "" when there is nothing to report."""
+    return f"填报 {reported}/{total}" if total else ""
