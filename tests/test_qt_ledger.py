@@ -337,8 +337,7 @@ def test_history_names_the_indicator_quarter_and_values_in_chinese(
     assert [r[5] for r in leads] == ["撤销", "填报"]
     assert not any("-" in r[4] and len(r[4]) > 30 for r in rows)  # no department ids
 
-    window.workspace.store.close()  # the CLI reads the same file
-    window.workspace = None
+    window.close()  # the CLI reads the same file, as IT would after the clerk closed the app
     assert cli.main(["check", "--db", str(plan_file)]) == 0
     out = capsys.readouterr().out
     assert "2.1 新增注册企业 第二季度 本期实际：（空） → 5200" in out

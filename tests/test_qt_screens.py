@@ -258,3 +258,40 @@ def test_the_empty_detail_panel_says_where_to_type_figures(qtbot, window):
     window.tree.setCurrentIndex(window.model.index(0, 0).parent())
     text = window.detail.placeholder.text()
     assert "本期实际" in text and "单位管理" in text and "F1" in text
+
+
+# -- 17. print --
+
+
+def test_print_preview_prints_what_the_filter_shows_on_a4_with_page_numbers(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from pypdf import PdfReader
+    from PySide6.QtCore import Qt
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+
+    target = tmp_path / "printed.pdf"
+
+    def preview(dialog: QPrintPreviewDialog) -> int:  # the preview paints: print that to a PDF
+        printer = window.printing.printer
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(target))
+        dialog.paintRequested.emit(printer)
+        return 0
+
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", preview)
+    window.search_edit.setText("新增注册企业")
+    window.apply_filter()
+    window.tree.setFocus()
+    qtbot.keyClick(window.tree, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    reader = PdfReader(target)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "新增注册企业" in text and "筛选：搜索“新增注册企业”" in text
+    assert "外贸进出口总额" not in text  # filtered out, not printed
+    box = reader.pages[0].mediabox
+    assert sorted((round(float(box.width)), round(float(box.height)))) == [595, 842]  # A4
+    window.search_edit.clear()
+    window.apply_filter()
+    window.act_print.trigger()
+    pages = PdfReader(target).pages
+    assert len(pages) > 1 and pages[-1].extract_text().strip().endswith(str(len(pages)))

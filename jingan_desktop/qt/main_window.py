@@ -43,6 +43,7 @@ from .controllers.layout import LayoutController
 from .controllers.ledger import LedgerController
 from .controllers.navigation import NavigationController
 from .controllers.outputs import OutputsController
+from .controllers.printing import PrintController
 from .controllers.quarters import QuartersController
 from .controllers.share_sync import ShareSyncController
 from .controllers.shared_file import SharedFileController
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.navigation = NavigationController(self)
         self.outputs = OutputsController(self)
         self.share_sync = ShareSyncController(self)  # a file on a network share
+        self.printing = PrintController(self)
         commands.build_actions(self)
         self._build_toolbar()
         self._build_central()
