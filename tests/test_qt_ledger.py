@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QStyleOptionViewItem
 
 from jingan_desktop.qt.display import local_time
 from jingan_desktop.qt.views.tree_model import PlanTreeModel
@@ -212,6 +212,16 @@ def test_arrows_and_tab_move_between_editable_cells_f2_edits_on_purpose(qtbot, w
     qtbot.keyClicks(editor, "project")
     press_enter(qtbot, editor)
     assert stored_target(plan_file, ids[1])[1] == "project"
+    # … and a changed plan name is shown as such: italic, with the plan's own words in its tip.
+    renamed = cell(window, ids[1], NAME)
+    option = QStyleOptionViewItem()
+    window.delegate.initStyleOption(option, renamed)
+    assert option.font.italic()
+    assert "名称已修改（计划原文：" in window.tree.tooltip_for(renamed)
+    kept = cell(window, ids[0], NAME)
+    option = QStyleOptionViewItem()
+    window.delegate.initStyleOption(option, kept)
+    assert not option.font.italic()
 
 
 # -- 6. plausibility; 1e20 as typed --

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from ...plan.model import ItemStatus
 from ...plan.numbers import format_number
+from .plan_tree import renamed_from
 from .tree_model import PlanTreeModel
 from .validators import NumberValidator
 
@@ -61,6 +62,12 @@ class PlanItemDelegate(QStyledItemDelegate):
             editor.setPlaceholderText(hint or "数字，可带万/亿")
             editor.setToolTip(hint)
         return editor
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if renamed_from(index):  # a name changed away from the plan's text shows as changed
+            option.font.setItalic(True)  # type: ignore[attr-defined]
+            option.palette.setColor(QPalette.ColorRole.Text, QColor("#6a1b9a"))  # type: ignore[attr-defined]
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         """完成率 with a bar under its figure (full at 100 %)."""

@@ -194,6 +194,9 @@ class PlanTreeView(QTreeView):
         needed = self.fontMetrics().horizontalAdvance(text) + 12
         if index.column() == 0:
             needed += self.indentation() * (1 + _depth(index))
+        source = renamed_from(index)
+        if source:
+            own = f"名称已修改（计划原文：{source}）"
         if text and needed > rect.width():
             return text if not own or own == text else f"{text}\n{own}"
         return own
@@ -225,3 +228,21 @@ def _depth(index: Index) -> int:
     while parent.isValid():
         depth, parent = depth + 1, parent.parent()
     return depth
+
+
+def renamed_from(index: Index) -> str | None:
+    """The source phrase of an indicator or item whose name was changed away from it (so the
+    tree can show the name as changed); None when the name is still the plan's own."""
+    model = index.model()
+    if not isinstance(model, PlanTreeModel) or index.column() != PlanTreeModel.COL_NAME:
+        return None
+    node, ws = model.node(index), model.workspace
+    if node.kind == "indicator":
+        indicator = ws.indicators[node.row_id]
+        source, name = indicator.text, indicator.name
+    elif node.kind == "item":
+        item = ws.items[node.row_id]
+        source, name = item.text, item.title
+    else:
+        return None
+    return source if source and name and name not in source else None
