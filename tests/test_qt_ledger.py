@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QStyleOption
 
 from jingan_desktop.qt.display import local_time
 from jingan_desktop.qt.views.tree_model import PlanTreeModel
-from tests.test_qt_main_window import press_enter, stored_actual
+from tests.test_qt_main_window import commit_chinese, press_enter, stored_actual
 
 ACTUAL, TARGET, NAME = PlanTreeModel.COL_ACTUAL, PlanTreeModel.COL_TARGET, PlanTreeModel.COL_NAME
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
@@ -439,3 +439,24 @@ def test_roll_ups_chart_and_report_show_how_many_indicators_are_reported(qtbot, 
     text = "".join(page.extract_text() for page in PdfReader(target).pages[:3])
     total = len(ws.indicators)
     assert f"1/{total}" in text and "填报率" in text
+
+
+def test_history_of_a_progress_text_names_the_item_and_quarter(qtbot, window):
+    item = next(i for i in window.workspace.items.values() if i.number == 29)
+    assert window.select_row(item.id)
+    panel = window.detail
+    panel.progress_edit.setFocus()
+    commit_chinese(panel.progress_edit, "处置量已达标")
+    panel.progress_save.click()
+    rows = [r for r in history_rows(window) if r[3] == "进展情况"]
+    assert (
+        rows
+        and rows[0][1].startswith("29 ")
+        and rows[0][2:6]
+        == [
+            "第二季度",
+            "进展情况",
+            "（空） → 处置量已达标",
+            "填报",
+        ]
+    )

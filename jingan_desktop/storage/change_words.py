@@ -149,7 +149,7 @@ def describe_change(
     row = namer.lookup(change.tbl, change.row_id) or (logged if isinstance(logged, dict) else {})
     first = _first_figure(change)
     if first is not None:  # a quarter's first figure creates its row: shown as the figure
-        content = CONTENTS[change.tbl][first]
+        content = namer.content(change.tbl, first)
         if change.op == "insert":
             old, new = "（空）", namer.shown(change.tbl, first, change.new.get(first))
         else:
