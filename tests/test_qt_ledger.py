@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QStyleOptionViewItem
 
@@ -15,6 +16,14 @@ from tests.test_qt_main_window import commit_chinese, press_enter, stored_actual
 
 ACTUAL, TARGET, NAME = PlanTreeModel.COL_ACTUAL, PlanTreeModel.COL_TARGET, PlanTreeModel.COL_NAME
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture(autouse=True)
+def _empty_clipboard(qapp):
+    """Each test starts and ends with an empty clipboard (the app's data never outlives it)."""
+    QApplication.clipboard().clear()
+    yield
+    QApplication.clipboard().clear()
 
 
 def show_item(window, number: int) -> list[str]:
