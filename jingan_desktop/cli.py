@@ -345,9 +345,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             findings = content_findings(store) if not report.problems else []
             recovered = store.database.recovered_journal
             recent = (
-                [w.sentence() for w in store.describe(store.history(limit=5))]
-                if report.ok
-                else []
+                [w.sentence() for w in store.describe(store.history(limit=5))] if report.ok else []
             )
         finally:
             store.close()
