@@ -14,6 +14,7 @@ from ...workspace import Warning, Workspace
 # Each kind of warning has a shape and a colour drawn with Qt (the bundled font has no emoji):
 # 滞后 a red disc, 逾期 a red square with a bar, 即将到期 an amber triangle, 未填进展 a grey ring.
 KINDS = ("lagging", "overdue", "due_soon", "no_progress")
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def warning_icon(kind: str, size: int = 16) -> QIcon:
@@ -112,6 +113,7 @@ class WarningsList(QListWidget):
     @staticmethod
     def _entry(warning: Warning) -> QListWidgetItem:
         entry = QListWidgetItem(warning_icon(warning.kind), warning.message)
+        entry.setData(KIND_ROLE, warning.kind)
         entry.setData(Qt.ItemDataRole.UserRole, warning.row_id)
         return entry
 
