@@ -50,11 +50,58 @@ def ensure_env() -> Path:
     return python
 
 
+# What Qt's xcb platform plugin loads on Linux, by the Debian/Ubuntu package that has it. Qt
+# names only the first it misses ("Could not load the Qt platform plugin xcb", exit 250), and
+# often the wrong one.
+XCB_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xinerama.so.0": "libxcb-xinerama0",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+}
+
+
+def missing_xcb_packages() -> list[str]:
+    """The packages whose libraries Qt's xcb plugin cannot load here (none off Linux, none
+    when another platform plugin is chosen)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    platform = os.environ.get("QT_QPA_PLATFORM", "xcb")
+    if not platform.startswith("xcb"):
+        return []
+    import ctypes
+
+    missing = []
+    for library, package in XCB_LIBRARIES.items():
+        try:
+            ctypes.CDLL(library)
+        except OSError:
+            missing.append(package)
+    return missing
+
+
+def check_xcb() -> bool:
+    missing = missing_xcb_packages()
+    if missing:
+        print(
+            "The window cannot open: Qt needs X11 libraries this machine lacks. Install them with:\n"
+            f"  sudo apt-get install -y {' '.join(missing)}",
+            file=sys.stderr,
+        )
+    return not missing
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"app", "test", "bench", "build"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "app" and not check_xcb():
+        return 1  # before a venv is made: nothing installed helps until apt has run
     python = str(ensure_env())
     if command == "app":
         return subprocess.call([python, "-m", "jingan_desktop", *rest])

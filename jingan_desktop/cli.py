@@ -344,6 +344,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             report = store.check()
             findings = content_findings(store) if not report.problems else []
             recovered = store.database.recovered_journal
+            recent = (
+                [w.sentence() for w in store.describe(store.history(limit=5))] if report.ok else []
+            )
         finally:
             store.close()
     report.path = str(args.target)
@@ -358,6 +361,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "counts": report.counts,
                 "history": report.history_by_source,
                 "last_change": report.last_change,
+                "recent_changes": recent,
                 "plans": report.plans,
                 "findings": findings,
                 "recovered_journal": recovered,
@@ -389,6 +393,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(
                 f"last change: {last['ts']} by {last['user']}@{last['machine']}: {last['summary']}"
             )
+        if recent:
+            print("recent changes (local time):")
+            for line in recent:
+                print(f"  {line}")
     if report.schema_version < report.supported_version:
         print("file uses an older schema; opening it in the app upgrades it", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PROBLEM

@@ -283,6 +283,37 @@ class Workspace:
         else:
             self.evaluate()  # a chapter or the plan itself: cheap enough to redo all
 
+    def apply_many(self, edits: Iterable[Edit], summary: str, source: str = "edit") -> list[Change]:
+        """Write several edits as ONE transaction (a paste, clearing a selection): all of them
+        or none. Returns the logged changes, which undo turns back as one step."""
+        try:
+            with self.store.write(summary, source) as w:
+                for edit in edits:
+                    self.apply(edit, source)
+                changes = list(w.changes)
+        except Exception:
+            self.reload()  # the loaded plan took values the file rolled back
+            raise
+        return changes
+
+    def implausible(self, edit: Edit) -> str | None:
+        """Why a typed figure looks wrong (it is still allowed): a negative amount, or more than
+        ten times the year's target. None when it looks plausible."""
+        if edit.target != "actual" or edit.field != "value" or edit.new is None:
+            return None
+        indicator = self.indicators.get(edit.row_id)
+        if indicator is None:
+            return None
+        value = float(edit.new)
+        if value < 0 and indicator.kind in (Kind.QUANTITY, Kind.LEVEL, Kind.RATIO):
+            return f"{indicator.name}：{format_number(value)} 是负数"
+        if indicator.value and abs(value) > 10 * abs(indicator.value):
+            return (
+                f"{indicator.name}：{format_number(value)}{indicator.unit} 超过全年目标 "
+                f"{format_number(indicator.value)}{indicator.unit} 的 10 倍"
+            )
+        return None
+
     def _refresh_actual(self, indicator_id: str, quarter: int) -> None:
         row = self.store.rows(
             "SELECT * FROM actual WHERE indicator_id = ? AND quarter = ?", (indicator_id, quarter)

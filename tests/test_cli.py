@@ -226,7 +226,13 @@ def test_check_reports_history_of_edits(capsys, plan_db: Path) -> None:
     assert code == 0
     assert "history: edit 2, import 121" in out.splitlines()
     assert "last change: " in out
-    assert out.rstrip().endswith("by 张三@PC-1: 修改实际值")
+    lines = out.splitlines()
+    last = next(line for line in lines if line.startswith("last change: "))
+    assert last.endswith("by 张三@PC-1: 修改实际值")
+    # The recent changes in the words of the window's 修改记录 (names, quarter, 填报).
+    recent = lines[lines.index("recent changes (local time):") + 1 :]
+    assert recent[0].endswith("张三@PC-1 填报 1.1 区级一般公共预算收入 第一季度 本期实际：5 → 6")
+    assert recent[1].endswith("填报 1.1 区级一般公共预算收入 第一季度 本期实际：（空） → 5")
 
 
 def test_import_same_year_twice_needs_replace(capsys, plan_db: Path, seed_path: Path) -> None:

@@ -170,3 +170,17 @@ def test_evaluate_plan_rolls_up_to_chapters_and_plan():
     assert progress.chapters["ch1"].red_below
     assert progress.plan.score == pytest.approx((0.7 + 1.0) / 2)
     assert progress.counts()[Rag.RED] == 1
+
+
+def test_boundaries_are_exact_on_the_figures_as_typed():
+    from jingan_desktop.plan.model import Comparator, Indicator, Kind
+    from jingan_desktop.plan.progress import Rag, evaluate_indicator
+
+    growth = Indicator("收入", 6.0, "%", Comparator.AT_LEAST, Kind.GROWTH)
+    assert 4.8 / 6 < 0.8  # the float noise the rule must not follow
+    at_boundary = evaluate_indicator(growth, 4.8, 2)
+    assert at_boundary.completion == 0.8 and at_boundary.status is Rag.AMBER
+    assert evaluate_indicator(growth, 4.79, 2).status is Rag.RED
+    amount = Indicator("企业", 10000.0, "家")  # paced 50 % at Q2: 4000 / 5000 = 0.8
+    assert evaluate_indicator(amount, 4000, 2).status is Rag.AMBER
+    assert evaluate_indicator(amount, 3999, 2).status is Rag.RED

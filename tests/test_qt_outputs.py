@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -68,6 +69,15 @@ def test_excel_out_and_back_in(qtbot, window, tmp_path, monkeypatch):
     assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == "5300"
     history = window.workspace.store.history([pair_id(ind, 2)])
     assert [(h.source, h.summary) for h in history] == [("import", "导入Excel")]
+    # The whole import is one step of the undo stack: Ctrl+Z takes it back, and says so.
+    assert window.act_undo.text() == "撤销 导入 Excel"
+    window.editing.do_undo()
+    assert window.statusBar().currentMessage().startswith("已撤销：导入 Excel")
+    with sqlite3.connect(window.workspace.store.path) as conn:
+        assert conn.execute(
+            "SELECT value FROM actual WHERE id = ?", (pair_id(ind, 2),)
+        ).fetchone() in (None, (None,))
+    assert window.model.index_of(ind, PlanTreeModel.COL_ACTUAL).data() == ""
 
 
 def test_a_non_excel_file_is_refused_in_chinese(qtbot, window, tmp_path, monkeypatch):

@@ -187,9 +187,16 @@ def test_edit_with_filter_active_keeps_current_row(qtbot, window, plan_file):
     editor = edit_cell(qtbot, window, ind, PlanTreeModel.COL_ACTUAL, "5200")
     press_enter(qtbot, editor)
     assert stored_actual(plan_file, ind) == 5200
+    # Enter moved down as in Excel (or stayed on the last shown row) …
+    moved_to = window.tree.currentIndex().data(PlanTreeModel.RowIdRole)
+    assert moved_to is not None
+    # … and the filter, run again after the edit, keeps that row current.
+    window.navigation.filter_timer.stop()
+    window.apply_filter()
     cur = window.tree.currentIndex()
-    assert cur.isValid() and cur.data(PlanTreeModel.RowIdRole) == ind
-    assert window.detail.row_id == ind
+    assert cur.isValid() and cur.data(PlanTreeModel.RowIdRole) == moved_to
+    assert window.detail.row_id == moved_to
+    assert window.model.index_of(ind).isValid()
 
 
 def test_removing_an_indicator_cannot_take_locked_figures(seed_store):

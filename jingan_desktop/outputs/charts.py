@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator
 from ..paths import BUNDLED_FONT, FONT_FAMILY
 from ..plan.model import Quarter
 from ..plan.numbers import format_number
-from ..plan.progress import Rag, year_to_date
+from ..plan.progress import Rag, coverage, coverage_text, year_to_date
 from ..workspace import Workspace
 
 RAG_COLOURS = {
@@ -96,8 +96,16 @@ def chapter_completion(workspace: Workspace, figsize: tuple[float, float] = (7.0
                 axes.plot(
                     [pace, pace], [position - 0.4, position + 0.4], color="#1d3c78", linewidth=2
                 )
-        for position, value in zip(positions, values, strict=True):
-            label = "无量化数据" if value is None else f"{value:.0f}%"
+        covered = [
+            coverage([n for i in c.items for n in i.indicators], workspace.progress)
+            for c in chapters
+        ]
+        for position, value, (reported, total) in zip(positions, values, covered, strict=True):
+            if not total:
+                label = "无量化指标" if value is None else f"{value:.0f}%"
+            else:
+                label = "未填报" if value is None else f"{value:.0f}%"
+                label += f"（{coverage_text(reported, total)}）"
             axes.text((value or 0) + 1, position, label, va="center", fontsize=8)
         axes.set_yticks(positions, labels, fontsize=8)
         axes.set_xlim(0, max(110.0, max((v or 0 for v in values), default=0) + 12))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 # Full-width ASCII (！…～) and the ideographic space map one-to-one onto ASCII, so offsets in
 # the folded text are offsets in the original: spans found on folded text point into the source.
@@ -62,6 +63,8 @@ def exact_number(value: float | None) -> str:
     so opening a cell and pressing Enter changes nothing."""
     if value is None:
         return ""
-    if float(value).is_integer() and abs(value) < 1e16:
+    if float(value).is_integer():
         return str(int(value))
-    return repr(float(value))
+    # Shortest digits that read back as the same float, never in exponent form ("1e+20"
+    # would not be taken back by the editor).
+    return format(Decimal(repr(float(value))), "f")

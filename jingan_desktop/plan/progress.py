@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from .model import Accumulation, Comparator, Indicator, Item, ItemStatus, PlanData
@@ -95,32 +96,46 @@ def year_to_date(
     return None if value is None else float(value)
 
 
+def _exact(value: float) -> Decimal:
+    """A figure as the clerk typed it (its shortest decimal digits), not its binary float."""
+    return Decimal(repr(float(value)))
+
+
 def evaluate_indicator(indicator: Indicator, actual: float | None, quarter: int) -> Evaluation:
-    """Score one indicator's year-to-date figure at the end of ``quarter`` (1–4)."""
+    """Score one indicator's year-to-date figure at the end of ``quarter`` (1–4).
+
+    Completion and score are worked out in decimal on the figures as typed, so a boundary is
+    exact: 4.8 against 增长≥6% is 0.8 — 80 % and 预警 — not 0.7999999999999999 and 滞后."""
     target = indicator.value
-    pace = indicator.effective_pace()[quarter - 1] / 100.0
+    pace_share = _exact(indicator.effective_pace()[quarter - 1]) / 100
+    pace = float(pace_share)
     if actual is None or target is None:
         return Evaluation(None, pace, None, Rag.GREY)
-    completion = actual / target if target else (1.0 if actual >= 0 else 0.0)
+    exact_actual, exact_target = _exact(actual), _exact(target)
+    if target:
+        exact_completion = exact_actual / exact_target
+    else:
+        exact_completion = Decimal(1 if actual >= 0 else 0)
+    completion = float(exact_completion)
     comparator = indicator.comparator
     if comparator is Comparator.AT_LEAST:
-        score = _at_least(completion, pace, target, actual)
+        score = _at_least(exact_completion, pace_share, target, actual)
     elif comparator is Comparator.AT_MOST:
         if actual > target:
             score = 0.0
-        elif actual <= target * pace or not indicator.kind.cumulative:
+        elif exact_actual <= exact_target * pace_share or not indicator.kind.cumulative:
             score = 1.0
         else:
             score = AMBER_AT
     elif comparator is Comparator.ABOUT:
-        band = indicator.tolerance / 100.0
-        deviation = abs(completion - pace) if target else abs(actual)
-        score = _clamp(1.0 - max(0.0, deviation - band))
+        band = _exact(indicator.tolerance) / 100
+        deviation = abs(exact_completion - pace_share) if target else abs(exact_actual)
+        score = _clamp(float(1 - max(Decimal(0), deviation - band)))
     else:  # EXACT
         if actual > target + 1e-9 * max(1.0, abs(target)):
             score = 0.0
         elif indicator.kind.cumulative:
-            score = _at_least(completion, pace, target, actual)
+            score = _at_least(exact_completion, pace_share, target, actual)
         else:
             score = (
                 1.0 if abs(actual - target) <= 1e-9 * max(1.0, abs(target)) else _clamp(completion)
@@ -128,13 +143,13 @@ def evaluate_indicator(indicator: Indicator, actual: float | None, quarter: int)
     return Evaluation(completion, pace, score, rag_for_score(score))
 
 
-def _at_least(completion: float, pace: float, target: float, actual: float) -> float:
+def _at_least(completion: Decimal, pace: Decimal, target: float, actual: float) -> float:
     if target <= 0:
         # A target of "no fall" (0 %) or a negative floor: met or not.
         return 1.0 if actual >= target else 0.0
     if pace <= 0:
         return 1.0
-    return _clamp(completion / pace)
+    return _clamp(float(completion / pace))
 
 
 _STATUS_SCORE = {
@@ -281,3 +296,20 @@ def quarter_snapshot(data: PlanData, quarter: int) -> dict[str, object]:
         "scores": {row_id: e.score for row_id, e in progress.indicators.items()},
         "plan_score": progress.plan.score,
     }
+
+
+def coverage(indicators: Iterable[Indicator], progress: PlanProgress) -> tuple[int, int]:
+    """(reported, total): how many of ``indicators`` have a figure this quarter — shown beside
+    every completion, so 46.8 % from 3 of 80 indicators is not read as the plan's state."""
+    total = reported = 0
+    for indicator in indicators:
+        total += 1
+        evaluation = progress.indicators.get(indicator.id or "")
+        if evaluation is not None and evaluation.completion is not None:
+            reported += 1
+    return reported, total
+
+
+def coverage_text(reported: int, total: int) -> str:
+    """ "填报 3/80"; "" when there is nothing to report."""
+    return f"填报 {reported}/{total}" if total else ""

@@ -62,6 +62,7 @@ def _bare_window() -> int:
 def save_screenshot(window, target: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
+    window.window_layout.fit_screen = False  # a picture of a set size, whatever the screen
     window.resize(1500, 900)
     window.show()
     window.tree.expandAll()

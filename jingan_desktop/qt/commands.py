@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 
@@ -54,7 +55,16 @@ def _file_actions(window: Any) -> None:
     window.act_open = _action(
         window, "打开(&O)…", QKeySequence.StandardKey.Open, files.choose_and_open
     )
-    window.act_save_copy = _action(window, "另存为/备份副本(&A)…", "Ctrl+Shift+S", files.save_copy)
+    window.act_save_as = _action(
+        window, "另存为(&A)…", "Ctrl+Shift+S", files.save_as, "以新文件名保存，并继续编辑新文件"
+    )
+    window.act_save_copy = _action(
+        window,
+        "导出副本(&C)…",
+        "Ctrl+Alt+S",
+        files.save_copy,
+        "另存一份副本（如拷到U盘），继续编辑本文件",
+    )
     window.act_import = _action(window, "导入计划文本(&I)…", "Ctrl+I", files.import_plan_text)
     window.act_quit = _action(window, "退出(&X)", "Ctrl+Q", window.close)
 
@@ -76,9 +86,10 @@ def _edit_actions(window: Any) -> None:
     window.act_collapse = _action(
         window, "全部折叠", "Ctrl+Shift+E", lambda: window.tree.collapseAll()
     )
-    window.act_about = _action(
-        window, "关于(&A)", QKeySequence.StandardKey.HelpContents, window.about
+    window.act_help = _action(
+        window, "使用说明(&H)", QKeySequence.StandardKey.HelpContents, window.navigation.show_help
     )
+    window.act_about = _action(window, "关于(&A)", "Ctrl+F1", window.about)
     window.act_focus_tree = _action(window, "转到计划树", "Ctrl+T", lambda: window.tree.setFocus())
     window.tab_actions = [
         _action(
@@ -125,9 +136,16 @@ def _output_actions(window: Any) -> None:
     window.act_report = _action(
         window,
         "生成季度报告(&P)…",
-        "Ctrl+P",
+        "Ctrl+Shift+P",
         outputs.generate_report,
         "生成本季度的 PDF 工作进展报告",
+    )
+    window.act_print = _action(
+        window,
+        "打印(&T)…",
+        QKeySequence.StandardKey.Print,
+        window.printing.print_tree,
+        "打印计划树（按当前筛选），先预览",
     )
     window.act_export_excel = _action(window, "导出 Excel…", "Ctrl+Shift+X", outputs.export_excel)
     window.act_import_excel = _action(
@@ -139,6 +157,25 @@ def _output_actions(window: Any) -> None:
     )
 
 
+def build_tree_actions(window: Any) -> None:
+    """复制, 粘贴, 清除: keys of the tree only (the search box and the 详情 texts keep their
+    own Ctrl+C/Ctrl+V/Delete); the work is in qt/controllers/ledger.py."""
+    ledger, tree = window.ledger, window.tree
+    entries = (
+        ("act_copy", "复制(&C)", QKeySequence.StandardKey.Copy, ledger.copy),
+        ("act_paste", "粘贴(&V)", QKeySequence.StandardKey.Paste, ledger.paste),
+        ("act_clear", "清除所选数字", QKeySequence.StandardKey.Delete, ledger.clear),
+    )
+    for name, text, shortcut, slot in entries:
+        action = QAction(text, tree)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.setStatusTip(text.replace("(&C)", "").replace("(&V)", ""))
+        action.triggered.connect(slot)
+        tree.addAction(action)
+        setattr(window, name, action)
+
+
 def build_menus(window: Any) -> None:
     """The menu bar: 文件, 编辑, 视图, 季度, 帮助."""
     bar = window.menuBar()
@@ -146,8 +183,8 @@ def build_menus(window: Any) -> None:
     menu.addActions([window.act_new, window.act_open])
     window.recent_menu = menu.addMenu("最近打开(&R)")
     for group in (
-        [window.act_save_copy, window.act_import],
-        [window.act_report, window.act_export_excel, window.act_import_excel],
+        [window.act_save_as, window.act_save_copy, window.act_import],
+        [window.act_print, window.act_report, window.act_export_excel, window.act_import_excel],
         [window.act_merge, window.act_export_department],
         [window.act_backup, window.act_restore, window.act_retry],
     ):
@@ -157,6 +194,8 @@ def build_menus(window: Any) -> None:
     menu.addAction(window.act_quit)
     edit = bar.addMenu("编辑(&E)")
     edit.addActions([window.act_undo, window.act_redo])
+    edit.addSeparator()
+    edit.addActions([window.act_copy, window.act_paste, window.act_clear])
     edit.addSeparator()
     edit.addActions(
         [
@@ -180,7 +219,7 @@ def build_menus(window: Any) -> None:
     quarter = bar.addMenu("季度(&Q)")
     quarter.addAction(window.act_lock)
     help_menu = bar.addMenu("帮助(&H)")
-    help_menu.addAction(window.act_about)
+    help_menu.addActions([window.act_help, window.act_about])
 
 
 def update_actions(window: Any) -> None:
@@ -189,6 +228,7 @@ def update_actions(window: Any) -> None:
     has = ws is not None
     writable = has and not ws.readonly
     for action in (
+        window.act_save_as,
         window.act_save_copy,
         window.act_find,
         window.act_reload,
@@ -207,7 +247,7 @@ def update_actions(window: Any) -> None:
         action.setEnabled(writable and row_id is not None)
     window.act_add_indicator.setEnabled(writable and kind in ("item", "indicator"))
     window.act_departments.setEnabled(has)
-    for action in (window.act_report, window.act_export_excel):
+    for action in (window.act_report, window.act_print, window.act_export_excel):
         action.setEnabled(has)
     for action in (
         window.act_merge,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..storage.change_words import local_time
+
+__all__ = ["local_time", "show_value"]
+
 
 def show_value(value: Any) -> str:
     if value is None:

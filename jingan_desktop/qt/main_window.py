@@ -19,20 +19,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QToolBar,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,8 +39,11 @@ from ..workspace import RowFilter, Workspace
 from . import commands
 from .controllers.editing import EditingController
 from .controllers.files import FilesController
+from .controllers.layout import LayoutController
+from .controllers.ledger import LedgerController
 from .controllers.navigation import NavigationController
 from .controllers.outputs import OutputsController
+from .controllers.printing import PrintController
 from .controllers.quarters import QuartersController
 from .controllers.share_sync import ShareSyncController
 from .controllers.shared_file import SharedFileController
@@ -51,11 +52,9 @@ from .views.charts_tab import ChartsTab
 from .views.delegates import PlanItemDelegate
 from .views.detail_panel import DetailPanel
 from .views.history_view import HistoryView
+from .views.plan_tree import PlanTreeView
 from .views.tree_model import PlanTreeModel
 from .views.warnings_list import WarningsList
-
-# The tree's column widths (the name column stretches).
-COLUMN_WIDTHS = ((0, 120), (2, 110), (3, 70), (4, 80), (5, 60), (6, 100), (7, 100))
 
 
 class MainWindow(QMainWindow):
@@ -67,26 +66,27 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.model: PlanTreeModel | None = None
         self.setAcceptDrops(True)
-        self.resize(1280, 800)
+        self.window_layout = LayoutController(self)
         self.files = FilesController(self)
         self.shared_file = SharedFileController(self)
         self.editing = EditingController(self)
+        self.ledger = LedgerController(self)
         self.structure = StructureController(self)
         self.quarters = QuartersController(self)
         self.navigation = NavigationController(self)
         self.outputs = OutputsController(self)
         self.share_sync = ShareSyncController(self)  # a file on a network share
+        self.printing = PrintController(self)
         commands.build_actions(self)
         self._build_toolbar()
         self._build_central()
         self._build_status_bar()
+        commands.build_tree_actions(self)
         commands.build_menus(self)
         self.files.fill_recent_menu()
         self._update_title()
         self.update_actions()
-        geometry = settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        self.window_layout.restore_window()
 
     # -- construction --
 
@@ -145,16 +145,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_tree(self) -> None:
-        self.tree = QTreeView()
-        self.tree.setObjectName("plan-tree")
-        self.tree.setAlternatingRowColors(False)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.tree.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
-        )
+        self.tree = PlanTreeView()
+        self.tree.refused.connect(self.ledger.typed_refused)
         self.delegate = PlanItemDelegate(self.navigation.department_names, self.tree)
         self.delegate.message.connect(self.show_message)
         self.tree.setItemDelegate(self.delegate)
@@ -169,9 +161,11 @@ class MainWindow(QMainWindow):
         self.charts = ChartsTab()
         self.charts.chapter_clicked.connect(self.select_row)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.detail, "详情")
+        # 详情 scrolls and 图表 shrinks rather than growing the window on a small screen.
+        self.tabs.addTab(_scrolling(self.detail, "detail-scroll"), "详情")
         self.tabs.addTab(self.warnings, "预警")
         self.tabs.addTab(self.history, "修改记录")
+        self.charts.setMinimumWidth(280)
         self.tabs.addTab(self.charts, "图表")
 
     def _build_status_bar(self) -> None:
@@ -210,18 +204,15 @@ class MainWindow(QMainWindow):
             self.navigation,
             self.shared_file,
             self.editing,
+            self.ledger,
             self.quarters,
             self.share_sync,  # after editing: it follows the new undo stack
         ):
             controller.attach(workspace)
         self.tree.setModel(self.model)
         self.tree.selectionModel().currentChanged.connect(self.navigation.current_changed)
-        header = self.tree.header()
-        header.setSectionResizeMode(PlanTreeModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
-        for column, width in COLUMN_WIDTHS:
-            self.tree.setColumnWidth(column, width)
         self.tree.expandToDepth(0)
+        self.window_layout.attach(workspace)
         self.detail.set_workspace(workspace)
         self.charts.set_workspace(workspace)
         self.navigation.refresh_after_change()
@@ -261,12 +252,18 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         from .. import __version__
 
+        where = str(self.workspace.store.path) if self.workspace else "（未打开文件）"
         QMessageBox.about(
             self,
             "关于",
-            f"静安区政府重点工作跟踪 {__version__}\n\n离线使用：计划、季度实际值、进展和修改记录保存在一个 SQLite 文件中。\n"
+            f"静安区政府重点工作跟踪 {__version__}\n\n当前文件：{where}\n\n"
+            "离线使用：计划、季度实际值、进展和修改记录保存在一个 SQLite 文件中。\n"
             "内置字体：文泉驿微米黑（Apache-2.0）。",
         )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.window_layout.shown()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self.files.drag_entered(event)
@@ -279,7 +276,7 @@ class MainWindow(QMainWindow):
         focus = self.focusWidget()
         if focus is not None:
             focus.clearFocus()
-        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.window_layout.save()
         self.settings.sync()
         pending = self.editing.pending
         if pending:
@@ -297,6 +294,15 @@ class MainWindow(QMainWindow):
             self.workspace.store.close()
             self.workspace = None
         super().closeEvent(event)
+
+
+def _scrolling(widget: QWidget, name: str) -> QScrollArea:
+    scroll = QScrollArea()
+    scroll.setObjectName(name)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(widget)
+    return scroll
 
 
 def _banner(style: str) -> QLabel:

@@ -81,6 +81,10 @@ class UndoController:
         self.on_applied(None)
         return True
 
+    def submit_batch(self, label: str, edits: list[Edit]) -> bool:
+        """Several edits written in one transaction and undone as one step (a paste)."""
+        return self.submit_structure(label, lambda: self.workspace.apply_many(edits, label))
+
     def undo(self) -> bool:
         if not self.stack.canUndo():
             return False

@@ -3,9 +3,10 @@ transaction as a new transaction of its own (so undoing is itself in the history
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .change_words import ChangeWords, describe_change
 from .changelog import Change
 from .locks import Locks
 
@@ -27,6 +28,20 @@ class History(Locks):
             sql += " LIMIT ?"
             params.append(limit)
         return [Change.from_row(row) for row in self.rows(sql, params)]
+
+    def describe(self, changes: Sequence[Change]) -> list[ChangeWords]:
+        """Each change in a clerk's words (names, not ids; local time; 填报/撤销/导入/合并)."""
+
+        def rank(indicator: Mapping[str, Any]) -> int | None:
+            if not indicator.get("item_id"):
+                return None
+            found = self.database.execute(
+                "SELECT COUNT(*) FROM indicator WHERE item_id = ? AND position < ?",
+                (indicator["item_id"], indicator.get("position") or 0),
+            ).fetchone()
+            return int(found[0])
+
+        return [describe_change(change, self.row, rank) for change in changes]
 
     def revert(self, changes: Sequence[Change], source: str = "undo") -> list[Change]:
         """Undo a transaction from its logged changes, newest first. Each field is only put

@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from ...plan.model import Chapter, Item
-from ...plan.progress import Evaluation, Rag
+from ...plan.progress import Evaluation, Rag, coverage
 from ...workspace import Workspace
 from .. import charts
 from .figures import chart_image
@@ -60,7 +60,9 @@ class SummaryPages(Section):
         )
         if overall.completion is None and overall.score is None:
             return opening + "本季度尚无填报数据。"
+        reported, total = coverage(scope.indicators, scope.progress)
         return opening + (
+            f"已填报指标 {reported} 个（填报率 {percent(reported / total if total else None)}），"
             f"总体完成率 {percent(overall.completion)}，本季度应达进度 "
             f"{percent(overall.expected)}，总体状态为“{overall.status.label}”。"
             f"量化指标中，正常 {counts[Rag.GREEN]} 个、预警 {counts[Rag.AMBER]} 个、"
@@ -105,8 +107,10 @@ class SummaryPages(Section):
     def _key_figures(self, overall: Evaluation, lagging: int) -> Table:
         """Four boxes: overall completion, expected pace, overall status, lagging items."""
         s = self.styles
+        reported, total = coverage(self.scope.indicators, self.scope.progress)
         figures = [
             ("总体完成率", percent(overall.completion), s.kpi),
+            ("填报率", f"{reported}/{total}", s.kpi),
             ("本季度应达进度", percent(overall.expected), s.kpi),
             ("总体状态", overall.status.label, s.kpi_status[overall.status]),
             ("滞后事项", f"{lagging} 项", s.kpi_status[Rag.RED] if lagging else s.kpi),

@@ -60,6 +60,8 @@ class EditingController(Controller):
         else:
             window.model.refresh_rows([edit.row_id])
             label = edit.label
+            if edit.target == "departments":  # a department typed in appears in the filter
+                window.navigation.fill_department_filter()
         window.navigation.refresh_side_panels(warnings_now=False)
         window.charts.mark_dirty()
         self.show_message(f"已保存：{label}（{datetime.now():%H:%M:%S}）")
@@ -98,11 +100,15 @@ class EditingController(Controller):
 
     def do_undo(self) -> None:
         if self.undo is not None:
-            self.undo.undo()
+            label = self.undo.stack.undoText()
+            if self.undo.undo():
+                self.show_message(f"已撤销：{label}（{datetime.now():%H:%M:%S}）")
 
     def do_redo(self) -> None:
         if self.undo is not None:
-            self.undo.redo()
+            label = self.undo.stack.redoText()
+            if self.undo.redo():
+                self.show_message(f"已重做：{label}（{datetime.now():%H:%M:%S}）")
 
     def clear_undo(self) -> None:
         """The file changed under the stack (a merge, a restore): nothing left to undo."""

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ...paths import data_dir
 from ...plan.model import Plan
 from ...storage.backup import backup_file, daily_backup_due, take_backup
 from ...storage.database import CorruptError, StoreError, TruncatedError
@@ -51,6 +52,7 @@ class FilesController(Controller):
             return False
         if not store.readonly and daily_backup_due(store.path):  # (a replica: its own)
             self.window.shared_file.daily_backup_soon(store)
+        quarter = quarter or self.window.window_layout.remembered_quarter(path)
         try:
             workspace = Workspace(store, quarter=quarter)
         except StoreError as exc:
@@ -68,6 +70,7 @@ class FilesController(Controller):
             self.window, "打开计划数据文件", self.last_dir(), PLAN_FILE_FILTER
         )
         if path:
+            self.remember_dir(Path(path))
             self.open_any(Path(path))
 
     def open_any(self, path: Path) -> None:
@@ -164,32 +167,60 @@ class FilesController(Controller):
         self.review_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.review_dialog.open()
 
+    def save_as(self) -> None:
+        """另存为: write the file under a new name and go on working in it (as Word/Excel do)."""
+        target = self._copy_to("另存为", "")
+        if target is not None and self.open_path(target, self.workspace.quarter):
+            self.show_message(f"已另存为 {target}，现在编辑的是这个文件")
+
     def save_copy(self) -> None:
+        """导出副本: write a copy (for a stick, a backup) and stay in this file."""
+        target = self._copy_to("导出副本", f"-副本-{datetime.now():%Y%m%d}")
+        if target is not None:
+            self.show_message(f"副本已保存到 {target}（仍在编辑原文件）")
+
+    def _copy_to(self, title: str, suffix: str) -> Path | None:
         if self.workspace is None:
-            return
+            return None
         current = self.workspace.store.path
-        suggestion = current.with_name(f"{current.stem}-副本-{datetime.now():%Y%m%d}.sqlite")
-        target, _ = QFileDialog.getSaveFileName(
-            self.window, "另存为/备份副本", str(suggestion), PLAN_FILE_FILTER
+        name = f"{current.stem}{suffix or '-另存'}.sqlite"
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.window, title, str(Path(self.last_dir()) / name), PLAN_FILE_FILTER
         )
-        if not target:
-            return
-        if Path(target).resolve() == current.resolve():
-            QMessageBox.warning(self.window, "无法保存", "副本不能覆盖当前打开的文件。")
-            return
+        if not chosen:
+            return None
+        target = Path(chosen)
+        if target.resolve() == current.resolve():
+            QMessageBox.warning(self.window, "无法保存", "不能覆盖当前打开的文件。")
+            return None
         try:
             self.workspace.store.database.backup_to(target)
         except Exception as exc:
             show_error(self.window, exc)
-            return
-        self.show_message(f"副本已保存到 {target}")
+            return None
+        self.remember_dir(target)
+        return target
 
     # -- recent files --
 
     def last_dir(self) -> str:
-        """Where the file dialogs start: the folder of the file opened last."""
-        recent = self.recent_files()
-        return str(Path(recent[0]).parent) if recent else str(Path.home())
+        """Where the file dialogs start: the folder last used, else that of the file opened
+        last, else 文档 — never the app's hidden data folder."""
+        hidden = data_dir().resolve()
+        candidates = [self.window.settings.value("dialogs/folder")]
+        candidates += [str(Path(p).parent) for p in self.recent_files()[:1]]
+        for folder in candidates:
+            if folder and Path(str(folder)).is_dir():
+                resolved = Path(str(folder)).resolve()
+                if resolved != hidden and hidden not in resolved.parents:
+                    return str(resolved)
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
+        return documents if documents and Path(documents).is_dir() else str(Path.home())
+
+    def remember_dir(self, path: Path) -> None:
+        self.window.settings.setValue("dialogs/folder", str(Path(path).parent))
 
     def recent_files(self) -> list[str]:
         value = self.window.settings.value("recent/files", [])

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QTimer
 
 from ...workspace import RowFilter, Workspace
+from ..dialogs.help import HelpDialog
 from ..messages import show_error
 from ..views.tree_model import PlanTreeModel
 from .base import Controller
@@ -18,6 +19,7 @@ class NavigationController(Controller):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.row_filter: RowFilter | None = None
+        self._expanded_before: list[str] | None = None
         self.filter_timer = QTimer(self, singleShot=True, interval=120)
         self.filter_timer.timeout.connect(self.apply_filter)
         self.warnings_timer = QTimer(self, singleShot=True, interval=300)
@@ -93,7 +95,12 @@ class NavigationController(Controller):
         current = tree.currentIndex()
         keep = current.data(PlanTreeModel.RowIdRole) if current.isValid() else None
         column = current.column() if current.isValid() else 0
+        if model.allowed is None and allowed is not None:
+            self._expanded_before = self._expanded_ids()  # put back when the filter is cleared
+        was_filtered = model.allowed is not None
         model.set_filter(allowed)
+        if allowed is None and was_filtered:
+            self._restore_expansion()
         if allowed is not None:
             # Expanding thousands of rows costs more than the filtering itself; a broad
             # match opens the chapters only.
@@ -107,6 +114,17 @@ class NavigationController(Controller):
             if index.isValid():
                 tree.setCurrentIndex(index)
 
+    def _restore_expansion(self) -> None:
+        """The filter was cleared: the rows open before it are open again, and the count goes."""
+        window, model = self.window, self.window.model
+        for row_id in self._expanded_before or []:
+            index = model.index_of(row_id)
+            if index.isValid():
+                window.tree.setExpanded(index, True)
+        self._expanded_before = None
+        if window.statusBar().currentMessage().startswith("筛选结果"):
+            window.statusBar().clearMessage()
+
     def fill_department_filter(self) -> None:
         combo = self.window.department_filter
         current = combo.currentData()
@@ -119,6 +137,10 @@ class NavigationController(Controller):
 
     def department_names(self) -> list[str]:
         return [d.name for d in self.workspace.data.departments] if self.workspace else []
+
+    def show_help(self) -> None:
+        """F1: the bundled user guide."""
+        HelpDialog(self.window).exec()
 
     def focus_search(self) -> None:
         self.window.search_edit.setFocus()
@@ -142,9 +164,11 @@ class NavigationController(Controller):
         self.refresh_after_change()
 
     def refresh_after_change(self) -> None:
-        """Values changed anywhere (a quarter switched, a lock, a reload): show them."""
+        """Values changed anywhere (a quarter switched, a lock, a reload, a merge): show them,
+        the charts included."""
         if self.window.model is not None:
             self.window.model.refresh_all()
+        self.window.charts.mark_dirty()
         if self.row_filter is not None:
             self.row_filter.invalidate()
         self.refresh_side_panels()

@@ -5,7 +5,9 @@ Each function runs one output with its dialogs (scope, file name, progress, prev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -135,9 +137,13 @@ def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
 
 
 def import_from_excel(
-    parent: QWidget, workspace: Workspace, path: Path | None = None
+    parent: QWidget,
+    workspace: Workspace,
+    path: Path | None = None,
+    write: Callable[[Any], int | None] | None = None,
 ) -> int | None:
-    """导入 Excel: preview first, then write the changes in one transaction."""
+    """导入 Excel: preview first, then write the changes in one transaction (through
+    ``write(preview)`` when given: the window's undo stack)."""
     from ...outputs.excel import apply_import, preview_import
 
     if path is None:
@@ -160,7 +166,7 @@ def import_from_excel(
     if ImportPreviewDialog(preview, parent).exec() != QDialog.DialogCode.Accepted:
         return None
     try:
-        return apply_import(workspace.store, preview)
+        return apply_import(workspace.store, preview) if write is None else write(preview)
     except Exception as exc:
         show_error(parent, exc)
         return None
@@ -184,7 +190,25 @@ class OutputsController(Controller):
     def import_excel(self) -> None:
         if self.workspace is None or self.workspace.readonly:
             return
-        count = import_from_excel(self.window, self.workspace)
+        count = import_from_excel(self.window, self.workspace, write=self._import_undoably)
         if count:
-            self.window.navigation.reload()
-            self.show_message(f"已从 Excel 导入 {count} 项（可在修改记录中查看）")
+            self.show_message(f"已从 Excel 导入 {count} 项（Ctrl+Z 可整体撤销）")
+
+    def _import_undoably(self, preview: Any) -> int | None:
+        """The import as ONE step of the undo stack, like a paste."""
+        from ...outputs.excel import SOURCE, SUMMARY, apply_import
+
+        ws, undo = self.workspace, self.window.editing.undo
+        assert ws is not None and undo is not None
+        counted: list[int] = []
+
+        def action() -> list:
+            with ws.store.write(SUMMARY, SOURCE) as w:
+                counted.append(apply_import(ws.store, preview))
+                changes = list(w.changes)
+            ws.reload()
+            return changes
+
+        if not undo.submit_structure("导入 Excel", action):
+            return None
+        return counted[0]

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from ...plan.model import Quarter
 from ...workspace import Workspace
+from ..display import local_time
 from ..messages import show_error
 from .base import Controller
 
@@ -25,6 +26,7 @@ class QuartersController(Controller):
         window.detail.flush()  # a text typed for this quarter belongs to this quarter
         self.workspace.set_quarter(quarter)
         window.quarter_combo.setCurrentIndex(quarter - 1)
+        window.window_layout.remember_quarter()
         window.navigation.refresh_after_change()
         window.charts.mark_dirty()
 
@@ -69,5 +71,5 @@ class QuartersController(Controller):
         if locked:
             lock = ws.data.locks[ws.quarter]
             banner.setText(
-                f"{ws.quarter_label}已锁定（{lock.locked_by}，{lock.locked_at}）：数据已冻结，如需修改请先解锁。"
+                f"{ws.quarter_label}已锁定（{lock.locked_by}，{local_time(lock.locked_at)}）：数据已冻结，如需修改请先解锁。"
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...plan.model import ItemStatus
+from ...plan.numbers import format_number
+from .plan_tree import renamed_from
 from .tree_model import PlanTreeModel
 from .validators import NumberValidator
 
@@ -53,8 +56,38 @@ class PlanItemDelegate(QStyledItemDelegate):
             validator = NumberValidator(editor)
             validator.rejected.connect(self.message)
             editor.setValidator(validator)
-            editor.setPlaceholderText("数字，可带万/亿")
+            hint = (
+                previous_quarter_hint(model, source) if column == PlanTreeModel.COL_ACTUAL else ""
+            )
+            editor.setPlaceholderText(hint or "数字，可带万/亿")
+            editor.setToolTip(hint)
         return editor
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if renamed_from(index):  # a name changed away from the plan's text shows as changed
+            option.font.setItalic(True)  # type: ignore[attr-defined]
+            option.palette.setColor(QPalette.ColorRole.Text, QColor("#6a1b9a"))  # type: ignore[attr-defined]
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        """完成率 with a bar under its figure (full at 100 %)."""
+        super().paint(painter, option, index)
+        if index.column() != PlanTreeModel.COL_COMPLETION:
+            return
+        text = str(index.data() or "")
+        if not text.endswith("%"):
+            return
+        try:
+            share = max(0.0, min(1.0, float(text[:-1]) / 100))
+        except ValueError:
+            return
+        rect = option.rect.adjusted(3, option.rect.height() - 5, -3, -2)  # type: ignore[attr-defined]
+        painter.save()
+        painter.fillRect(rect, QColor("#e0e0e0"))
+        colour = index.data(Qt.ItemDataRole.ForegroundRole)
+        filled = rect.adjusted(0, 0, -int(rect.width() * (1 - share)), 0)
+        painter.fillRect(filled, colour.color() if colour is not None else QColor("#1e6b2a"))
+        painter.restore()
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         value = index.data()
@@ -76,3 +109,17 @@ class PlanItemDelegate(QStyledItemDelegate):
             if source_model.last_error:
                 self.message.emit(source_model.last_error)
                 source_model.last_error = None
+
+
+def previous_quarter_hint(model: PlanTreeModel, index: Index) -> str:
+    """The figure reported last quarter, beside the editor of a cumulative figure:
+    "上季度：5200（累计）"."""
+    ws = model.workspace
+    row_id = model.node(index).row_id
+    if ws.quarter <= 1 or row_id not in ws.indicators:
+        return ""
+    previous = ws.actual(row_id, ws.quarter - 1)
+    if previous is None or previous.value is None:
+        return "上季度未填报"
+    cumulative = ws.indicators[row_id].kind.cumulative
+    return f"上季度：{format_number(previous.value)}" + ("（累计）" if cumulative else "")

@@ -67,8 +67,15 @@ class DetailPanel(QWidget):
         self.item_box = self._build_item_box()
         self.indicator_box = self._build_indicator_box()
 
-        self.placeholder = QLabel("在左侧选择事项或指标以查看详情。")
+        self.placeholder = QLabel(
+            "在左侧选择事项或指标以查看详情。\n\n"
+            "填报：选中指标所在行直接输入数字（填入“本期实际”），回车保存并移到下一行；"
+            "也可从 Excel 复制一列数字，选中第一个“本期实际”后按 Ctrl+V。\n"
+            "单位：编辑 → 单位管理（Ctrl+Shift+D），或在“牵头单位”中直接输入。\n"
+            "帮助：F1"
+        )
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.placeholder)
@@ -251,6 +258,10 @@ class DetailPanel(QWidget):
             self._loading = False
 
     def _show_text(self, text: str, span: tuple[int, int] | None) -> None:
+        # The previous highlight must not carry over: setPlainText types the new text in the
+        # editor's current format, which after a highlight is the highlight's own.
+        self.text_view.setTextCursor(QTextCursor(self.text_view.document()))
+        self.text_view.setCurrentCharFormat(QTextCharFormat())
         self.text_view.setPlainText(text)  # user text is always plain text
         if span is None:
             return
@@ -261,8 +272,10 @@ class DetailPanel(QWidget):
         highlight.setBackground(QColor("#ffe38a"))
         highlight.setFontWeight(700)
         cursor.mergeCharFormat(highlight)
+        cursor.clearSelection()  # the phrase stays marked by its format, not selected
         self.text_view.setTextCursor(cursor)
         self.text_view.ensureCursorVisible()
+        self.text_view.setCurrentCharFormat(QTextCharFormat())
 
     def _show_item(self, ws: Workspace, item_id: str) -> None:
         item = ws.items[item_id]

@@ -1,16 +1,18 @@
-"""修改记录: every change of the selected item and its indicators (when, who, old and new value,
-and how: edit, undo, import …)."""
+"""修改记录: every change of the selected item and its indicators, in a clerk's words — 对象
+(2.1 新增注册企业), 季度, 内容 (本期实际), 原值 → 新值 with names, not ids, the local time, who
+(user@machine) and how (填报/撤销/导入/合并). The wording is storage/change_words.py's, shared
+with ``check``."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from ...storage.database import StoreError
 from ...storage.store import pair_id
 from ...workspace import Workspace
-from ..display import show_value
 
-HEADERS = ["时间", "用户", "操作", "字段", "原值", "新值", "方式"]
+HEADERS = ["时间", "对象", "季度", "内容", "原值 → 新值", "方式", "人"]
+SHOWN = 24  # characters of a long value shown in the cell; the tooltip has it whole
 
 
 class HistoryView(QTreeWidget):
@@ -19,6 +21,16 @@ class HistoryView(QTreeWidget):
         self.setObjectName("history")
         self.setHeaderLabels(HEADERS)
         self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        # Short columns fit their text, 对象 takes what is left, so 方式 and 人 stay in view.
+        header = self.header()
+        header.setStretchLastSection(False)
+        fitted = QHeaderView.ResizeMode.ResizeToContents
+        for column, mode in enumerate(
+            (fitted, QHeaderView.ResizeMode.Stretch, fitted, fitted, fitted, fitted, fitted)
+        ):
+            header.setSectionResizeMode(column, mode)
+        header.setMinimumSectionSize(36)
 
     def show_row(self, ws: Workspace | None, row_id: str | None, kind: str | None) -> None:
         self.clear()
@@ -32,19 +44,22 @@ class HistoryView(QTreeWidget):
                 if indicator.id:
                     ids.extend([indicator.id, *[pair_id(indicator.id, q) for q in range(1, 5)]])
         try:
-            changes = ws.store.history(ids, limit=500)
+            entries = ws.store.describe(ws.store.history(ids, limit=500))
         except StoreError:
             return
-        for change in changes:
-            entry = QTreeWidgetItem(
-                [
-                    change.ts[:19].replace("T", " "),
-                    f"{change.user}@{change.machine}",
-                    change.summary,
-                    change.field or change.op,
-                    show_value(change.old),
-                    show_value(change.new),
-                    change.source,
-                ]
-            )
+        for words in entries:
+            values = words.values
+            shown = values if len(values) <= SHOWN else values[: SHOWN - 1] + "…"
+            columns = [
+                words.time,
+                words.subject,
+                words.quarter,
+                words.content,
+                shown,
+                words.how,
+                words.who,
+            ]
+            entry = QTreeWidgetItem(columns)
+            for column, text in enumerate(columns):
+                entry.setToolTip(column, values if column == 4 else text)
             self.addTopLevelItem(entry)

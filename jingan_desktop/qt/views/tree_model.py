@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...plan.model import ItemStatus
 from ...plan.numbers import NumberFormatError, exact_number, format_number, parse_number
-from ...plan.progress import Evaluation, Rag
+from ...plan.progress import Evaluation, Rag, coverage
 from ...workspace import Edit, Workspace, describe_target
 
 Index = QModelIndex | QPersistentModelIndex
@@ -270,7 +270,7 @@ class PlanTreeModel(QAbstractItemModel):
                 self.COL_LEAD: item.lead_department or "",
             }
         if column == self.COL_COMPLETION:
-            return "" if evaluation.completion is None else f"{evaluation.completion * 100:.0f}%"
+            return self._completion(node, evaluation)
         if column == self.COL_STATUS:
             label = evaluation.status.label
             if (
@@ -281,6 +281,21 @@ class PlanTreeModel(QAbstractItemModel):
                 label += "（含滞后）"
             return label
         return values.get(column, "")
+
+    def _completion(self, node: Node, evaluation: Evaluation) -> str:
+        """An indicator's completion; a chapter's or item's with its 填报率 beside it."""
+        shown = "" if evaluation.completion is None else f"{evaluation.completion * 100:.0f}%"
+        if node.kind == "indicator":
+            return shown
+        ws = self.workspace
+        if node.kind == "chapter":
+            indicators = [n for i in ws.chapters[node.row_id].items for n in i.indicators]
+        else:
+            indicators = list(ws.items[node.row_id].indicators)
+        reported, total = coverage(indicators, ws.progress)
+        if not total:
+            return shown
+        return f"{shown or '未填报'} {reported}/{total}"
 
     def _unsaved(self, node: Node) -> bool:
         if not self.pending:

@@ -5,12 +5,47 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from ...workspace import Warning, Workspace
 
-ICONS = {"lagging": "🔴", "overdue": "⏰", "due_soon": "⏳", "no_progress": "📝"}
+# Each kind of warning has a shape and a colour drawn with Qt (the bundled font has no emoji):
+# 滞后 a red disc, 逾期 a red square with a bar, 即将到期 an amber triangle, 未填进展 a grey ring.
+KINDS = ("lagging", "overdue", "due_soon", "no_progress")
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def warning_icon(kind: str, size: int = 16) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    box = QRectF(2, 2, size - 4, size - 4)
+    if kind == "lagging":
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#d93025"))
+        painter.drawEllipse(box)
+    elif kind == "overdue":
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#b3261e"))
+        painter.drawRoundedRect(box, 2, 2)
+        painter.setPen(QPen(QColor("white"), 2))
+        painter.drawLine(QPointF(size / 2, 4.5), QPointF(size / 2, size - 7.5))
+        painter.drawPoint(QPointF(size / 2, size - 5))
+    elif kind == "due_soon":
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#f29900"))
+        painter.drawPolygon(
+            QPolygonF([QPointF(size / 2, 2), QPointF(size - 2, size - 2), QPointF(2, size - 2)])
+        )
+    else:
+        painter.setPen(QPen(QColor("#80868b"), 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(box.adjusted(1, 1, -1, -1))
+    painter.end()
+    return QIcon(pixmap)
 
 
 class WarningsList(QListWidget):
@@ -77,7 +112,8 @@ class WarningsList(QListWidget):
 
     @staticmethod
     def _entry(warning: Warning) -> QListWidgetItem:
-        entry = QListWidgetItem(f"{ICONS.get(warning.kind, '')} {warning.message}")
+        entry = QListWidgetItem(warning_icon(warning.kind), warning.message)
+        entry.setData(KIND_ROLE, warning.kind)
         entry.setData(Qt.ItemDataRole.UserRole, warning.row_id)
         return entry
 
