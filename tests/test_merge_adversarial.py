@@ -60,7 +60,18 @@ def data(path: Path) -> dict[str, set[tuple]]:
             return set(conn.execute(sql))
 
         items = {
-            (i, c, p, n, t, x, names.get(lead), tuple(sorted(names.get(d, "?") for d in json.loads(co))), due, w)
+            (
+                i,
+                c,
+                p,
+                n,
+                t,
+                x,
+                names.get(lead),
+                tuple(sorted(names.get(d, "?") for d in json.loads(co))),
+                due,
+                w,
+            )
             for i, c, p, n, t, x, lead, co, due, w in conn.execute(
                 "SELECT id, chapter_id, position, number, title, text, lead_department_id,"
                 " co_department_ids, due_date, weight FROM item"
@@ -90,6 +101,25 @@ def files(tmp_path: Path, template_file: Path) -> tuple[Path, Path]:
         path.parent.mkdir()
         shutil.copyfile(template_file, path)
     return master, copy
+
+
+DEPARTMENTS = ("区商务委", "区科委", "区财政局", "区发展改革委")
+
+
+@pytest.fixture
+def staffed(files: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The master with lead and co-departments on its first items, and a copy of it."""
+    master_path, copy_path = files
+    store = open_as(master_path, ("office", "PC-1"))
+    for index in range(12):
+        store.set_item_departments(
+            item_of(master_path, index),
+            lead=DEPARTMENTS[index % 4],
+            co=[DEPARTMENTS[(index + 1) % 4]],
+        )
+    store.close()
+    shutil.copyfile(master_path, copy_path)
+    return master_path, copy_path
 
 
 def indicator_of(path: Path, index: int) -> str:
@@ -227,8 +257,14 @@ def test_values_of_the_wrong_type_never_reach_the_master(files, sql, capsys):
     assert "Traceback" not in err
     assert query(master_path, "SELECT typeof(value) FROM actual") in ([], [("real",)])
     assert {t for (t,) in query(master_path, "SELECT typeof(number) FROM item")} == {"integer"}
-    assert {t for (t,) in query(master_path, "SELECT typeof(weight) FROM item")} <= {"real", "integer"}
-    assert {t for (t,) in query(master_path, "SELECT typeof(value) FROM indicator")} <= {"real", "null"}
+    assert {t for (t,) in query(master_path, "SELECT typeof(weight) FROM item")} <= {
+        "real",
+        "integer",
+    }
+    assert {t for (t,) in query(master_path, "SELECT typeof(value) FROM indicator")} <= {
+        "real",
+        "null",
+    }
     for (co,) in query(master_path, "SELECT co_department_ids FROM item"):
         assert isinstance(json.loads(co), list) and all(isinstance(d, str) for d in json.loads(co))
     assert check(master_path) == 0
@@ -283,8 +319,21 @@ def test_a_huge_change_log_of_nothing_merges_without_harm(files, capsys):
     master_path, copy_path = files
     conn = sqlite3.connect(copy_path)
     rows = [
-        (str(uuid.uuid4()), "t", f"2023-01-01T00:00:{i % 60:02d}", "x", "X", "edit", "update",
-         "item", str(uuid.uuid4()), "title", '"a"', '"b"', "")
+        (
+            str(uuid.uuid4()),
+            "t",
+            f"2023-01-01T00:00:{i % 60:02d}",
+            "x",
+            "X",
+            "edit",
+            "update",
+            "item",
+            str(uuid.uuid4()),
+            "title",
+            '"a"',
+            '"b"',
+            "",
+        )
         for i in range(20000)
     ]
     conn.executemany("INSERT INTO change_log VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
@@ -338,3 +387,312 @@ def test_a_master_of_schema_1_merges_a_copy_of_schema_2(files, capsys):
         master_path, "SELECT value FROM actual WHERE id = ?", (pair_id(indicator, 1),)
     ) == [(42.0,)]
     assert check(master_path) == 0
+
+
+# --- merge orders ------------------------------------------------------------------------------
+
+
+def both_ways(a: Path, b: Path, prefer: str = "ours") -> None:
+    """a takes b (its own side on conflicts), then b takes a's result."""
+    assert merge(a, b, "--prefer", prefer) in (0,)
+    assert merge(b, a, "--prefer", "theirs") in (0,)
+
+
+def settled(*paths: Path) -> None:
+    """All files agree on every field, each passes check, and merging again changes nothing."""
+    first = data(paths[0])
+    for path in paths:
+        assert data(path) == first, path
+        assert check(path) == 0, path
+        assert query(path, "PRAGMA foreign_key_check") == []
+    for path in paths[1:]:
+        before = [path.read_bytes(), paths[0].read_bytes()]
+        assert merge(paths[0], path) == 0
+        assert merge(path, paths[0]) == 0
+        assert [data(path), data(paths[0])] == [first, first]
+        del before
+
+
+def test_a_copy_merged_into_a_copy_and_then_both_into_the_master(files, tmp_path, capsys):
+    master_path, a_path = files
+    b_path = tmp_path / "b.sqlite"
+    shutil.copyfile(master_path, b_path)
+    a = open_as(a_path, ("a", "PC-A"))
+    a.set_actual(indicator_of(a_path, 0), 2, 1.0)
+    a.set_item_departments(item_of(a_path, 1), lead="区数据局")
+    a.close()
+    b = open_as(b_path, ("b", "PC-B"))
+    b.set_actual(indicator_of(b_path, 1), 2, 2.0)
+    b.set_item_departments(item_of(b_path, 2), lead="区数据局")
+    b.close()
+    assert merge(b_path, a_path) == 0  # A → B (a copy into a copy)
+    m = open_as(master_path, ("m", "PC-M"))
+    m.set_actual(indicator_of(master_path, 2), 2, 3.0)
+    m.set_item_departments(item_of(master_path, 3), co=["区数据局"])  # typed in a third time
+    m.close()
+    assert merge(master_path, b_path) == 0  # B → M
+    assert merge(master_path, a_path) == 0  # A → M: already in through B
+    capsys.readouterr()
+    assert merge(master_path, a_path) == 0
+    assert "nothing new" in capsys.readouterr().out
+    assert merge(a_path, master_path) == 0  # M → A
+    assert merge(b_path, master_path) == 0  # M → B
+    assert merge(b_path, a_path) == 0  # B → A after all that
+    assert query(master_path, "SELECT count(*) FROM department WHERE name = '区数据局'") == [(1,)]
+    values = dict(query(master_path, "SELECT indicator_id, value FROM actual WHERE quarter = 2"))
+    assert [values[indicator_of(master_path, i)] for i in range(3)] == [1.0, 2.0, 3.0]
+    settled(master_path, a_path, b_path)
+
+
+def export_department(master: Path, name: str, target: Path) -> Path:
+    from jingan_desktop.storage.merge import export_department_file
+
+    store = open_as(master, ("office", "PC-1"))
+    try:
+        return export_department_file(store, name, target)
+    finally:
+        store.close()
+
+
+def lead_of(path: Path, item: str) -> str:
+    return query(
+        path,
+        "SELECT d.name FROM item i JOIN department d ON d.id = i.lead_department_id WHERE i.id = ?",
+        (item,),
+    )[0][0]
+
+
+def test_a_department_return_merged_twice_and_after_a_restore(staffed, tmp_path, capsys):
+    from jingan_desktop.storage.backup import list_backups, restore
+
+    master_path, _ = staffed
+    item = item_of(master_path, 0)
+    department = lead_of(master_path, item)
+    ret = export_department(master_path, department, tmp_path / "return.sqlite")
+    dept = open_as(ret, ("dept", "PC-D"))
+    dept.set_progress(item, 2, text="部门填报的进展")
+    dept.close()
+    assert merge(master_path, ret) == 0
+    capsys.readouterr()
+    assert merge(master_path, ret) == 0  # the same return a second time
+    assert "nothing new" in capsys.readouterr().out
+    cell = pair_id(item, 2)
+    assert query(master_path, "SELECT text FROM progress WHERE id = ?", (cell,)) == [
+        ("部门填报的进展",)
+    ]
+    # The office restores the backup taken before the merge: the return's text goes.
+    (before_merge,) = [b for b in list_backups(master_path) if b.reason == "merge"][:1]
+    m = open_as(master_path, ("office", "PC-1"))
+    restore(m.database, before_merge.path)
+    m.close()
+    assert query(master_path, "SELECT text FROM progress WHERE id = ?", (cell,)) in ([], [("",)])
+    # Merging the same return again does not quietly put it back.
+    capsys.readouterr()
+    merge(master_path, ret)
+    assert query(master_path, "SELECT text FROM progress WHERE id = ?", (cell,)) in ([], [("",)])
+    # The department's next edit comes as a visible conflict, and taking it works.
+    dept = open_as(ret, ("dept", "PC-D"))
+    dept.set_progress(item, 2, text="部门再次填报")
+    dept.close()
+    capsys.readouterr()
+    assert merge(master_path, ret, "--prefer", "theirs") == 0
+    assert "CONFLICT" in capsys.readouterr().out
+    assert query(master_path, "SELECT text FROM progress WHERE id = ?", (cell,)) == [
+        ("部门再次填报",)
+    ]
+    assert check(master_path) == 0
+
+
+def test_a_copy_made_from_an_old_backup_does_not_undo_later_work(files, tmp_path, capsys):
+    from jingan_desktop.storage.backup import take_backup
+
+    master_path, _ = files
+    m = open_as(master_path, ("office", "PC-1"))
+    old = take_backup(m.database, "manual")
+    m.set_actual(indicator_of(master_path, 0), 1, 10.0)
+    m.remove_row("item", item_of(master_path, 5))
+    m.close()
+    stick = tmp_path / "from-backup.sqlite"
+    shutil.copyfile(old, stick)
+    c = open_as(stick, ("dept", "PC-2"))
+    c.set_actual(indicator_of(stick, 1), 1, 20.0)
+    c.close()
+    assert merge(master_path, stick) == 0
+    values = dict(query(master_path, "SELECT indicator_id, value FROM actual WHERE quarter = 1"))
+    assert values[indicator_of(master_path, 0)] == 10.0
+    assert 20.0 in values.values()
+    assert query(master_path, "SELECT count(*) FROM item") == [(33,)]
+    both_ways(master_path, stick)
+    settled(master_path, stick)
+
+
+# --- concurrent structural edits ---------------------------------------------------------------
+
+
+def test_both_sides_move_items_in_the_same_chapter(files, capsys):
+    master_path, copy_path = files
+    m = open_as(master_path, ("m", "PC-M"))
+    m.move_row("item", item_of(master_path, 2), 1)
+    m.close()
+    c = open_as(copy_path, ("c", "PC-C"))
+    c.move_row("item", item_of(copy_path, 3), -1)
+    c.move_row("item", item_of(copy_path, 0), 1)
+    c.close()
+    both_ways(master_path, copy_path)
+    settled(master_path, copy_path)
+    chapters = query(master_path, "SELECT chapter_id, position, count(*) FROM item GROUP BY 1, 2")
+    assert all(n == 1 for _, _, n in chapters)  # no two items at one place
+
+
+def test_a_chapter_removed_while_the_other_side_adds_an_item_under_it(files, capsys):
+    master_path, copy_path = files
+    chapter = query(master_path, "SELECT id FROM chapter ORDER BY position")[1][0]
+    m = open_as(master_path, ("m", "PC-M"))
+    m.remove_row("chapter", chapter)
+    m.close()
+    c = open_as(copy_path, ("c", "PC-C"))
+    new_item, _ = c.add_item(chapter, title="副本新增的事项")
+    c.close()
+    assert merge(master_path, copy_path) == 1  # a conflict, listed
+    assert "CONFLICT" in capsys.readouterr().out
+    assert merge(master_path, copy_path, "--prefer", "theirs") == 0  # the chain comes back
+    assert query(master_path, "SELECT title FROM item WHERE id = ?", (new_item,)) == [
+        ("副本新增的事项",)
+    ]
+    assert merge(copy_path, master_path, "--prefer", "theirs") == 0
+    settled(master_path, copy_path)
+
+
+def test_a_chapter_removed_in_the_copy_while_the_master_adds_an_item_under_it(files, capsys):
+    master_path, copy_path = files
+    chapter = query(master_path, "SELECT id FROM chapter ORDER BY position")[1][0]
+    m = open_as(master_path, ("m", "PC-M"))
+    new_item, _ = m.add_item(chapter, title="本文件新增的事项")
+    m.close()
+    c = open_as(copy_path, ("c", "PC-C"))
+    c.remove_row("chapter", chapter)
+    c.close()
+    assert merge(master_path, copy_path) == 1
+    assert merge(master_path, copy_path, "--prefer", "ours") == 0
+    assert query(master_path, "SELECT title FROM item WHERE id = ?", (new_item,)) == [
+        ("本文件新增的事项",)
+    ]
+    assert merge(copy_path, master_path, "--prefer", "theirs") == 0
+    settled(master_path, copy_path)
+
+
+@pytest.mark.parametrize("prefer", ["ours", "theirs"])
+def test_both_rename_the_same_department_differently(staffed, prefer, capsys):
+    master_path, copy_path = staffed
+    (department, name), *_ = query(master_path, "SELECT id, name FROM department ORDER BY position")
+    m = open_as(master_path, ("m", "PC-M"))
+    m.rename_department(department, name + "（本）")
+    m.close()
+    c = open_as(copy_path, ("c", "PC-C"))
+    c.rename_department(department, name + "（副）")
+    c.close()
+    assert merge(master_path, copy_path) == 1
+    assert merge(master_path, copy_path, "--prefer", prefer) == 0
+    expected = name + ("（本）" if prefer == "ours" else "（副）")
+    assert query(master_path, "SELECT name FROM department WHERE id = ?", (department,)) == [
+        (expected,)
+    ]
+    assert merge(copy_path, master_path, "--prefer", "theirs") == 0
+    settled(master_path, copy_path)
+
+
+def test_both_change_an_items_departments(staffed, capsys):
+    master_path, copy_path = staffed
+    item = item_of(master_path, 4)
+    m = open_as(master_path, ("m", "PC-M"))
+    m.set_item_departments(item, lead="区数据局", co=["区发展改革委"])
+    m.close()
+    c = open_as(copy_path, ("c", "PC-C"))
+    c.set_item_departments(item, lead="区财政局", co=["区数据局", "区财政局"])
+    c.close()
+    assert merge(master_path, copy_path) == 1
+    out = capsys.readouterr().out
+    assert out.count("CONFLICT (field)") == 2, out
+    assert merge(master_path, copy_path, "--prefer", "theirs") == 0
+    assert lead_of(master_path, item) == "区财政局"
+    assert merge(copy_path, master_path, "--prefer", "theirs") == 0
+    settled(master_path, copy_path)
+
+
+def test_a_department_deleted_and_recreated_with_the_same_name(staffed, capsys):
+    master_path, copy_path = staffed
+    item = item_of(master_path, 0)
+    name = lead_of(master_path, item)
+    old_id = query(master_path, "SELECT id FROM department WHERE name = ?", (name,))[0][0]
+    c = open_as(copy_path, ("c", "PC-C"))
+    c.remove_department(old_id)
+    c.set_item_departments(item_of(copy_path, 7), lead=name)  # typed in again: a new id
+    c.close()
+    m = open_as(master_path, ("m", "PC-M"))
+    m.set_item_departments(item_of(master_path, 9), co=[name])  # the master uses the old one
+    m.close()
+    code = merge(master_path, copy_path, "--prefer", "theirs")
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert lead_of(master_path, item_of(master_path, 7)) == name
+    assert query(master_path, "SELECT count(*) FROM department WHERE name = ?", (name,)) == [(1,)]
+    assert merge(copy_path, master_path, "--prefer", "theirs") == 0
+    settled(master_path, copy_path)
+
+
+# --- locks -------------------------------------------------------------------------------------
+
+
+def plan_id(path: Path) -> str:
+    return query(path, "SELECT id FROM plan")[0][0]
+
+
+def test_a_quarter_locked_in_the_copy_but_not_in_the_master(files, capsys):
+    master_path, copy_path = files
+    ind = indicator_of(master_path, 0)
+    c = open_as(copy_path, ("c", "PC-C"))
+    c.set_actual(ind, 1, 5.0)
+    c.set_quarter_locked(plan_id(copy_path), 1, True, {"actuals": {ind: 5.0}})
+    c.close()
+    m = open_as(master_path, ("m", "PC-M"))
+    m.set_actual(ind, 1, 6.0)  # the master's own Q1 figure, typed meanwhile
+    m.close()
+    assert merge(master_path, copy_path, "--prefer", "theirs") == 0
+    cell = pair_id(ind, 1)
+    # Whatever the merge did, neither figure vanished without being listed.
+    assert query(master_path, "SELECT value FROM actual WHERE id = ?", (cell,)) in (
+        [(5.0,)],
+        [(6.0,)],
+    )
+    capsys.readouterr()
+    merge(copy_path, master_path, "--prefer", "theirs")
+    out = capsys.readouterr().out
+    values = {query(p, "SELECT value FROM actual WHERE id = ?", (cell,))[0][0] for p in files}
+    assert values == {5.0} or "NOT MERGED" in out or "CONFLICT" in out
+    for path in files:
+        assert check(path) == 0
+
+
+def test_a_quarter_locked_on_both_sides_with_different_snapshots(files, capsys):
+    master_path, copy_path = files
+    ind = indicator_of(master_path, 0)
+    for path, value in ((master_path, 5.0), (copy_path, 7.0)):
+        s = open_as(path, ("x", str(path)))
+        s.set_actual(ind, 1, value)
+        s.set_quarter_locked(plan_id(path), 1, True, {"actuals": {ind: value}})
+        s.close()
+    assert merge(master_path, copy_path) == 1  # conflicts, listed
+    assert merge(master_path, copy_path, "--prefer", "theirs") == 0
+    cell = pair_id(ind, 1)
+    assert query(master_path, "SELECT value FROM actual WHERE id = ?", (cell,)) == [(5.0,)]
+    assert merge(copy_path, master_path, "--prefer", "theirs") == 0
+    for path in files:
+        assert check(path) == 0
+    # Unlocked on both, the figures meet.
+    for path in files:
+        s = open_as(path, ("x", str(path)))
+        s.set_quarter_locked(plan_id(path), 1, False)
+        s.close()
+    assert merge(master_path, copy_path, "--prefer", "ours") == 0
+    assert merge(copy_path, master_path, "--prefer", "theirs") == 0
+    settled(master_path, copy_path)

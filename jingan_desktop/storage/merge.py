@@ -228,7 +228,9 @@ def _log(store: Store) -> list[Change]:
             for row in store.rows("SELECT * FROM change_log ORDER BY ts, rowid")
         ]
     except (ValueError, TypeError) as exc:
-        raise MergeError(store.path, "the copy's change log is damaged (a value is not JSON)") from exc
+        raise MergeError(
+            store.path, "the copy's change log is damaged (a value is not JSON)"
+        ) from exc
 
 
 # The copy's log entries a merge reads: only our tables and their columns (its identifiers are
@@ -366,7 +368,6 @@ def _translated(master: Store, copy: Store) -> tuple[Store, list[Alias], set[str
     copy.database.conn.backup(conn)
     if copy.database.user_version() < SCHEMA_VERSION:  # an older copy: upgraded in memory only
         Database(copy.path, conn, readonly=False)._migrate()
-    conn.execute("PRAGMA foreign_keys = ON")
     _check_copy(Store(Database(copy.path, conn, readonly=True)), _columns(master))
     ours_aliases = {
         r["id"]: (r["tbl"], r["target_id"])
