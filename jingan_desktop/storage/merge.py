@@ -287,6 +287,29 @@ def _alias_rows(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
     }
 
 
+_ALIASED = ("department", "plan", "chapter", "item", "indicator")
+
+
+def _sound_aliases(master: Store, conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """The copy's aliases a merge may use: of our tables only (the copy's table names are
+    never put into SQL unchecked), and never joining two rows that both exist in one file
+    (a merge only records an alias for a row it did not keep; one claiming that two live rows
+    are the same thing is forged or damaged, and would put one row's edits on the other)."""
+
+    def live(tbl: str, row_id: str) -> tuple[bool, bool]:
+        in_copy = conn.execute(f"SELECT 1 FROM {tbl} WHERE id = ?", (row_id,)).fetchone()
+        return master.row(tbl, row_id) is not None, in_copy is not None
+
+    found = {}
+    for alias, (tbl, target) in _alias_rows(conn).items():
+        if tbl not in _ALIASED or not isinstance(target, str) or alias == target:
+            continue
+        (a_ours, a_theirs), (t_ours, t_theirs) = live(tbl, alias), live(tbl, target)
+        if not (a_ours and t_ours) and not (a_theirs and t_theirs):
+            found[alias] = (tbl, target)
+    return found
+
+
 def _natural_matches(
     master: Store, conn: sqlite3.Connection, resolved: set[str]
 ) -> dict[str, tuple[str, str]]:
@@ -373,7 +396,7 @@ def _translated(master: Store, copy: Store) -> tuple[Store, list[Alias], set[str
         r["id"]: (r["tbl"], r["target_id"])
         for r in master.rows("SELECT id, tbl, target_id FROM id_alias")
     }
-    edges = {**_alias_rows(conn), **ours_aliases}
+    edges = {**_sound_aliases(master, conn), **ours_aliases}
     tables = {a: t for a, (t, _) in edges.items()} | {g: t for t, g in edges.values()}
 
     def in_master(row_id: str) -> bool:
