@@ -895,3 +895,26 @@ def test_a_forged_id_alias_does_not_join_two_items_of_the_master(files, capsys):
     ]
     assert query(master_path, "SELECT count(*) FROM id_alias") == [(0,)]
     assert check(master_path) == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a swap of two department names is held back as 本文件中已有同名单位 on every merge"
+    " (listed, not lost, but never taken): the one-name check looks at the names before the"
+    " merge, and the renames are written one by one under the UNIQUE rule",
+)
+def test_two_departments_swapping_names_in_the_copy(staffed, capsys):
+    """The copy swaps two departments' names (entered the wrong way round): the merge takes
+    both renames or lists them; it never fails on the one-name rule, and the files meet."""
+    master_path, copy_path = staffed
+    ids = dict(query(copy_path, "SELECT name, id FROM department"))
+    c = open_as(copy_path, ("c", "PC-C"))
+    c.rename_department(ids["区商务委"], "临时")
+    c.rename_department(ids["区科委"], "区商务委")
+    c.rename_department(ids["区商务委"], "区科委")
+    c.close()
+    assert merge(master_path, copy_path, "--prefer", "theirs") == 0, capsys.readouterr().err
+    names = dict(query(master_path, "SELECT id, name FROM department"))
+    assert (names[ids["区商务委"]], names[ids["区科委"]]) == ("区科委", "区商务委")
+    assert merge(copy_path, master_path) == 0
+    settled(master_path, copy_path)
