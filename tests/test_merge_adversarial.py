@@ -336,7 +336,7 @@ def test_a_huge_change_log_of_nothing_merges_without_harm(files, capsys):
             '"b"',
             "",
         )
-        for i in range(20000)
+        for i in range(5000)
     ]
     conn.executemany("INSERT INTO change_log VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     conn.commit()
@@ -805,7 +805,10 @@ def unlock_all(path: Path) -> None:
 )
 @given(steps=sessions)
 def test_random_sessions_over_three_copies_converge(template_file, tmp_path_factory, steps):
-    folder = tmp_path_factory.mktemp("session")
+    run_session(template_file, tmp_path_factory.mktemp("session"), steps)
+
+
+def run_session(template_file: Path, folder: Path, steps: list) -> None:
     paths = [folder / f"{name}.sqlite" for name in "mab"]
     for path in paths:
         shutil.copyfile(template_file, path)
@@ -918,3 +921,25 @@ def test_two_departments_swapping_names_in_the_copy(staffed, capsys):
     assert (names[ids["区商务委"]], names[ids["区科委"]]) == ("区科委", "区商务委")
     assert merge(copy_path, master_path) == 0
     settled(master_path, copy_path)
+
+
+FOUND_SESSION = [
+    ("edit", 0, ("actual", 32, 3, 27)),
+    ("edit", 2, ("add_item", 2)),
+    ("edit", 2, ("add_indicator", 2)),
+    ("edit", 0, ("add_item", 6)),
+    ("merge", 0, 2, "ours"),
+    ("merge", 1, 2, "theirs"),
+    ("edit", 2, ("move", 23, 1)),
+    ("merge", 0, 2, "ours"),
+    ("merge", 1, 2, "theirs"),
+    ("edit", 1, ("remove_item", 14)),
+    ("edit", 0, ("title", 19, 98)),
+    ("merge", 1, 0, "theirs"),
+    ("merge", 0, 2, "ours"),
+    ("edit", 2, ("add_item", 6)),
+]
+
+
+def test_a_session_found_by_the_random_search(template_file, tmp_path):
+    run_session(template_file, tmp_path, FOUND_SESSION)

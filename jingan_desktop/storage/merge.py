@@ -832,6 +832,10 @@ def _renumber(cmp: _Comparison) -> None:
     numbers: dict[str, set[int]] = {}
     for item_id, number in number_of.items():
         numbers.setdefault(plan_of[item_id], set()).add(number)
+    for conflict in cmp.preview.conflicts:  # a number the copy changed: either may stand
+        c = conflict.change
+        if c.tbl == "item" and c.op == "update" and c.field == "number" and c.row_id in plan_of:
+            numbers.setdefault(plan_of[c.row_id], set()).add(c.theirs)
     inserts = [c for c in cmp.preview.changes if c.op == "insert" and c.tbl == "item"]
     for change in sorted(
         inserts, key=lambda c: (c.theirs["number"], c.theirs["position"], c.row_id)
@@ -943,12 +947,25 @@ def apply_merge(
                 _release_department(master, w, change.row_id)
             w.delete(change.tbl, change.row_id)
         for change in chosen:
-            if change.op == "renumber" and master.row("item", change.row_id) is not None:
+            if change.op == "renumber" and _number_shared(master, change.row_id):
                 w.update("item", change.row_id, change.theirs)
         for conflict in kept:
             _record_kept(master, w, conflict)
         _adopt_entries(master, preview.new_entries)
     return len(chosen)
+
+
+def _number_shared(master: Store, item_id: str) -> bool:
+    """Whether another item of the plan has this item's number, now that the conflicts are
+    decided (a renumber planned for a clash the decisions took away is not made)."""
+    return bool(
+        master.rows(
+            "SELECT 1 FROM item i JOIN chapter c ON c.id = i.chapter_id, item j"
+            " JOIN chapter d ON d.id = j.chapter_id"
+            " WHERE i.id = ? AND j.id != i.id AND j.number = i.number AND d.plan_id = c.plan_id",
+            (item_id,),
+        )
+    )
 
 
 def _record_kept(master: Store, w: Any, conflict: Conflict) -> None:
