@@ -737,23 +737,26 @@ def clerk_edit(store: Store, op: tuple, seq: int, made: list) -> None:
     plan = loaded.plan
     items, indicators, chapters = plan.items(), plan.indicators(), plan.chapters
     kind = op[0]
+    removed: list = []
     try:
         if kind == "actual" and indicators:
             ind = indicators[op[1] % len(indicators)]
             store.set_actual(ind.id, op[2], float(op[3]))
-            made.append((seq, ("actual", pair_id(ind.id, op[2])), float(op[3]), ind.id))
+            made.append((seq, ("actual", pair_id(ind.id, op[2])), float(op[3]), ind.id, store.path))
         elif kind == "text" and items:
             item = items[op[1] % len(items)]
             store.set_progress(item.id, op[2], text=f"进展{op[3]}")
-            made.append((seq, ("progress", pair_id(item.id, op[2])), f"进展{op[3]}", item.id))
+            made.append(
+                (seq, ("progress", pair_id(item.id, op[2])), f"进展{op[3]}", item.id, store.path)
+            )
         elif kind == "title" and items:
             store.update_field("item", items[op[1] % len(items)].id, "title", f"标题{op[2]}")
         elif kind == "move" and items:
             store.move_row("item", items[op[1] % len(items)].id, op[2])
         elif kind == "remove_item" and items:
-            store.remove_row("item", items[op[1] % len(items)].id)
+            removed = store.remove_row("item", items[op[1] % len(items)].id)
         elif kind == "remove_chapter" and len(chapters) > 1:
-            store.remove_row("chapter", chapters[op[1] % len(chapters)].id)
+            removed = store.remove_row("chapter", chapters[op[1] % len(chapters)].id)
         elif kind == "add_item" and chapters:
             store.add_item(chapters[op[1] % len(chapters)].id, title=f"新事项{seq}")
         elif kind == "add_indicator" and items:
@@ -772,6 +775,8 @@ def clerk_edit(store: Store, op: tuple, seq: int, made: list) -> None:
             store.set_quarter_locked(store.plan_id_for_year(), op[1], op[2], {} if op[2] else None)
     except StoreError:
         pass
+    for change in removed:  # what the clerk removed (figures with their rows) is not lost
+        made.append((seq, ("removed", change.row_id), None, None, store.path))
 
 
 def merge_in(paths: list[Path], target: int, source: int, prefer: str, listed: set) -> None:
@@ -840,12 +845,16 @@ def run_session(template_file: Path, folder: Path, steps: list) -> None:
     # Nothing a clerk entered is gone unless a conflict listed it, a later edit replaced it,
     # or its row went.
     present = {r[0] for tbl in ("indicator", "item") for r in final[0][tbl]}
-    for seq, (tbl, row_id), value, owner in made:
+    for seq, (tbl, row_id), value, owner, path in made:
+        if tbl == "removed" or any(
+            k == ("removed", row_id) and s > seq and p == path for s, k, _, _, p in made
+        ):  # removed with its row by the clerk who entered it
+            continue
         column = "value" if tbl == "actual" else "text"
         now = query(paths[0], f"SELECT {column} FROM {tbl} WHERE id = ?", (row_id,))
         if now == [(value,)] or owner not in present or row_id in listed or owner in listed:
             continue
-        assert any(s > seq and k == (tbl, row_id) for s, k, _, _ in made), (tbl, row_id, value)
+        assert any(s > seq and k == (tbl, row_id) for s, k, _, _, _ in made), (tbl, row_id, value)
     # Merging again changes nothing.
     for target, source in ((1, 0), (0, 2), (2, 1)):
         merge_in(paths, target, source, "ours", listed)
@@ -943,3 +952,15 @@ FOUND_SESSION = [
 
 def test_a_session_found_by_the_random_search(template_file, tmp_path):
     run_session(template_file, tmp_path, FOUND_SESSION)
+
+
+def test_a_figure_its_own_clerk_removed_with_the_chapter(template_file, tmp_path):
+    run_session(
+        template_file,
+        tmp_path,
+        [
+            ("edit", 1, ("actual", 21, 1, 0)),
+            ("edit", 1, ("remove_chapter", 3)),
+            ("edit", 0, ("text", 18, 1, 0)),
+        ],
+    )
