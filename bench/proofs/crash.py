@@ -25,7 +25,6 @@ from bench.proofs.common import Worker, digest, make_plan_file, make_version_zer
 from bench.proofs.crash_checks import EditLedger, RoundResult, operations
 from bench.proofs.crash_workers import KILL_ENV, MERGE_COPIES, KillSpec
 from bench.proofs.killpoints import PHASES
-from jingan_desktop.storage.database import SCHEMA_VERSION
 
 MODULE = "bench.proofs.crash_workers"
 KINDS = ("edits", "import", "excel", "merge", "undo", "create", "migrate")

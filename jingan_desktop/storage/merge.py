@@ -192,14 +192,14 @@ class MergePreview:
 def plan_merge(master: Store, copy_path: str | Path) -> MergePreview:
     """Compare a copy with the master; nothing is written."""
     copy_path = Path(copy_path)
-    if copy_path.resolve() == master.path.resolve():
+    if _same_file(copy_path, master.path):
         raise MergeError(copy_path, "a file cannot be merged into itself")
     copy = Store.open(copy_path, readonly=True, migrate=False)
     try:
-        if copy.database.user_version() != SCHEMA_VERSION:
+        if copy.database.user_version() > SCHEMA_VERSION:  # Store.open refuses it already
             raise MergeError(
                 copy_path,
-                f"the copy uses schema version {copy.database.user_version()}, this app {SCHEMA_VERSION}; open it once in the app to upgrade it",
+                f"the copy uses schema version {copy.database.user_version()}, this app {SCHEMA_VERSION}",
             )
         ours_meta, their_meta = master.meta(), copy.meta()
         if ours_meta.get("file_id") != their_meta.get("file_id"):
@@ -213,10 +213,68 @@ def plan_merge(master: Store, copy_path: str | Path) -> MergePreview:
         view.close()
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """The same file under another name too (a symlink, a hard link, a mapped drive)."""
+    try:
+        return a.resolve() == b.resolve() or a.samefile(b)
+    except OSError:
+        return False
+
+
 def _log(store: Store) -> list[Change]:
-    return [
-        Change.from_row(row) for row in store.rows("SELECT * FROM change_log ORDER BY ts, rowid")
-    ]
+    try:
+        return [
+            Change.from_row(row)
+            for row in store.rows("SELECT * FROM change_log ORDER BY ts, rowid")
+        ]
+    except (ValueError, TypeError) as exc:
+        raise MergeError(
+            store.path, "the copy's change log is damaged (a value is not JSON)"
+        ) from exc
+
+
+# The copy's log entries a merge reads: only our tables and their columns (its identifiers are
+# never used unchecked), each table's columns with the storage types a value may have there.
+_AFFINITY = {"TEXT": ("text",), "INTEGER": ("integer",), "REAL": ("real", "integer")}
+
+
+def _columns(store: Store) -> dict[str, dict[str, tuple[str, ...]]]:
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    for tbl in (*TABLE_ORDER, "id_alias"):
+        found[tbl] = {
+            r["name"]: (*_AFFINITY.get(r["type"].upper(), ("text", "integer", "real")), "null")
+            for r in store.rows("SELECT name, type FROM pragma_table_info(?)", (tbl,))
+        }
+    return found
+
+
+def _ours(change: Change, columns: Mapping[str, Mapping[str, Any]]) -> bool:
+    table = columns.get(change.tbl)
+    return bool(table) and (change.field is None or change.field in table)
+
+
+def _check_copy(view: Store, columns: Mapping[str, Mapping[str, tuple[str, ...]]]) -> None:
+    """Refuse a copy whose rows break the schema's rules (edited outside the app, damaged):
+    its constraints, its column types, department lists that are not lists of ids."""
+    problems = view.database.integrity_problems()
+    for tbl, table in columns.items():
+        for name, allowed in table.items():
+            marks = ", ".join("?" for _ in allowed)
+            bad = view.rows(
+                f"SELECT id FROM [{tbl}] WHERE typeof([{name}]) NOT IN ({marks}) LIMIT 1", allowed
+            )
+            if bad:
+                problems.append(f"{tbl}.{name} holds a value of the wrong type")
+    if view.rows(
+        "SELECT id FROM item WHERE NOT json_valid(co_department_ids)"
+        " OR json_type(co_department_ids) != 'array' OR EXISTS (SELECT 1 FROM"
+        " json_each(co_department_ids) WHERE type != 'text') LIMIT 1"
+    ):
+        problems.append("item.co_department_ids is not a list of department ids")
+    if problems:
+        raise MergeError(
+            view.path, f"the copy is damaged or was edited outside the app ({problems[0]})"
+        )
 
 
 # --- the same thing under two ids -------------------------------------------------------------
@@ -227,6 +285,29 @@ def _alias_rows(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
         alias: (tbl, target)
         for alias, tbl, target in conn.execute("SELECT id, tbl, target_id FROM id_alias")
     }
+
+
+_ALIASED = ("department", "plan", "chapter", "item", "indicator")
+
+
+def _sound_aliases(master: Store, conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """The copy's aliases a merge may use: of our tables only (the copy's table names are
+    never put into SQL unchecked), and never joining two rows that both exist in one file
+    (a merge only records an alias for a row it did not keep; one claiming that two live rows
+    are the same thing is forged or damaged, and would put one row's edits on the other)."""
+
+    def live(tbl: str, row_id: str) -> tuple[bool, bool]:
+        in_copy = conn.execute(f"SELECT 1 FROM {tbl} WHERE id = ?", (row_id,)).fetchone()
+        return master.row(tbl, row_id) is not None, in_copy is not None
+
+    found = {}
+    for alias, (tbl, target) in _alias_rows(conn).items():
+        if tbl not in _ALIASED or not isinstance(target, str) or alias == target:
+            continue
+        (a_ours, a_theirs), (t_ours, t_theirs) = live(tbl, alias), live(tbl, target)
+        if not (a_ours and t_ours) and not (a_theirs and t_theirs):
+            found[alias] = (tbl, target)
+    return found
 
 
 def _natural_matches(
@@ -308,11 +389,14 @@ def _translated(master: Store, copy: Store) -> tuple[Store, list[Alias], set[str
     thing, the one this file has is kept."""
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     copy.database.conn.backup(conn)
+    if copy.database.user_version() < SCHEMA_VERSION:  # an older copy: upgraded in memory only
+        Database(copy.path, conn, readonly=False)._migrate()
+    _check_copy(Store(Database(copy.path, conn, readonly=True)), _columns(master))
     ours_aliases = {
         r["id"]: (r["tbl"], r["target_id"])
         for r in master.rows("SELECT id, tbl, target_id FROM id_alias")
     }
-    edges = {**_alias_rows(conn), **ours_aliases}
+    edges = {**_sound_aliases(master, conn), **ours_aliases}
     tables = {a: t for a, (t, _) in edges.items()} | {g: t for t, g in edges.values()}
 
     def in_master(row_id: str) -> bool:
@@ -548,7 +632,8 @@ def _compare(
     ours_log, their_log = _log(master), _log(view)
     our_ids = {c.id for c in ours_log}
     their_ids = {c.id for c in their_log}
-    theirs_new = [c for c in their_log if c.id not in our_ids]
+    columns = _columns(master)
+    theirs_new = [c for c in their_log if c.id not in our_ids and _ours(c, columns)]
     ours_new = [c for c in ours_log if c.id not in their_ids]
     cmp = _Comparison(master, view, copy_path, aliases, same)
     preview = cmp.preview
@@ -568,6 +653,7 @@ def _compare(
     # What the copy touched since parting, row by row (fields, or the whole row). The copy's
     # creation of a row that was reconciled with one of ours brings no field of its own.
     touched: dict[tuple[str, str], set[str]] = {}
+    theirs_deleted = {(c.tbl, c.row_id) for c in theirs_new if c.op == "delete"}
     for change in theirs_new:
         if change.tbl not in EDITABLE:
             continue
@@ -581,7 +667,9 @@ def _compare(
         theirs = view.row(tbl, row_id)
         ours = master.row(tbl, row_id)
         if theirs is None:
-            if ours is not None:
+            # Only a removal the copy logged removes a row here: a row the copy merely does
+            # not hold (left out of a department file, or named by a forged entry) stays.
+            if ours is not None and (tbl, row_id) in theirs_deleted:
                 _removed_there(cmp, tbl, row_id, ours, ours_rows, ours_fields)
             continue
         if ours is None:
@@ -744,6 +832,10 @@ def _renumber(cmp: _Comparison) -> None:
     numbers: dict[str, set[int]] = {}
     for item_id, number in number_of.items():
         numbers.setdefault(plan_of[item_id], set()).add(number)
+    for conflict in cmp.preview.conflicts:  # a number the copy changed: either may stand
+        c = conflict.change
+        if c.tbl == "item" and c.op == "update" and c.field == "number" and c.row_id in plan_of:
+            numbers.setdefault(plan_of[c.row_id], set()).add(c.theirs)
     inserts = [c for c in cmp.preview.changes if c.op == "insert" and c.tbl == "item"]
     for change in sorted(
         inserts, key=lambda c: (c.theirs["number"], c.theirs["position"], c.row_id)
@@ -855,12 +947,25 @@ def apply_merge(
                 _release_department(master, w, change.row_id)
             w.delete(change.tbl, change.row_id)
         for change in chosen:
-            if change.op == "renumber" and master.row("item", change.row_id) is not None:
+            if change.op == "renumber" and _number_shared(master, change.row_id):
                 w.update("item", change.row_id, change.theirs)
         for conflict in kept:
             _record_kept(master, w, conflict)
         _adopt_entries(master, preview.new_entries)
     return len(chosen)
+
+
+def _number_shared(master: Store, item_id: str) -> bool:
+    """Whether another item of the plan has this item's number, now that the conflicts are
+    decided (a renumber planned for a clash the decisions took away is not made)."""
+    return bool(
+        master.rows(
+            "SELECT 1 FROM item i JOIN chapter c ON c.id = i.chapter_id, item j"
+            " JOIN chapter d ON d.id = j.chapter_id"
+            " WHERE i.id = ? AND j.id != i.id AND j.number = i.number AND d.plan_id = c.plan_id",
+            (item_id,),
+        )
+    )
 
 
 def _record_kept(master: Store, w: Any, conflict: Conflict) -> None:
