@@ -30,7 +30,9 @@ def test_warnings_follow_edits_in_the_tree(qtbot, plan_file):
     indicators = [i for i in ws.indicators.values() if i.value][:3]
     model = window.model
     # Far behind pace (a new 🔴), then on pace again, then a progress text for one item.
-    for indicator, value in ((indicators[0], "0"), (indicators[1], "0"), (indicators[0], "100000")):
+    # (Twice the year's target: more than 10× would ask "确定吗？" first.)
+    ahead = f"{indicators[0].value * 2:g}"
+    for indicator, value in ((indicators[0], "0"), (indicators[1], "0"), (indicators[0], ahead)):
         assert model.setData(model.index_of(indicator.id, PlanTreeModel.COL_ACTUAL), value)
         qtbot.waitUntil(lambda: shown(window) == expected(window), timeout=5000)
     lagging = [t for t in shown(window) if t.startswith("lagging")]
