@@ -27,6 +27,13 @@ from .base import Controller
 ALL_DEPARTMENTS = "（全部单位）"
 
 
+def start_folder(parent: QWidget, workspace: Workspace) -> Path:
+    """Where an output's file dialog starts: the window's last folder (文档 at first), never
+    the hidden data folder the default file lives in."""
+    files = getattr(parent, "files", None)
+    return Path(files.last_dir()) if files is not None else workspace.store.path.parent
+
+
 def choose_department(parent: QWidget, workspace: Workspace, title: str) -> tuple[bool, str | None]:
     names = [d.name for d in workspace.data.departments]
     if not names:
@@ -50,7 +57,7 @@ def generate_report(
         if not ok:
             return None
         scope = f"-{department}" if department else ""
-        suggestion = workspace.store.path.with_name(
+        suggestion = start_folder(parent, workspace) / (
             f"{workspace.plan.year}年{workspace.quarter_label[5:]}工作进展报告{scope}.pdf"
         )
         chosen, _ = QFileDialog.getSaveFileName(
@@ -96,7 +103,7 @@ def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
     if not ok:
         return None
     scope = f"-{department}" if department else ""
-    suggestion = workspace.store.path.with_name(
+    suggestion = start_folder(parent, workspace) / (
         f"{workspace.plan.year}年{workspace.quarter_label[5:]}填报表{scope}.xlsx"
     )
     chosen, _ = QFileDialog.getSaveFileName(
@@ -121,7 +128,7 @@ def import_from_excel(
 
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(
-            parent, "导入 Excel", str(workspace.store.path.parent), "Excel 工作簿 (*.xlsx)"
+            parent, "导入 Excel", str(start_folder(parent, workspace)), "Excel 工作簿 (*.xlsx)"
         )
         if not chosen:
             return None
