@@ -69,3 +69,33 @@ def test_output_dialogs_start_where_the_file_dialogs_do(window, monkeypatch, fir
     assert Path(starts[1]).parent.resolve() == folder and starts[1].endswith("填报表.xlsx")
     assert Path(starts[2]).resolve() == folder
     assert all(data not in Path(s).resolve().parents for s in starts)
+
+
+def test_report_without_a_pdf_viewer_says_where_it_is_and_opens_the_folder(
+    window, monkeypatch, tmp_path, first_choice
+):
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QMessageBox
+
+    target = tmp_path / "out" / "报告.pdf"
+    target.parent.mkdir()
+    opened: list[str] = []
+
+    def open_url(url) -> bool:
+        opened.append(url.toLocalFile())
+        return Path(url.toLocalFile()).is_dir()  # no viewer for the PDF, a file manager for folders
+
+    shown: list[str] = []
+
+    def exec_box(box: QMessageBox) -> int:
+        shown.append(box.text())
+        next(b for b in box.buttons() if b.text() == "打开所在文件夹").click()
+        return 0
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
+    monkeypatch.setattr(QMessageBox, "exec", exec_box)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.act_report.trigger()
+    assert target.read_bytes()[:5] == b"%PDF-"
+    assert len(shown) == 1 and str(target) in shown[0]
+    assert [Path(p) for p in opened] == [target, target.parent]

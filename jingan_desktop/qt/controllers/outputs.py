@@ -87,9 +87,20 @@ def generate_report(
         show_error(parent, exc)
         return None
     dialog.close()
-    if open_after:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+    if open_after and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
+        offer_folder(parent, target)
     return target
+
+
+def offer_folder(parent: QWidget, target: Path) -> None:
+    """No PDF viewer opened the report: say where it is and offer its folder."""
+    box = QMessageBox(QMessageBox.Icon.Information, "季度报告已生成", "", parent=parent)
+    box.setText(f"报告已保存，但本机没有能自动打开 PDF 的程序。\n\n文件位置：\n{target}")
+    folder = box.addButton("打开所在文件夹", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is folder:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target.parent)))
 
 
 def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
