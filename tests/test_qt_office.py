@@ -99,3 +99,96 @@ def test_report_without_a_pdf_viewer_says_where_it_is_and_opens_the_folder(
     assert target.read_bytes()[:5] == b"%PDF-"
     assert len(shown) == 1 and str(target) in shown[0]
     assert [Path(p) for p in opened] == [target, target.parent]
+
+
+@pytest.fixture
+def previews(monkeypatch):
+    """Print previews are laid out (as on screen) instead of run modally; each is recorded."""
+    from jingan_desktop.qt.dialogs.print_preview import PrintPreview
+
+    shown: list[PrintPreview] = []
+
+    def exec_preview(dialog: PrintPreview) -> int:
+        dialog.preview().updatePreview()  # what showing it does: paintRequested, page by page
+        shown.append(dialog)
+        return 0
+
+    monkeypatch.setattr(PrintPreview, "exec", exec_preview)
+    return shown
+
+
+def _type(widget, text: str) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for char in text:
+        for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char))
+
+
+def _pdf_text(printer_target: Path) -> str:
+    import subprocess
+
+    command = ["pdftotext", "-layout", str(printer_target), "-"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def test_print_the_filtered_tree_on_a4_with_page_numbers(
+    window, qtbot, monkeypatch, tmp_path, previews
+):
+    from PySide6.QtGui import QPageSize
+    from PySide6.QtPrintSupport import QPrinter
+
+    from jingan_desktop.qt.dialogs.print_preview import print_document
+
+    monkeypatch.setattr(
+        QInputDialog, "getItem", lambda _p, _t, _l, items, *a, **k: (items[0], True)
+    )
+    window.search_edit.setFocus()
+    _type(window.search_edit, "注册企业")
+    window.navigation.apply_filter()
+    shown_names = {
+        window.model.index(r, 1, window.model.index(c, 0)).data()
+        for c in range(window.model.rowCount())
+        for r in range(window.model.rowCount(window.model.index(c, 0)))
+    }
+    window.tree.setColumnHidden(7, True)  # 牵头单位 hidden: not printed
+    qtbot.keyClick(window, "p", modifier=window.act_print.shortcut()[0].keyboardModifiers())
+    assert len(previews) == 1
+    dialog = previews[0]
+    assert dialog.pages >= 1 and dialog.preview().pageCount() == dialog.pages
+    printer = dialog.printer()
+    assert printer.pageLayout().pageSize().id() == QPageSize.PageSizeId.A4
+    assert "“注册企业”" in dialog.html and "牵头单位" not in dialog.html
+    assert all(name in dialog.html for name in shown_names)
+    assert "外贸进出口总额" not in dialog.html  # filtered out, so not printed
+
+    target = tmp_path / "tree.pdf"
+    pdf = QPrinter(QPrinter.PrinterMode.HighResolution)
+    pdf.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    pdf.setOutputFileName(str(target))
+    pdf.setPageLayout(printer.pageLayout())
+    pages = print_document(dialog.html, pdf)
+    text = "".join(_pdf_text(target).split())
+    assert "第1页共" in text and f"共{pages}页" in text
+    assert "注册企业" in text
+
+
+def test_print_the_quarterly_report(window, monkeypatch, previews):
+    asked: list[str] = []
+
+    def get_item(_parent, title, _label, items, *_a, **_k):
+        asked.append(title)
+        return (items[1] if title == "打印" else items[0]), True  # 季度报告; 全部单位
+
+    monkeypatch.setattr(QInputDialog, "getItem", get_item)
+    window.search_edit.setFocus()
+    _type(window.search_edit, "注册企业")
+    window.navigation.apply_filter()
+    window.act_print.trigger()
+    assert asked[0] == "打印"
+    report = previews[-1]
+    assert "工作进展报告" in report.html and "总体完成率" in report.html
+    assert "外贸进出口总额" in report.html  # the whole plan, whatever the tree shows
+    assert report.pages > 1 and report.preview().pageCount() == report.pages

@@ -124,10 +124,17 @@ def _output_actions(window: Any) -> None:
     outputs = window.outputs
     window.act_report = _action(
         window,
-        "生成季度报告(&P)…",
-        "Ctrl+P",
+        "生成季度报告(&G)…",
+        "Ctrl+Shift+P",
         outputs.generate_report,
         "生成本季度的 PDF 工作进展报告",
+    )
+    window.act_print = _action(
+        window,
+        "打印(&P)…",
+        QKeySequence.StandardKey.Print,
+        outputs.print_,
+        "打印当前计划树（按筛选）或季度报告，先预览",
     )
     window.act_export_excel = _action(window, "导出 Excel…", "Ctrl+Shift+X", outputs.export_excel)
     window.act_import_excel = _action(
@@ -147,7 +154,7 @@ def build_menus(window: Any) -> None:
     window.recent_menu = menu.addMenu("最近打开(&R)")
     for group in (
         [window.act_save_copy, window.act_import],
-        [window.act_report, window.act_export_excel, window.act_import_excel],
+        [window.act_report, window.act_print, window.act_export_excel, window.act_import_excel],
         [window.act_merge, window.act_export_department],
         [window.act_backup, window.act_restore, window.act_retry],
     ):
@@ -207,7 +214,7 @@ def update_actions(window: Any) -> None:
         action.setEnabled(writable and row_id is not None)
     window.act_add_indicator.setEnabled(writable and kind in ("item", "indicator"))
     window.act_departments.setEnabled(has)
-    for action in (window.act_report, window.act_export_excel):
+    for action in (window.act_report, window.act_print, window.act_export_excel):
         action.setEnabled(has)
     for action in (
         window.act_merge,

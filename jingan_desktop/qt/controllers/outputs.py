@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 
 from ...workspace import Workspace
 from ..dialogs.excel_import import ImportPreviewDialog
+from ..dialogs.print_preview import PrintPreview
 from ..messages import show_error
+from ..views.print_pages import report_html, tree_html
 from .base import Controller
 
 ALL_DEPARTMENTS = "（全部单位）"
@@ -161,8 +163,46 @@ def import_from_excel(
         return None
 
 
+PRINT_CHOICES = ("当前计划树（筛选和展开后显示的行与列）", "季度报告")
+
+
 class OutputsController(Controller):
-    """The commands: 生成季度报告, 导出 Excel, 导入 Excel, with the window's messages after."""
+    """The commands: 生成季度报告, 打印, 导出 Excel, 导入 Excel, with the window's messages after."""
+
+    def print_(self) -> None:
+        """打印: the tree as shown, or the quarter's report, through Qt's print preview."""
+        if self.workspace is None:
+            return
+        choice, ok = QInputDialog.getItem(
+            self.window, "打印", "打印内容：", list(PRINT_CHOICES), 0, False
+        )
+        if ok:
+            self.print_preview(report=choice == PRINT_CHOICES[1])
+
+    def print_preview(self, report: bool) -> PrintPreview | None:
+        ws = self.workspace
+        if ws is None:
+            return None
+        if report:
+            ok, department = choose_department(self.window, ws, "打印季度报告")
+            if not ok:
+                return None
+            html, title = report_html(ws, department), f"{ws.quarter_label}工作进展报告"
+        else:
+            title = f"{ws.plan.title}（{ws.quarter_label}）"
+            html = tree_html(self.window.tree, title, self._filter_words())
+        dialog = PrintPreview(html, title, self.window)
+        dialog.exec()
+        return dialog
+
+    def _filter_words(self) -> str:
+        """ "筛选：…" as the toolbar's search and filters stand, or "全部事项"."""
+        w = self.window
+        words = [f"“{w.search_edit.text().strip()}”"] if w.search_edit.text().strip() else []
+        words += [
+            c.currentText() for c in (w.department_filter, w.status_filter) if c.currentData()
+        ]
+        return "筛选：" + "，".join(words) if words else "全部事项"
 
     def generate_report(self) -> None:
         if self.workspace is not None:
