@@ -192,3 +192,62 @@ def test_print_the_quarterly_report(window, monkeypatch, previews):
     assert "工作进展报告" in report.html and "总体完成率" in report.html
     assert "外贸进出口总额" in report.html  # the whole plan, whatever the tree shows
     assert report.pages > 1 and report.preview().pageCount() == report.pages
+
+
+def test_f1_opens_the_bundled_guide_with_its_pictures(window, qtbot, monkeypatch):
+    from PySide6.QtCore import Qt, QUrl
+    from PySide6.QtGui import QTextDocument
+
+    from jingan_desktop.qt.dialogs.help import HelpDialog
+
+    opened: list[HelpDialog] = []
+    monkeypatch.setattr(HelpDialog, "exec", lambda dialog: opened.append(dialog) or 0)
+    qtbot.keyClick(window.tree, Qt.Key.Key_F1)
+    assert len(opened) == 1
+    browser = opened[0].browser
+    text = browser.toPlainText()
+    for heading in ("填报一个季度", "Excel 回收", "合并副本", "网络盘", "锁定季度"):
+        assert heading in text
+    for picture in ("tree.png", "toolbar.png"):
+        image = browser.document().resource(QTextDocument.ResourceType.ImageResource, QUrl(picture))
+        assert image is not None and not image.isNull()
+
+
+def test_first_start_note_once_then_remembered_on_disk(window, monkeypatch):
+    import configparser
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from jingan_desktop.paths import data_dir
+    from jingan_desktop.qt.dialogs.help import HelpDialog
+
+    notes: list[str] = []
+
+    def exec_box(box: QMessageBox) -> int:
+        notes.append(box.text())
+        next(b for b in box.buttons() if b.text() == "查看使用说明").click()
+        return 0
+
+    guides: list[HelpDialog] = []
+    monkeypatch.setattr(QMessageBox, "exec", exec_box)
+    monkeypatch.setattr(HelpDialog, "exec", lambda dialog: guides.append(dialog) or 0)
+    assert window.help.first_start_note() is True
+    assert len(notes) == 1 and "本期实际" in notes[0] and "单位管理" in notes[0]
+    assert len(guides) == 1
+    ini = configparser.ConfigParser()
+    ini.read(data_dir() / "settings.ini", encoding="utf-8")
+    assert ini.get("help", "first_start_shown") == "true"
+    assert window.help.first_start_note() is False
+    assert len(notes) == 1
+
+
+def test_about_names_the_version_and_the_open_file(window, plan_file, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from jingan_desktop import __version__
+
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "about", lambda _p, _t, text: said.append(text))
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "帮助(&H)")
+    next(a for a in help_menu.actions() if a.text() == "关于(&A)").trigger()
+    assert __version__ in said[0] and str(plan_file) in said[0]

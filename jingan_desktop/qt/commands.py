@@ -76,9 +76,10 @@ def _edit_actions(window: Any) -> None:
     window.act_collapse = _action(
         window, "全部折叠", "Ctrl+Shift+E", lambda: window.tree.collapseAll()
     )
-    window.act_about = _action(
-        window, "关于(&A)", QKeySequence.StandardKey.HelpContents, window.about
+    window.act_help = _action(
+        window, "使用说明(&H)", QKeySequence.StandardKey.HelpContents, window.help.show_guide
     )
+    window.act_about = _action(window, "关于(&A)", "", window.help.about)
     window.act_focus_tree = _action(window, "转到计划树", "Ctrl+T", lambda: window.tree.setFocus())
     window.tab_actions = [
         _action(
@@ -187,7 +188,7 @@ def build_menus(window: Any) -> None:
     quarter = bar.addMenu("季度(&Q)")
     quarter.addAction(window.act_lock)
     help_menu = bar.addMenu("帮助(&H)")
-    help_menu.addAction(window.act_about)
+    help_menu.addActions([window.act_help, window.act_about])
 
 
 def update_actions(window: Any) -> None:

@@ -41,6 +41,7 @@ from ..workspace import RowFilter, Workspace
 from . import commands
 from .controllers.editing import EditingController
 from .controllers.files import FilesController
+from .controllers.help import HelpController
 from .controllers.navigation import NavigationController
 from .controllers.outputs import OutputsController
 from .controllers.quarters import QuartersController
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.quarters = QuartersController(self)
         self.navigation = NavigationController(self)
         self.outputs = OutputsController(self)
+        self.help = HelpController(self)
         commands.build_actions(self)
         self._build_toolbar()
         self._build_central()
@@ -244,16 +246,6 @@ class MainWindow(QMainWindow):
             f"{self.workspace.store.path.name}{suffix} — {self.workspace.plan.title} — 静安区政府重点工作跟踪"
         )
         self.setWindowFilePath(str(self.workspace.store.path))
-
-    def about(self) -> None:
-        from .. import __version__
-
-        QMessageBox.about(
-            self,
-            "关于",
-            f"静安区政府重点工作跟踪 {__version__}\n\n离线使用：计划、季度实际值、进展和修改记录保存在一个 SQLite 文件中。\n"
-            "内置字体：文泉驿微米黑（Apache-2.0）。",
-        )
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self.files.drag_entered(event)
