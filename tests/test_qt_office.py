@@ -251,3 +251,23 @@ def test_about_names_the_version_and_the_open_file(window, plan_file, monkeypatc
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "帮助(&H)")
     next(a for a in help_menu.actions() if a.text() == "关于(&A)").trigger()
     assert __version__ in said[0] and str(plan_file) in said[0]
+
+
+def test_report_dialog_offers_the_gongwen_layout(window, monkeypatch, tmp_path):
+    from pypdf import PdfReader
+    from PySide6.QtGui import QDesktopServices
+
+    asked: list[list[str]] = []
+
+    def get_item(_parent, _title, label, items, *_a, **_k):
+        asked.append(list(items))
+        return (items[1] if label == "版式：" else items[0]), True
+
+    target = tmp_path / "公文.pdf"
+    monkeypatch.setattr(QInputDialog, "getItem", get_item)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda _url: True)
+    window.act_report.trigger()
+    assert any(items[1].startswith("公文版式") for items in asked)
+    first = "".join(PdfReader(target).pages[0].extract_text().split())
+    assert "关于2022年第二季度重点工作进展情况的报告" in first

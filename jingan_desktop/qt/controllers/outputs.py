@@ -27,6 +27,11 @@ from ..views.print_pages import report_html, tree_html
 from .base import Controller
 
 ALL_DEPARTMENTS = "（全部单位）"
+# The report's layouts, as 生成季度报告 offers them (the first is the default).
+REPORT_LAYOUTS = {
+    "简报版式（封面、图表、彩色状态，内部跟踪用）": "brief",
+    "公文版式（发文机关、标题、正文、落款日期，表格作附件）": "gongwen",
+}
 
 
 def start_folder(parent: QWidget, workspace: Workspace) -> Path:
@@ -50,14 +55,22 @@ def generate_report(
     target: Path | None = None,
     department: str | None = None,
     open_after: bool = True,
+    style: str = "brief",
 ) -> Path | None:
-    """生成季度报告: a PDF with a progress dialog that can cancel; opened for printing after."""
+    """生成季度报告: a PDF with a progress dialog that can cancel; opened for printing after.
+    Without a ``target``, the scope, the layout and the file name are asked for."""
     from ...outputs.report import ReportCancelled, build_report
 
     if target is None:
         ok, department = choose_department(parent, workspace, "生成季度报告")
         if not ok:
             return None
+        layout, ok = QInputDialog.getItem(
+            parent, "生成季度报告", "版式：", list(REPORT_LAYOUTS), 0, False
+        )
+        if not ok:
+            return None
+        style = REPORT_LAYOUTS[layout]
         scope = f"-{department}" if department else ""
         suggestion = start_folder(parent, workspace) / (
             f"{workspace.plan.year}年{workspace.quarter_label[5:]}工作进展报告{scope}.pdf"
@@ -80,7 +93,7 @@ def generate_report(
         return not dialog.wasCanceled()
 
     try:
-        build_report(workspace, target, department=department, progress=progress)
+        build_report(workspace, target, department=department, progress=progress, style=style)
     except ReportCancelled:
         dialog.close()
         return None
