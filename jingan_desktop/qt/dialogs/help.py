@@ -16,7 +16,7 @@ class HelpDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("使用说明")
-        self.resize(720, 640)
+        self.resize(760, 640)
         self.browser = QTextBrowser(self)
         self.browser.setOpenExternalLinks(False)
         self.browser.setSearchPaths([str(GUIDE.parent)])

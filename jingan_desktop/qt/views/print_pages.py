@@ -28,13 +28,25 @@ td.chapter { font-weight: bold; background: #f2f2f2; }
 </style>"""
 
 
-def _table(headers: list[str], rows: list[tuple[str, list[str]]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+def _cell(text: str) -> str:
+    """Escaped, line breaks kept, leading full-width spaces (the tree's indent) kept too."""
+    body = text.lstrip("\u3000")
+    indent = "&nbsp;&nbsp;&nbsp;" * (len(text) - len(body))
+    return indent + escape(body).replace("\n", "<br/>")
+
+
+def _table(
+    headers: list[str], rows: list[tuple[str, list[str]]], widths: list[int] | None = None
+) -> str:
+    """An HTML table; ``widths`` in per cent of the page (the tree's on-screen proportions)."""
+    sizes = widths or [0] * len(headers)
+    head = "".join(
+        f'<th width="{w}%">{escape(h)}</th>' if w else f"<th>{escape(h)}</th>"
+        for h, w in zip(headers, sizes, strict=True)
+    )
     body = []
     for css, cells in rows:
-        tds = "".join(
-            f'<td class="{css}">{escape(c).replace(chr(10), "<br/>")}</td>' for c in cells
-        )
+        tds = "".join(f'<td class="{css}">{_cell(c)}</td>' for c in cells)
         body.append(f"<tr>{tds}</tr>")
     return (
         '<table width="100%" border="1" cellspacing="0" cellpadding="3">'
@@ -42,11 +54,27 @@ def _table(headers: list[str], rows: list[tuple[str, list[str]]]) -> str:
     )
 
 
+# Per cent of the page for the tree's columns on paper (名称: the rest).
+PRINT_WIDTHS = {
+    "编号": 7,
+    "名称": 0,
+    "目标": 12,
+    "单位": 6,
+    "本期实际": 10,
+    "完成率": 7,
+    "状态": 10,
+    "牵头单位": 13,
+}
+
+
 def tree_html(tree: QTreeView, title: str, subtitle: str) -> str:
     """The rows the tree shows now (filtered, expanded as it is), with its visible columns."""
     model = tree.model()
     columns = [c for c in range(model.columnCount()) if not tree.isColumnHidden(c)]
     headers = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in columns]
+    widths = [PRINT_WIDTHS.get(h, 10) for h in headers]
+    if "名称" in headers:  # the name takes what the others leave
+        widths[headers.index("名称")] = max(20, 100 - sum(widths) + widths[headers.index("名称")])
     rows: list[tuple[str, list[str]]] = []
 
     def visit(parent: QModelIndex, depth: int) -> None:
@@ -62,10 +90,13 @@ def tree_html(tree: QTreeView, title: str, subtitle: str) -> str:
 
     visit(QModelIndex(), 0)
     meta = f"{escape(subtitle)}，共 {len(rows)} 行"
-    return f'{STYLE}<h1>{escape(title)}</h1><p class="meta">{meta}</p>{_table(headers, rows)}'
+    return (
+        f'{STYLE}<h1>{escape(title)}</h1><p class="meta">{meta}</p>{_table(headers, rows, widths)}'
+    )
 
 
 REPORT_HEADERS = ["编号", "名称", "目标", "截至本期实际", "完成率", "状态", "责任单位", "进展情况"]
+REPORT_WIDTHS = [6, 22, 12, 11, 8, 8, 12, 21]
 
 
 def report_html(workspace: Workspace, department: str | None = None) -> str:
@@ -85,7 +116,8 @@ def report_html(workspace: Workspace, department: str | None = None) -> str:
     ]
     for chapter in scope.plan.chapters:
         parts.append(f"<h2>{escape(chapter.numeral)}、{escape(chapter.title)}</h2>")
-        parts.append(_table(REPORT_HEADERS, _chapter_rows(workspace, scope, chapter)))
+        rows = _chapter_rows(workspace, scope, chapter)
+        parts.append(_table(REPORT_HEADERS, rows, REPORT_WIDTHS))
     return "".join(parts)
 
 
