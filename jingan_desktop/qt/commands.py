@@ -79,7 +79,7 @@ def _edit_actions(window: Any) -> None:
     window.act_help = _action(
         window, "使用说明(&H)", QKeySequence.StandardKey.HelpContents, window.help.show_guide
     )
-    window.act_about = _action(window, "关于(&A)", "", window.help.about)
+    window.act_about = _action(window, "关于(&A)", "Shift+F1", window.help.about)
     window.act_focus_tree = _action(window, "转到计划树", "Ctrl+T", lambda: window.tree.setFocus())
     window.tab_actions = [
         _action(
