@@ -153,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_file_and_quarter(report)
     report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
     report.add_argument("--department", help="only the items this department leads or co-leads")
+    report.add_argument(
+        "--style",
+        choices=("brief", "gongwen"),
+        default="brief",
+        help="brief: cover, charts and coloured status (default); gongwen: an issued document "
+        "(issuing office, title, text, signature and date, the tables as an annex)",
+    )
     return parser
 
 
@@ -509,7 +516,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise CliError(f"{output}: the output file name must end in .pdf")
     with _quarter_workspace(args) as (workspace, department):
         try:
-            result = build_report(workspace, output, department=department)
+            result = build_report(workspace, output, department=department, style=args.style)
         except ReportError as exc:
             raise CliError(str(exc)) from exc
     print(f"wrote {result.path}: {args.period.code}, {_count(result.pages, 'page')}")

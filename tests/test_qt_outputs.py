@@ -122,6 +122,10 @@ def test_an_excel_bomb_is_refused_in_chinese_before_it_is_read(
 def test_report_from_the_menu_with_progress_and_viewer(qtbot, window, tmp_path, monkeypatch):
     target = tmp_path / "季度报告.pdf"
     answer_dialogs(monkeypatch, target)
+    # 版式: the first offered (简报)
+    monkeypatch.setattr(
+        QInputDialog, "getItem", lambda _p, _t, _l, items, *a, **k: (items[0], True)
+    )
     opened = []
     monkeypatch.setattr(
         QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True

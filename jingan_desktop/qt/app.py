@@ -45,6 +45,9 @@ def run_app(args: argparse.Namespace) -> int:
     if probe == "app":
         app.processEvents()
         return 0 if opened and window.model is not None and window.model.rowCount() > 0 else 1
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, window.help.first_start_note)  # once the window is drawn
     return app.exec()
 
 

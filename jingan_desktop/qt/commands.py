@@ -87,9 +87,9 @@ def _edit_actions(window: Any) -> None:
         window, "全部折叠", "Ctrl+Shift+E", lambda: window.tree.collapseAll()
     )
     window.act_help = _action(
-        window, "使用说明(&H)", QKeySequence.StandardKey.HelpContents, window.navigation.show_help
+        window, "使用说明(&H)", QKeySequence.StandardKey.HelpContents, window.help.show_guide
     )
-    window.act_about = _action(window, "关于(&A)", "Ctrl+F1", window.about)
+    window.act_about = _action(window, "关于(&A)", "Shift+F1", window.help.about)
     window.act_focus_tree = _action(window, "转到计划树", "Ctrl+T", lambda: window.tree.setFocus())
     window.tab_actions = [
         _action(
@@ -142,10 +142,10 @@ def _output_actions(window: Any) -> None:
     )
     window.act_print = _action(
         window,
-        "打印(&T)…",
+        "打印(&P)…",
         QKeySequence.StandardKey.Print,
-        window.printing.print_tree,
-        "打印计划树（按当前筛选），先预览",
+        outputs.print_,
+        "打印当前计划树（按筛选）或季度报告，先预览",
     )
     window.act_export_excel = _action(window, "导出 Excel…", "Ctrl+Shift+X", outputs.export_excel)
     window.act_import_excel = _action(
@@ -184,7 +184,7 @@ def build_menus(window: Any) -> None:
     window.recent_menu = menu.addMenu("最近打开(&R)")
     for group in (
         [window.act_save_as, window.act_save_copy, window.act_import],
-        [window.act_print, window.act_report, window.act_export_excel, window.act_import_excel],
+        [window.act_report, window.act_print, window.act_export_excel, window.act_import_excel],
         [window.act_merge, window.act_export_department],
         [window.act_backup, window.act_restore, window.act_retry],
     ):

@@ -39,11 +39,11 @@ from ..workspace import RowFilter, Workspace
 from . import commands
 from .controllers.editing import EditingController
 from .controllers.files import FilesController
+from .controllers.help import HelpController
 from .controllers.layout import LayoutController
 from .controllers.ledger import LedgerController
 from .controllers.navigation import NavigationController
 from .controllers.outputs import OutputsController
-from .controllers.printing import PrintController
 from .controllers.quarters import QuartersController
 from .controllers.share_sync import ShareSyncController
 from .controllers.shared_file import SharedFileController
@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.navigation = NavigationController(self)
         self.outputs = OutputsController(self)
         self.share_sync = ShareSyncController(self)  # a file on a network share
-        self.printing = PrintController(self)
+        self.help = HelpController(self)
         commands.build_actions(self)
         self._build_toolbar()
         self._build_central()
@@ -248,18 +248,6 @@ class MainWindow(QMainWindow):
             f"{name}{suffix} — {self.workspace.plan.title} — 静安区政府重点工作跟踪"
         )
         self.setWindowFilePath(str(self.workspace.store.path))
-
-    def about(self) -> None:
-        from .. import __version__
-
-        where = str(self.workspace.store.path) if self.workspace else "（未打开文件）"
-        QMessageBox.about(
-            self,
-            "关于",
-            f"静安区政府重点工作跟踪 {__version__}\n\n当前文件：{where}\n\n"
-            "离线使用：计划、季度实际值、进展和修改记录保存在一个 SQLite 文件中。\n"
-            "内置字体：文泉驿微米黑（Apache-2.0）。",
-        )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -11,6 +11,12 @@
   截至本期实际, 完成率, 状态, 责任单位, 进展情况). Long cells wrap, rows taller than a page split,
   the header row repeats on every page and status cells are coloured.
 
+``style="gongwen"`` lays the same quarter out in the 公文 manner instead (``gongwen``): the
+版头 (issuing office in red over a red rule), "关于…重点工作进展情况的报告", the text, the
+signature and date block, the chapter tables as 附件 in black and grey, "— N —" page numbers.
+The default stays ``brief``: it is what the clerks track with during the quarter, and the
+existing reports and tests keep their shape; 公文 is chosen when the report leaves the office.
+
 Every page carries "第 N 页 共 M 页"; the PDF's title, author (the issuing office) and subject
 are set. The bundled CJK font is embedded (subset), so the file prints the same on a machine
 without Chinese fonts.

@@ -22,10 +22,11 @@ from .chapters import ChapterPages
 from .cover import CoverPage
 from .document import canvas_class, document, furniture_and_metadata
 from .figures import chart_style
+from .gongwen import GongwenPages
 from .progress import Checkpoint, Progress, ProgressCallback
 from .scope import ReportScope, involves, report_scope
 from .section import Section
-from .styles import Styles
+from .styles import REPORT_STYLES, Styles
 from .summary import SummaryPages
 
 
@@ -62,10 +63,15 @@ def report_story(
     office: str,
     generated_on: date,
     progress: Progress,
+    style: str = "brief",
 ) -> list[Flowable]:
-    """Cover, summary and one section a chapter, with progress checkpoints between them."""
-    parts = Section(workspace, scope, office, generated_on, progress, Styles())
-    story = CoverPage.of(parts).story() + SummaryPages.of(parts).story()
+    """Cover, summary and one section a chapter, with progress checkpoints between them (the
+    公文 layout: the document's pages, then the chapters as its 附件)."""
+    parts = Section(workspace, scope, office, generated_on, progress, Styles(style))
+    if style == "gongwen":
+        story = GongwenPages.of(parts).story()
+    else:
+        story = CoverPage.of(parts).story() + SummaryPages.of(parts).story()
     story.append(Checkpoint(progress.step))
     chapter_pages = ChapterPages.of(parts)
     chapters = scope.plan.chapters
@@ -89,17 +95,21 @@ def build_report(
     progress: ProgressCallback | None = None,
     issuing_office: str | None = None,
     generated_on: date | None = None,
+    style: str = "brief",
 ) -> ReportSummary:
     """Write the workspace's quarter as a PDF report to ``path``.
 
     ``department``: only the items it leads or co-leads (the summary is computed over them).
     ``progress(done, total)`` is called as the report is made; returning False cancels it
     (:class:`ReportCancelled`, nothing written). ``issuing_office`` defaults to the plan's
-    issuer, ``generated_on`` to today. Raises :class:`ReportError` when the department has no
+    issuer, ``generated_on`` to today. ``style``: ``brief`` (cover, charts, coloured status) or
+    ``gongwen`` (公文: 版头, title, text, signature and date block, the tables as 附件). Raises :class:`ReportError` when the department has no
     items or the file cannot be written.
     """
     started = time.perf_counter()
     target = Path(path)
+    if style not in REPORT_STYLES:
+        raise ReportError(target, f"unknown style {style!r} (brief or gongwen)")
     department = department.strip() if department else None
     plan = workspace.plan
     if department and not any(involves(i, department) for i in plan.items()):
@@ -114,10 +124,12 @@ def build_report(
 
     quarter = Quarter(plan.year, workspace.quarter)
     furniture, meta = furniture_and_metadata(plan, quarter, department, office, generated_on)
+    if style == "gongwen":
+        furniture.page_number = "— {number} —"
     with rc_context(chart_style()):
-        story = report_story(workspace, scope, office, generated_on, tracker)
+        story = report_story(workspace, scope, office, generated_on, tracker, style)
     buffer = io.BytesIO()
-    doc = document(buffer, furniture, meta)
+    doc = document(buffer, furniture, meta, first="gongwen" if style == "gongwen" else "cover")
     doc.build(story, canvasmaker=canvas_class(furniture))
     tracker.step()  # done == total: the last chance to cancel; nothing is written before it
     _write_atomically(buffer.getvalue(), target)

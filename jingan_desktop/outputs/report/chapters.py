@@ -16,7 +16,7 @@ from ...workspace import Workspace
 from .figures import CHART_ITEMS, chapter_items_chart, chart_image
 from .progress import Checkpoint
 from .section import Section
-from .styles import HEADER_FILL, ITEM_FILL, RULE, STATUS_FILLS, CellParagraph, table_style
+from .styles import RULE, CellParagraph, table_style
 from .text import departments, markup, percent, target_text, unit_after
 
 
@@ -45,7 +45,7 @@ class ChapterPages(Section):
             Paragraph(figures, s.figure),
             Spacer(1, 2 * mm),
         ]
-        if indicators:
+        if indicators and s.charts:
             # One chart a chapter, of at most CHART_ITEMS bars so it fits a page: in a longer
             # chapter, the items furthest behind their pace (the table below lists them all).
             shown = list(chapter.items)
@@ -91,7 +91,7 @@ class ChapterPages(Section):
         rows: list[list[Any]] = [[CellParagraph(h, s.head) for h, _w in self.CHAPTER_COLUMNS]]
         style: list[tuple[Any, ...]] = [
             ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("BACKGROUND", (0, 0), (-1, 0), self.styles.header_fill),
             ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
             ("VALIGN", (0, 1), (-1, -1), "TOP"),
             ("TOPPADDING", (0, 0), (-1, -1), 2.5),
@@ -138,8 +138,8 @@ class ChapterPages(Section):
             ]
         )
         return [
-            ("BACKGROUND", (0, r), (-1, r), ITEM_FILL),
-            ("BACKGROUND", (5, r), (5, r), STATUS_FILLS[evaluation.status]),
+            ("BACKGROUND", (0, r), (-1, r), s.item_fill),
+            ("BACKGROUND", (5, r), (5, r), s.status_fills[evaluation.status]),
             ("LINEABOVE", (0, r), (-1, r), 0.9, colors.HexColor("#6b7687")),
         ]
 
@@ -171,7 +171,7 @@ class ChapterPages(Section):
                 CellParagraph(markup(actual.note if actual else ""), s.cell),
             ]
         )
-        return [("BACKGROUND", (5, r), (5, r), STATUS_FILLS[ind_eval.status])]
+        return [("BACKGROUND", (5, r), (5, r), s.status_fills[ind_eval.status])]
 
 
 def _actual_to_date(workspace: Workspace, indicator: Indicator) -> float | None:

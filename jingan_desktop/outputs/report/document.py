@@ -37,6 +37,7 @@ class Furniture:
     header_right: str
     footer_left: str
     pages: int = 0  # filled in once the document has been laid out
+    page_number: str = "第 {number} 页 共 {total} 页"  # the 公文 layout: "— {number} —"
 
 
 def furniture_and_metadata(
@@ -96,7 +97,8 @@ def canvas_class(furniture: Furniture) -> type[Canvas]:
             self.saveState()
             self.setFont(PDF_FONT, 9)
             self.setFillColor(MUTED)
-            self.drawCentredString(width / 2, 10 * mm, f"第 {number} 页 共 {total} 页")
+            text = furniture.page_number.format(number=number, total=total)
+            self.drawCentredString(width / 2, 10 * mm, text)
             self.restoreState()
 
     return NumberedCanvas
@@ -137,7 +139,12 @@ def _cover_furniture(canvas: Canvas, doc: BaseDocTemplate) -> None:
     canvas.restoreState()
 
 
-def document(buffer: io.BytesIO, furniture: Furniture, meta: dict[str, str]) -> BaseDocTemplate:
+def document(
+    buffer: io.BytesIO, furniture: Furniture, meta: dict[str, str], first: str = "cover"
+) -> BaseDocTemplate:
+    """The document with its page templates; ``first`` names the first page's (the 公文
+    layout starts on ``gongwen``)."""
+
     def frame(pagesize: tuple[float, float], side: float, top: float, bottom: float) -> Frame:
         width, height = pagesize
         return Frame(
@@ -162,23 +169,26 @@ def document(buffer: io.BytesIO, furniture: Furniture, meta: dict[str, str]) -> 
         keywords=meta.get("keywords", ""),
         lang="zh-CN",
     )
-    doc.addPageTemplates(
-        [
-            PageTemplate(
-                "cover", [frame(PORTRAIT, 25 * mm, 25 * mm, 25 * mm)], onPage=_cover_furniture
-            ),
-            PageTemplate(
-                "portrait",
-                [frame(PORTRAIT, 20 * mm, 22 * mm, 20 * mm)],
-                onPage=header,
-                pagesize=PORTRAIT,
-            ),
-            PageTemplate(
-                "landscape",
-                [frame(LANDSCAPE, 15 * mm, 20 * mm, 19 * mm)],
-                onPage=header,
-                pagesize=LANDSCAPE,
-            ),
-        ]
-    )
+    templates = [
+        PageTemplate(
+            "cover", [frame(PORTRAIT, 25 * mm, 25 * mm, 25 * mm)], onPage=_cover_furniture
+        ),
+        PageTemplate(  # 公文: no running header, the type area of GB/T 9704 (about)
+            "gongwen", [frame(PORTRAIT, 27 * mm, 32 * mm, 30 * mm)], pagesize=PORTRAIT
+        ),
+        PageTemplate(
+            "portrait",
+            [frame(PORTRAIT, 20 * mm, 22 * mm, 20 * mm)],
+            onPage=header,
+            pagesize=PORTRAIT,
+        ),
+        PageTemplate(
+            "landscape",
+            [frame(LANDSCAPE, 15 * mm, 20 * mm, 19 * mm)],
+            onPage=header,
+            pagesize=LANDSCAPE,
+        ),
+    ]
+    templates.sort(key=lambda template: template.id != first)  # stable: the rest keep order
+    doc.addPageTemplates(templates)
     return doc

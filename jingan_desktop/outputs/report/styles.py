@@ -102,9 +102,33 @@ def _style(name: str, size: float, **kwargs: Any) -> ParagraphStyle:
     return ParagraphStyle(name, **values)
 
 
+# The 公文 layout's restrained palette: black text, grey rules and fills, red only in the
+# 版头 (the issuing office and the rule under it).
+GONGWEN_FILLS = {
+    Rag.GREEN: colors.white,
+    Rag.AMBER: colors.HexColor("#f2f2f2"),
+    Rag.RED: colors.HexColor("#d9d9d9"),
+    Rag.GREY: colors.white,
+}
+REPORT_STYLES = ("brief", "gongwen")
+
+
 class Styles:
-    def __init__(self) -> None:
+    """The paragraph styles and fills of one layout: ``brief`` (the tracking report, coloured
+    status and charts) or ``gongwen`` (公文: black on white, grey status fills, no charts)."""
+
+    def __init__(self, layout: str = "brief") -> None:
         ensure_pdf_font()
+        if layout not in REPORT_STYLES:
+            raise ValueError(f"unknown report style {layout!r}")
+        self.layout = layout
+        self.charts = layout == "brief"
+        plain = layout == "gongwen"
+        self.status_fills = GONGWEN_FILLS if plain else STATUS_FILLS
+        self.header_fill = colors.HexColor("#e6e6e6") if plain else HEADER_FILL
+        self.item_fill = colors.HexColor("#f7f7f7") if plain else ITEM_FILL
+        accent = INK if plain else ACCENT
+        status_ink = dict.fromkeys(STATUS_INK, INK) if plain else STATUS_INK
         self.cover_plan = _style("cover_plan", 20, alignment=TA_CENTER, leading=30)
         self.cover_quarter = _style("cover_quarter", 18, alignment=TA_CENTER, leading=26)
         self.cover_title = _style(
@@ -113,8 +137,8 @@ class Styles:
         self.cover_department = _style("cover_department", 16, alignment=TA_CENTER, leading=24)
         self.cover_office = _style("cover_office", 16, alignment=TA_CENTER, leading=24)
         self.cover_date = _style("cover_date", 14, alignment=TA_CENTER, leading=22)
-        self.h1 = _style("h1", 16, leading=22, spaceBefore=12, spaceAfter=6, textColor=ACCENT)
-        self.h2 = _style("h2", 12, leading=17, spaceBefore=8, spaceAfter=4, textColor=ACCENT)
+        self.h1 = _style("h1", 16, leading=22, spaceBefore=12, spaceAfter=6, textColor=accent)
+        self.h2 = _style("h2", 12, leading=17, spaceBefore=8, spaceAfter=4, textColor=accent)
         self.body = _style("body", 10.5, leading=17, firstLineIndent=21)
         self.note = _style("note", 8, leading=11, textColor=MUTED)
         self.cell = _style("cell", 8, leading=10.5)
@@ -123,16 +147,28 @@ class Styles:
         self.cell_right = _style("cell_right", 8, leading=10.5, alignment=TA_RIGHT)
         self.head = _style("head", 8.5, leading=11, alignment=TA_CENTER, textColor=colors.black)
         self.figure = _style("figure", 10, leading=14, alignment=TA_LEFT)
-        self.kpi = _style("kpi", 17, leading=22, alignment=TA_CENTER, textColor=ACCENT)
+        self.kpi = _style("kpi", 17, leading=22, alignment=TA_CENTER, textColor=accent)
         self.kpi_label = _style("kpi_label", 8.5, leading=11, alignment=TA_CENTER, textColor=MUTED)
         self.kpi_status = {
             rag: _style(f"kpi_{rag.value}", 17, leading=22, alignment=TA_CENTER, textColor=ink)
-            for rag, ink in STATUS_INK.items()
+            for rag, ink in status_ink.items()
         }
         self.status = {
             rag: _style(f"status_{rag.value}", 8, leading=10.5, alignment=TA_CENTER, textColor=ink)
-            for rag, ink in STATUS_INK.items()
+            for rag, ink in status_ink.items()
         }
+        self._gongwen_styles()
+
+    def _gongwen_styles(self) -> None:
+        """The 公文 page: 版头, title, body in 3号-like size, the signature block."""
+        self.gw_office = _style(
+            "gw_office", 26, alignment=TA_CENTER, leading=34, textColor=OFFICIAL_RED
+        )
+        self.gw_title = _style("gw_title", 18, alignment=TA_CENTER, leading=28, spaceAfter=8)
+        self.gw_h = _style("gw_h", 13, leading=22, spaceBefore=6, firstLineIndent=26)
+        self.gw_body = _style("gw_body", 13, leading=22, firstLineIndent=26)
+        self.gw_sign = _style("gw_sign", 13, leading=22, alignment=TA_RIGHT, rightIndent=26)
+        self.gw_annex = _style("gw_annex", 13, leading=22)
 
 
 def table_style(commands: Sequence[tuple[Any, ...]]) -> TableStyle:

@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QTimer
 
 from ...workspace import RowFilter, Workspace
-from ..dialogs.help import HelpDialog
 from ..messages import show_error
 from ..views.tree_model import PlanTreeModel
 from .base import Controller
@@ -137,10 +136,6 @@ class NavigationController(Controller):
 
     def department_names(self) -> list[str]:
         return [d.name for d in self.workspace.data.departments] if self.workspace else []
-
-    def show_help(self) -> None:
-        """F1: the bundled user guide."""
-        HelpDialog(self.window).exec()
 
     def focus_search(self) -> None:
         self.window.search_edit.setFocus()

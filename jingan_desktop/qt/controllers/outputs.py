@@ -23,10 +23,24 @@ from PySide6.QtWidgets import (
 
 from ...storage.files import no_viewer_reason, open_with_default_app
 from ...workspace import Workspace
+from ..dialogs.print_preview import PrintPreview
 from ..messages import show_error
+from ..views.print_pages import report_html, tree_html
 from .base import Controller
 
 ALL_DEPARTMENTS = "（全部单位）"
+# The report's layouts, as 生成季度报告 offers them (the first is the default).
+REPORT_LAYOUTS = {
+    "简报版式（封面、图表、彩色状态，内部跟踪用）": "brief",
+    "公文版式（发文机关、标题、正文、落款日期，表格作附件）": "gongwen",
+}
+
+
+def start_folder(parent: QWidget, workspace: Workspace) -> Path:
+    """Where an output's file dialog starts: the window's last folder (文档 at first), never
+    the hidden data folder the default file lives in."""
+    files = getattr(parent, "files", None)
+    return Path(files.last_dir()) if files is not None else workspace.store.path.parent
 
 
 def choose_department(parent: QWidget, workspace: Workspace, title: str) -> tuple[bool, str | None]:
@@ -43,16 +57,24 @@ def generate_report(
     target: Path | None = None,
     department: str | None = None,
     open_after: bool = True,
+    style: str = "brief",
 ) -> Path | None:
-    """生成季度报告: a PDF with a progress dialog that can cancel; opened for printing after."""
+    """生成季度报告: a PDF with a progress dialog that can cancel; opened for printing after.
+    Without a ``target``, the scope, the layout and the file name are asked for."""
     from ...outputs.report import ReportCancelled, build_report
 
     if target is None:
         ok, department = choose_department(parent, workspace, "生成季度报告")
         if not ok:
             return None
+        layout, ok = QInputDialog.getItem(
+            parent, "生成季度报告", "版式：", list(REPORT_LAYOUTS), 0, False
+        )
+        if not ok:
+            return None
+        style = REPORT_LAYOUTS[layout]
         scope = f"-{department}" if department else ""
-        suggestion = workspace.store.path.with_name(
+        suggestion = start_folder(parent, workspace) / (
             f"{workspace.plan.year}年{workspace.quarter_label[5:]}工作进展报告{scope}.pdf"
         )
         chosen, _ = QFileDialog.getSaveFileName(
@@ -73,7 +95,7 @@ def generate_report(
         return not dialog.wasCanceled()
 
     try:
-        build_report(workspace, target, department=department, progress=progress)
+        build_report(workspace, target, department=department, progress=progress, style=style)
     except ReportCancelled:
         dialog.close()
         return None
@@ -88,7 +110,8 @@ def generate_report(
 
 
 def open_in_viewer(parent: QWidget, target: Path) -> bool:
-    """Show a saved file in the clerk's default viewer; say plainly when there is none."""
+    """Show a saved file in the clerk's default viewer; when there is none, say where the file
+    is and offer its folder."""
     opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
     reason = "no program is registered to open this kind of file"
     if not opened:
@@ -99,13 +122,23 @@ def open_in_viewer(parent: QWidget, target: Path) -> bool:
         except OSError as exc:
             reason = no_viewer_reason(exc)
     if not opened:
-        QMessageBox.information(
-            parent,
-            "无法打开文件",
-            f"文件已保存到“{target}”，但无法自动打开：本机没有可打开该类文件的程序"
-            f"（如 PDF 阅读器）。请安装后在文件夹中双击打开。（技术信息：{reason}）",
-        )
+        offer_folder(parent, target, reason)
     return opened
+
+
+def offer_folder(parent: QWidget, target: Path, reason: str) -> None:
+    """No viewer opened the file: say where it is and offer its folder."""
+    box = QMessageBox(QMessageBox.Icon.Information, "无法打开文件", "", parent=parent)
+    box.setText(
+        f"文件已保存，但无法自动打开：本机没有可打开该类文件的程序（如 PDF 阅读器）。\n\n"
+        f"文件位置：\n{target}"
+    )
+    box.setDetailedText(f"技术信息：{reason}")
+    folder = box.addButton("打开所在文件夹", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is folder:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target.parent)))
 
 
 def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
@@ -119,7 +152,7 @@ def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
     if not ok:
         return None
     scope = f"-{department}" if department else ""
-    suggestion = workspace.store.path.with_name(
+    suggestion = start_folder(parent, workspace) / (
         f"{workspace.plan.year}年{workspace.quarter_label[5:]}填报表{scope}.xlsx"
     )
     chosen, _ = QFileDialog.getSaveFileName(
@@ -148,7 +181,7 @@ def import_from_excel(
 
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(
-            parent, "导入 Excel", str(workspace.store.path.parent), "Excel 工作簿 (*.xlsx)"
+            parent, "导入 Excel", str(start_folder(parent, workspace)), "Excel 工作簿 (*.xlsx)"
         )
         if not chosen:
             return None
@@ -172,8 +205,46 @@ def import_from_excel(
         return None
 
 
+PRINT_CHOICES = ("当前计划树（筛选和展开后显示的行与列）", "季度报告")
+
+
 class OutputsController(Controller):
-    """The commands: 生成季度报告, 导出 Excel, 导入 Excel, with the window's messages after."""
+    """The commands: 生成季度报告, 打印, 导出 Excel, 导入 Excel, with the window's messages after."""
+
+    def print_(self) -> None:
+        """打印: the tree as shown, or the quarter's report, through Qt's print preview."""
+        if self.workspace is None:
+            return
+        choice, ok = QInputDialog.getItem(
+            self.window, "打印", "打印内容：", list(PRINT_CHOICES), 0, False
+        )
+        if ok:
+            self.print_preview(report=choice == PRINT_CHOICES[1])
+
+    def print_preview(self, report: bool) -> PrintPreview | None:
+        ws = self.workspace
+        if ws is None:
+            return None
+        if report:
+            ok, department = choose_department(self.window, ws, "打印季度报告")
+            if not ok:
+                return None
+            html, title = report_html(ws, department), f"{ws.quarter_label}工作进展报告"
+        else:
+            title = f"{ws.plan.title}（{ws.quarter_label}）"
+            html = tree_html(self.window.tree, title, self._filter_words())
+        dialog = PrintPreview(html, title, self.window)
+        dialog.exec()
+        return dialog
+
+    def _filter_words(self) -> str:
+        """ "筛选：…" as the toolbar's search and filters stand, or "全部事项"."""
+        w = self.window
+        words = [f"“{w.search_edit.text().strip()}”"] if w.search_edit.text().strip() else []
+        words += [
+            c.currentText() for c in (w.department_filter, w.status_filter) if c.currentData()
+        ]
+        return "筛选：" + "，".join(words) if words else "全部事项"
 
     def generate_report(self) -> None:
         if self.workspace is not None:

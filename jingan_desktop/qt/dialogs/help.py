@@ -1,5 +1,4 @@
-"""帮助 (F1): the short Chinese user guide bundled with the app (resources/help/guide.html,
-with its screenshots), shown in a plain browser window."""
+"""使用说明 (F1): the short Chinese guide bundled in resources/help/, with its screenshots."""
 
 from __future__ import annotations
 
@@ -8,22 +7,23 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 
 from ...paths import resource_path
 
-GUIDE = "resources/help/guide.html"
+GUIDE = resource_path("resources/help/guide.html")
 
 
 class HelpDialog(QDialog):
+    """The guide in a QTextBrowser; its pictures and anchors resolve inside resources/help/."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("help")
         self.setWindowTitle("使用说明")
-        self.browser = QTextBrowser()
+        self.resize(760, 640)
+        self.browser = QTextBrowser(self)
         self.browser.setOpenExternalLinks(False)
-        guide = resource_path(GUIDE)
-        self.browser.setSearchPaths([str(guide.parent)])
-        self.browser.setSource(QUrl.fromLocalFile(str(guide)))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.browser.setSearchPaths([str(GUIDE.parent)])
+        self.browser.setSource(QUrl.fromLocalFile(str(GUIDE)))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser)
         layout.addWidget(buttons)
-        self.resize(720, 560)
