@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 
 from ...storage.files import no_viewer_reason, open_with_default_app
 from ...workspace import Workspace
-from ..dialogs.print_preview import PrintPreview
 from ..messages import show_error
-from ..views.print_pages import report_html, tree_html
 from .base import Controller
+
+if TYPE_CHECKING:
+    from ..dialogs.print_preview import PrintPreview
 
 ALL_DEPARTMENTS = "（全部单位）"
 # The report's layouts, as 生成季度报告 offers them (the first is the default).
@@ -222,6 +223,9 @@ class OutputsController(Controller):
             self.print_preview(report=choice == PRINT_CHOICES[1])
 
     def print_preview(self, report: bool) -> PrintPreview | None:
+        from ..dialogs.print_preview import PrintPreview  # Qt's print support: on first use
+        from ..views.print_pages import report_html, tree_html
+
         ws = self.workspace
         if ws is None:
             return None
