@@ -437,9 +437,10 @@ def test_roll_ups_chart_and_report_show_how_many_indicators_are_reported(qtbot, 
         .endswith(f" 1/{in_chapter}")
     )
     other = ws.plan.chapters[3]
-    assert (
-        window.model.index_of(other.id, PlanTreeModel.COL_COMPLETION).data().startswith("未填报 0/")
-    )
+    in_other = sum(len(i.indicators) for i in other.items)
+    other_cell = window.model.index_of(other.id, PlanTreeModel.COL_COMPLETION)
+    assert other_cell.data() == f"0/{in_other}"  # 状态 beside it says 未填报
+    assert other_cell.data(Qt.ItemDataRole.ToolTipRole) == f"已填报 0 项指标，共 {in_other} 项"
     labels = [t.get_text() for t in charts.chapter_completion(ws).figure.axes[0].texts]
     assert f"（填报 1/{in_chapter}）" in "".join(labels) and "无量化数据" not in "".join(labels)
     assert any(label.startswith("未填报（填报 0/") for label in labels)

@@ -55,6 +55,19 @@ def test_selecting_an_indicator_does_not_grow_the_window_the_detail_scrolls(qtbo
     assert isinstance(scroll, QScrollArea) and scroll.widget() is window.detail
 
 
+def test_on_first_start_the_status_column_is_in_sight(qtbot, window):
+    """名称 is sized to its content but leaves 完成率 and 状态 visible without scrolling."""
+    from jingan_desktop.qt.views.tree_model import PlanTreeModel
+
+    window.resize(1280, 800)
+    window.window_layout.fit_name_column()
+    tree = window.tree
+    status = PlanTreeModel.COL_STATUS
+    right = tree.header().sectionViewportPosition(status) + tree.columnWidth(status)
+    assert right <= tree.viewport().width()
+    assert tree.columnWidth(NAME) >= 160
+
+
 def test_the_name_column_fits_its_content_and_widths_splitter_quarter_are_remembered(
     qtbot, window, plan_file
 ):

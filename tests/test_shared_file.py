@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,6 +73,35 @@ def test_presence_shows_others_and_ignores_stale_entries(tmp_path):
     junk.unlink()
     me.withdraw()
     assert not presence_dir(db).exists()  # the last one out removes the folder
+
+
+def test_an_app_killed_on_this_pc_is_not_shown_as_still_open(tmp_path):
+    """A clerk's app that was killed (or crashed) on this very PC is not "同时打开" for the
+    two minutes its entry would take to age out: its process is gone."""
+    db = tmp_path / "plan.sqlite"
+    db.write_bytes(b"")
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    gone = PresenceBoard(db, "张三", "PC-01", pid=int(finished.stdout))
+    running = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    try:
+        alive = PresenceBoard(db, "张三", "PC-01", pid=running.pid)
+        elsewhere = PresenceBoard(db, "李四", "PC-02", pid=int(finished.stdout))
+        assert gone.announce() and alive.announce() and elsewhere.announce()
+        me = PresenceBoard(db, "张三", "PC-01", pid=os.getpid())
+        seen = {(p.machine, p.pid) for p in me.others()}
+        # the other PC's entry cannot be checked from here: it stays until it ages out
+        assert seen == {("PC-01", running.pid), ("PC-02", int(finished.stdout))}
+        assert not gone.entry.exists()  # tidied away
+    finally:
+        running.stdin.close()
+        running.wait()
 
 
 def test_presence_in_a_read_only_folder_fails_quietly(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -111,7 +112,9 @@ class PresenceBoard:
                 )
             except (OSError, ValueError, KeyError, TypeError):
                 continue  # half-written or foreign: ignore
-            if now - presence.seen > timedelta(seconds=STALE_SECONDS):
+            if now - presence.seen > timedelta(seconds=STALE_SECONDS) or (
+                presence.machine == self.machine and not process_running(presence.pid)
+            ):  # stale, or an app on this very PC that is no longer running (killed, crashed)
                 try:
                     path.unlink()
                 except OSError:
@@ -119,3 +122,30 @@ class PresenceBoard:
                 continue
             found.append(presence)
         return sorted(found, key=lambda p: p.since)
+
+
+def process_running(pid: int) -> bool:
+    """Whether a process with this id runs on this machine. A recycled id reads as running:
+    the entry then ages out after STALE_SECONDS like any other."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process on Windows
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists
+        try:
+            code = ctypes.c_ulong()
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True

@@ -15,7 +15,8 @@ from .base import Controller
 
 # First start: the share of the tree's width the 名称 column may take at most.
 NAME_SHARE = 0.5
-COLUMN_WIDTHS = ((0, 96), (2, 110), (3, 64), (4, 80), (5, 60), (6, 70), (7, 100))
+COLUMN_WIDTHS = ((0, 96), (2, 96), (3, 52), (4, 76), (5, 76), (6, 72), (7, 100))
+LEAD = 7  # 牵头单位, the last column: the one that may scroll out of sight
 
 
 class LayoutController(Controller):
@@ -100,18 +101,17 @@ class LayoutController(Controller):
             self.fit_name_column()
 
     def fit_name_column(self) -> None:
-        """名称 as wide as its content, up to half the tree, leaving the other columns room."""
+        """名称 as wide as its content, up to half the tree, but never pushing 状态 out of sight:
+        only 牵头单位 may need the scroll bar (a cut name has its tooltip)."""
         self._fit_pending = False
         tree = self.window.tree
         tree.resizeColumnToContents(PlanTreeModel.COL_NAME)
         room = tree.viewport().width() or tree.width()
-        fixed = sum(width for _c, width in COLUMN_WIDTHS)
+        up_to_status = sum(width for column, width in COLUMN_WIDTHS if column != LEAD)
         wanted = tree.columnWidth(PlanTreeModel.COL_NAME)
-        # Never more than half the tree; at least what the other columns leave, or 40 % of it
-        # on a small screen (the rest scrolls, and a cut name has its tooltip).
-        share = max(int(room * 0.4), room - fixed)
         tree.setColumnWidth(
-            PlanTreeModel.COL_NAME, max(160, min(wanted, int(room * NAME_SHARE), share))
+            PlanTreeModel.COL_NAME,
+            max(160, min(wanted, int(room * NAME_SHARE), room - up_to_status)),
         )
 
     # -- the last quarter of each file --

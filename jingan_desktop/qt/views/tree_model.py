@@ -222,6 +222,9 @@ class PlanTreeModel(QAbstractItemModel):
         ):
             return QBrush(RAG_FOREGROUND[evaluation.status])
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.COL_COMPLETION and node.kind != "indicator":
+                reported, total = self._coverage(node)
+                return f"已填报 {reported} 项指标，共 {total} 项" if total else None
             return self._tooltip(node, evaluation)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (
             self.COL_TARGET,
@@ -287,15 +290,21 @@ class PlanTreeModel(QAbstractItemModel):
         shown = "" if evaluation.completion is None else f"{evaluation.completion * 100:.0f}%"
         if node.kind == "indicator":
             return shown
+        reported, total = self._coverage(node)
+        if not total:
+            return shown
+        # "58% 3/5": completion, then how many of the row's indicators are reported (状态 beside
+        # it already says 未填报, so a row with nothing in shows only "0/5").
+        return f"{shown} {reported}/{total}" if shown else f"{reported}/{total}"
+
+    def _coverage(self, node: Node) -> tuple[int, int]:
+        """(reported, total) indicators under a chapter or item row."""
         ws = self.workspace
         if node.kind == "chapter":
             indicators = [n for i in ws.chapters[node.row_id].items for n in i.indicators]
         else:
             indicators = list(ws.items[node.row_id].indicators)
-        reported, total = coverage(indicators, ws.progress)
-        if not total:
-            return shown
-        return f"{shown or '未填报'} {reported}/{total}"
+        return coverage(indicators, ws.progress)
 
     def _unsaved(self, node: Node) -> bool:
         if not self.pending:
