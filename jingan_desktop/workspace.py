@@ -123,6 +123,7 @@ class Workspace:
         self.progress: PlanProgress = evaluate_plan(self.data, self.quarter)
         # Rows whose warnings may have changed since the 预警 list last asked (None: all).
         self._warnings_stale: set[str] | None = None
+        self._plan_names: dict[str, str] | None = None  # read from the history on first use
 
     # -- loading --
 
@@ -147,6 +148,7 @@ class Workspace:
         """Re-read the plan (after another user's commit, a merge or an import)."""
         self.data = self.store.load(self.data.plan.id)
         self._index()
+        self._plan_names = None
         self.evaluate()
 
     def evaluate(self) -> None:
@@ -182,6 +184,13 @@ class Workspace:
 
     def evaluation(self, row_id: str) -> Evaluation:
         return self.progress.of(row_id)
+
+    def plan_name(self, row_id: str) -> str | None:
+        """The name the plan gave an item or indicator that was renamed by hand since; None
+        when its name is still the plan's own."""
+        if self._plan_names is None:
+            self._plan_names = self.store.plan_names()
+        return self._plan_names.get(row_id)
 
     def item_of(self, row_id: str) -> Item | None:
         if row_id in self.items:
@@ -275,6 +284,8 @@ class Workspace:
                 edit.target, edit.row_id, edit.field, value, expected=expected, source=source
             )
             self._refresh_row(edit.target, edit.row_id)
+            if edit.field in ("name", "title"):
+                self._plan_names = None
         item = self.item_of(edit.row_id)
         if item is not None and item.id is not None:
             reevaluate_item(self.progress, self.data, item.id)

@@ -201,6 +201,22 @@ def test_pair_rows_have_name_based_ids(store: Store) -> None:
     assert pair_id(indicator_id, 2) != pair_id(indicator_id, 3)
 
 
+def test_plan_names_are_the_names_before_a_hand_rename(store: Store) -> None:
+    indicator_id = first_indicator_id(store)
+    original = store.row("indicator", indicator_id)["name"]
+    assert store.plan_names() == {}  # the imported names are the plan's own
+    store.update_field("indicator", indicator_id, "name", "第一次改名")
+    store.update_field("indicator", indicator_id, "name", "第二次改名")
+    assert store.plan_names() == {indicator_id: original}
+    store.update_field("indicator", indicator_id, "name", original)  # renamed back by hand
+    assert store.plan_names() == {}
+    store.update_field("indicator", indicator_id, "name", "又改了", source="merge")
+    assert store.plan_names() == {indicator_id: original}
+    # A plan re-imported with a new name for the row: that name is the plan's own now.
+    store.update_field("indicator", indicator_id, "name", "新计划的名称", source="import")
+    assert store.plan_names() == {}
+
+
 def test_version_counter_and_stamps_change_on_update(store: Store) -> None:
     indicator_id = first_indicator_id(store)
     before = store.row("indicator", indicator_id)

@@ -3,6 +3,7 @@ transaction as a new transaction of its own (so undoing is itself in the history
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,30 @@ class History(Locks):
             sql += " LIMIT ?"
             params.append(limit)
         return [Change.from_row(row) for row in self.rows(sql, params)]
+
+    def plan_names(self) -> dict[str, str]:
+        """Items and indicators renamed by hand: {row id: the name the plan gave it}.
+
+        The plan's name is what the last import wrote; a rename (an edit, a merge, a redo)
+        keeps the name from before the first of them, and a rename back to it, or an undo
+        that restores it, leaves the row out.
+        """
+        sql = (
+            "SELECT row_id, old, new, source FROM change_log WHERE op = 'update' "
+            "AND ((tbl = 'indicator' AND field = 'name') OR (tbl = 'item' AND field = 'title')) "
+            "ORDER BY ts, rowid"
+        )
+        original: dict[str, str] = {}
+        current: dict[str, str] = {}
+        for row in self.rows(sql):
+            row_id, source = row["row_id"], row["source"]
+            old, new = json.loads(row["old"] or "null"), json.loads(row["new"] or "null")
+            if source == "import":
+                original.pop(row_id, None)  # a re-import: the plan itself names it now
+            elif row_id not in original and isinstance(old, str):
+                original[row_id] = old
+            current[row_id] = new
+        return {r: name for r, name in original.items() if current.get(r) != name}
 
     def describe(self, changes: Sequence[Change]) -> list[ChangeWords]:
         """Each change in a clerk's words (names, not ids; local time; 填报/撤销/导入/合并)."""

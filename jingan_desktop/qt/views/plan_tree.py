@@ -196,7 +196,7 @@ class PlanTreeView(QTreeView):
             needed += self.indentation() * (1 + _depth(index))
         source = renamed_from(index)
         if source:
-            own = f"名称已修改（计划原文：{source}）"
+            own = f"名称已修改（计划中为：{source}）"
         if text and needed > rect.width():
             return text if not own or own == text else f"{text}\n{own}"
         return own
@@ -231,18 +231,12 @@ def _depth(index: Index) -> int:
 
 
 def renamed_from(index: Index) -> str | None:
-    """The source phrase of an indicator or item whose name was changed away from it (so the
-    tree can show the name as changed); None when the name is still the plan's own."""
+    """The plan's own name of an indicator or item that was renamed by hand (so the tree can
+    show the name as changed); None when the name is still the plan's own."""
     model = index.model()
     if not isinstance(model, PlanTreeModel) or index.column() != PlanTreeModel.COL_NAME:
         return None
-    node, ws = model.node(index), model.workspace
-    if node.kind == "indicator":
-        indicator = ws.indicators[node.row_id]
-        source, name = indicator.text, indicator.name
-    elif node.kind == "item":
-        item = ws.items[node.row_id]
-        source, name = item.text, item.title
-    else:
+    node = model.node(index)
+    if node.kind not in ("indicator", "item"):
         return None
-    return source if source and name and name not in source else None
+    return model.workspace.plan_name(node.row_id)
