@@ -15,7 +15,7 @@ from .base import Controller
 
 # First start: the share of the tree's width the 名称 column may take at most.
 NAME_SHARE = 0.5
-COLUMN_WIDTHS = ((0, 96), (2, 96), (3, 52), (4, 76), (5, 76), (6, 72), (7, 100))
+COLUMN_WIDTHS = ((0, 96), (2, 96), (3, 64), (4, 76), (5, 76), (6, 72), (7, 100))
 LEAD = 7  # 牵头单位, the last column: the one that may scroll out of sight
 
 
