@@ -6,7 +6,14 @@ in black and grey. No charts: an issued document carries words and tables."""
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, HRFlowable, NextPageTemplate, Paragraph, Spacer
+from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    NextPageTemplate,
+    Paragraph,
+    Spacer,
+)
 
 from ...plan.progress import Evaluation, Rag
 from .section import Section
@@ -46,8 +53,9 @@ class GongwenPages(Section):
         else:
             story.append(Spacer(1, 8 * mm))
         story += [Paragraph(markup(self.title()), s.gw_title), Spacer(1, 4 * mm)]
-        story += self._body()
-        story += self._signature()
+        body = self._body()
+        # The signature and date never stand alone on a page: the last paragraph goes with them.
+        story += [*body[:-1], KeepTogether([*body[-1:], *self._signature()])]
         self.progress.step()
         self.progress.step()
         return story
@@ -95,7 +103,7 @@ class GongwenPages(Section):
         story: list[Flowable] = [Spacer(1, 14 * mm)]
         if self.scope.plan.chapters:
             story = [Spacer(1, 4 * mm), Paragraph("附件：各章节重点工作进展情况表", s.gw_annex)]
-            story.append(Spacer(1, 14 * mm))
+            story.append(Spacer(1, 10 * mm))
         if self.office:
             story.append(Paragraph(markup(self.office), s.gw_sign))
         story.append(Paragraph(chinese_date(self.generated_on), s.gw_sign))
