@@ -54,6 +54,34 @@ def test_gongwen_reads_as_an_issued_document(gongwen: Path):
     annex = "".join(pages[1:])
     assert all(part in annex for part in CHAPTER_PARTS)
     assert [p for p in pages if "—1—" in p][:1] == [pages[0]]  # 公文 page numbers
+    # the date never stands alone on its page: text of the report comes before it there
+    (signed,) = [p for p in pages if office + "2022年7月8日" in p]
+    assert signed.index(office + "2022年7月8日") > 20
+
+
+def test_the_signature_never_stands_alone_on_a_page(plan_db: Path, tmp_path: Path):  # noqa: F811
+    """However long the lagging items' progress texts make the body, the office and date are
+    never alone on their page (the last paragraph goes with them)."""
+    import shutil
+
+    from jingan_desktop.outputs.report.scope import report_scope
+
+    copy = tmp_path / "plan.sqlite"
+    shutil.copy(plan_db, copy)
+    store = Store.open(copy)
+    try:
+        ws = Workspace(store, quarter=Q)
+        (_chapter, item), *_ = report_scope(ws, None).lagging()
+        for length in range(0, 1400, 200):  # the body's end sweeps down the first page
+            store.set_progress(item.id, Q, text="推进" * (length // 2) or "推进")
+            ws.reload()
+            pdf = tmp_path / f"{length}.pdf"
+            build_report(ws, pdf, generated_on=ISSUED, style="gongwen")
+            pages = _pages(pdf)
+            (signed,) = [p for p in pages if "上海市静安区人民政府2022年7月8日" in p]
+            assert signed.index("上海市静安区人民政府2022年7月8日") > 20, length
+    finally:
+        store.close()
 
 
 def _fill_colours(reader: PdfReader) -> set[tuple[float, ...]]:
