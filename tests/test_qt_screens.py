@@ -260,3 +260,16 @@ def test_the_empty_detail_panel_says_where_to_type_figures(qtbot, window):
     window.tree.setCurrentIndex(window.model.index(0, 0).parent())
     text = window.detail.placeholder.text()
     assert "本期实际" in text and "单位管理" in text and "F1" in text
+
+
+def test_no_two_commands_share_a_shortcut(window):
+    """Each key combination does one thing (全部折叠 and 导出部门填报文件 once shared Ctrl+Shift+E)."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    seen: dict[str, str] = {}
+    for action in window.findChildren(QAction):
+        for shortcut in action.shortcuts():
+            key = shortcut.toString(QKeySequence.SequenceFormat.PortableText)
+            assert key not in seen, f"{key}: {seen.get(key)} and {action.text()}"
+            seen[key] = action.text()
+    assert len(seen) > 20

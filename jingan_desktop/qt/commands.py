@@ -124,7 +124,7 @@ def _shared_file_actions(window: Any) -> None:
         "把U盘或部门交回的副本中的修改合并到本文件",
     )
     window.act_export_department = _action(
-        window, "导出部门填报文件…", "Ctrl+Shift+E", shared.export_department_file
+        window, "导出部门填报文件…", "Ctrl+Shift+U", shared.export_department_file
     )
     window.act_restore = _action(window, "从备份恢复…", "Ctrl+Shift+B", shared.restore_backup)
     window.act_backup = _action(window, "立即备份", "Ctrl+B", shared.backup_now)
