@@ -835,3 +835,24 @@ def test_check_lists_a_damaged_index_instead_of_refusing_the_file(
     assert "integrity: PROBLEMS" in out.splitlines()
     assert any("missing from index sqlite_autoindex_chapter_1" in line for line in out.splitlines())
     assert digest(plan_file) == before
+
+
+@kill_points
+def test_the_window_says_a_save_was_interrupted_in_a_folder_it_cannot_write(
+    qtbot, plan_file: Path, messages: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crashed save on a share that is read-only here: the window names the interruption
+    and what to do (copy both files to a writable folder), not "只读文件", and touches nothing."""
+    from jingan_desktop.qt.application import settings
+    from jingan_desktop.qt.main_window import MainWindow
+
+    crashed_mid_save(plan_file)
+    before = digest(plan_file), digest(journal_of(plan_file))
+    monkeypatch.setattr(database, "is_writable", lambda _path: False)  # as a read-only share
+    window = MainWindow(settings())
+    qtbot.addWidget(window)
+    assert not window.open_path(plan_file)
+    (shown,) = messages
+    assert shown.startswith("上次保存被中断: ") and "-journal" in shown and "复制" in shown
+    assert "只读文件" not in shown
+    assert (digest(plan_file), digest(journal_of(plan_file))) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -46,6 +47,13 @@ def describe(exc: BaseException) -> tuple[str, str]:
         return (
             "文件已损坏",
             f"文件“{path}”已损坏，请从备份恢复。{UNTOUCHED}（技术信息：{exc.detail}）",
+        )
+    if isinstance(exc, db.InterruptedSaveError):
+        name = Path(str(path)).name
+        return "上次保存被中断", (
+            f"文件“{path}”上次保存时被中断（旁边还有“{name}-journal”文件），而该文件夹在本机"
+            f"只读，无法恢复，所以暂时不能打开。请把这两个文件一起复制到可写的文件夹（如“文档”）"
+            f"后再打开，软件会自动恢复到中断前的内容。{UNTOUCHED}"
         )
     if isinstance(exc, db.ReadOnlyError):
         return "只读文件", f"文件“{path}”为只读（写保护的U盘或只读共享目录）。{NOT_SAVED}"
