@@ -5,6 +5,8 @@ with ``check``."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from ...storage.database import StoreError
@@ -51,7 +53,7 @@ class HistoryView(QTreeWidget):
             values = words.values
             shown = values if len(values) <= SHOWN else values[: SHOWN - 1] + "…"
             columns = [
-                words.time,
+                short_time(words.time),
                 words.subject,
                 words.quarter,
                 words.content,
@@ -62,4 +64,12 @@ class HistoryView(QTreeWidget):
             entry = QTreeWidgetItem(columns)
             for column, text in enumerate(columns):
                 entry.setToolTip(column, values if column == 4 else text)
+            entry.setToolTip(0, words.time)
             self.addTopLevelItem(entry)
+
+
+def short_time(stamp: str) -> str:
+    """ "2026-12-01 22:40" → "12-01 22:40" within this year (the year is in the tooltip), so
+    对象 gets the room; other years keep it."""
+    this_year = f"{date.today().year}-"
+    return stamp[len(this_year) :] if stamp.startswith(this_year) else stamp
