@@ -856,3 +856,30 @@ def test_the_window_says_a_save_was_interrupted_in_a_folder_it_cannot_write(
     assert shown.startswith("上次保存被中断: ") and "-journal" in shown and "复制" in shown
     assert "只读文件" not in shown
     assert (digest(plan_file), digest(journal_of(plan_file))) == before
+
+
+def test_leftovers_of_killed_writes_are_tidied_by_the_next_write(
+    tmp_path: Path, seed_path: Path, plan_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A creation or an export killed midway leaves a hidden ``.<name>.<random>.tmp`` (and
+    its journal); the next write of the same name removes those over an hour old. Younger
+    ones may be another program's write in progress and stay, as do other files' ones."""
+    import time
+
+    folder = tmp_path / "共享 文件夹"
+    folder.mkdir()
+    target = folder / "新计划.sqlite"
+    report = folder / "报告.xlsx"
+    hour_ago = time.time() - 2 * 3600
+    old = [folder / ".新计划.sqlite.dead0001.tmp", folder / ".新计划.sqlite.dead0001.tmp-journal"]
+    old += [folder / ".报告.xlsx.dead0002.tmp"]
+    fresh = folder / ".新计划.sqlite.cafe0003.tmp"
+    others = folder / ".其他.sqlite.beef0004.tmp"
+    for path in [*old, fresh, others]:
+        path.write_bytes(b"half written")
+        if path is not fresh:
+            os.utime(path, (hour_ago, hour_ago))
+    assert run_cli(capsys, "import", seed_path, "--db", target)[0] == 0
+    assert run_cli(capsys, "export", "--db", target, "--quarter", "2022Q1", "-o", report)[0] == 0
+    assert not any(path.exists() for path in old)
+    assert fresh.exists() and others.exists()

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..paths import resource_path
+from .files import tidy_leftovers
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -339,6 +340,7 @@ class Database:
         temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            tidy_leftovers(path)  # of earlier creations that were killed midway
             conn = sqlite3.connect(str(temp), isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise classify_error(exc, str(path)) from exc

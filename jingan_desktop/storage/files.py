@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +24,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
         raise IsADirectoryError(21, "is a folder", str(path))
     if not path.parent.is_dir():
         raise NotADirectoryError(20, "the folder does not exist", str(path.parent))
+    tidy_leftovers(path)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temp = Path(name)
     try:
@@ -36,6 +39,31 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+
+
+LEFTOVER_AGE_SECONDS = 3600  # a temporary file this old is no write in progress
+
+
+def tidy_leftovers(path: Path, now: float | None = None) -> list[Path]:
+    """Remove the hidden temporary files (``.<name>.<random>.tmp`` and their journals) that
+    a write of ``path`` killed midway (power cut, task manager) left beside it; ones younger
+    than an hour may be another program's write in progress and stay. Returns those removed."""
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        candidates = list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"))
+    except OSError:
+        return []
+    for leftover in candidates:
+        if not leftover.name.endswith((".tmp", ".tmp-journal")):
+            continue
+        try:
+            if now - leftover.stat().st_mtime > LEFTOVER_AGE_SECONDS:
+                leftover.unlink()
+                removed.append(leftover)
+        except OSError:
+            continue  # held open elsewhere, or gone already
+    return removed
 
 
 def _mode_for(path: Path) -> int:
