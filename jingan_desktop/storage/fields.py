@@ -12,7 +12,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from ..plan.model import Accumulation, Comparator, ItemStatus, Kind
+from ..plan.model import Accumulation, Comparator, Indicator, Item, ItemStatus, Kind
 from .errors import InvalidValueError
 
 # A fixed namespace for the name-based ids of (row, quarter) pairs.
@@ -195,3 +195,26 @@ def validate_field(table: str, field: str, value: Any) -> Any:
     if field in ("name", "title") and not str(value).strip():
         raise InvalidValueError(field, value, "must not be empty")
     return value
+
+
+# -- what a plan text gives a row: written when a plan is imported, and again on a re-import --
+
+
+def item_text_fields(item: Item) -> dict[str, Any]:
+    """An item's columns that come from the plan's text (not its departments or figures)."""
+    return {"number": item.number, "title": item.title, "text": item.text, "section": item.section}
+
+
+def indicator_text_fields(ind: Indicator) -> dict[str, Any]:
+    """An indicator's columns that come from the plan's text (not its pace or weight)."""
+    return {
+        "name": ind.name,
+        "text": ind.text,
+        "span_start": ind.span[0] if ind.span else None,
+        "span_end": ind.span[1] if ind.span else None,
+        "value": ind.value,
+        "unit": ind.unit,
+        "comparator": ind.comparator.value,
+        "kind": ind.kind.value,
+        "stretch_value": ind.stretch_value,
+    }

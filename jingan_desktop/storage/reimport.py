@@ -15,7 +15,7 @@ from typing import Any
 from ..plan.model import Chapter, Indicator, Item, Plan
 from .changelog import Write
 from .departments import Departments
-from .fields import to_json
+from .fields import indicator_text_fields, item_text_fields, to_json
 from .loading import chapter_from_row, indicator_from_row, item_from_row, plan_from_row
 from .locks import Locks
 from .matching import match_chapters, match_indicators, match_items
@@ -106,10 +106,7 @@ class Reimport(Departments, Locks):
         values: dict[str, Any] = {
             "chapter_id": chapter_id,
             "position": position,
-            "number": item.number,
-            "title": item.title,
-            "text": item.text,
-            "section": item.section,
+            **item_text_fields(item),
         }
         if item.lead_department:
             values["lead_department_id"] = self._department_id(w, item.lead_department, departments)
@@ -137,16 +134,5 @@ class Reimport(Departments, Locks):
         w.update(
             "indicator",
             ind.id,
-            {
-                "position": position,
-                "name": ind.name,
-                "text": ind.text,
-                "span_start": ind.span[0] if ind.span else None,
-                "span_end": ind.span[1] if ind.span else None,
-                "value": ind.value,
-                "unit": ind.unit,
-                "comparator": ind.comparator.value,
-                "kind": ind.kind.value,
-                "stretch_value": ind.stretch_value,
-            },
+            {"position": position, **indicator_text_fields(ind)},
         )

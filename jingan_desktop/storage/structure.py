@@ -10,7 +10,14 @@ from ..plan.model import Indicator, Item, Plan
 from .changelog import Change, Write
 from .departments import Departments
 from .errors import PlanExistsError, RowMissingError
-from .fields import FIELD_LABELS, MISSING, to_json, validate_field
+from .fields import (
+    FIELD_LABELS,
+    MISSING,
+    indicator_text_fields,
+    item_text_fields,
+    to_json,
+    validate_field,
+)
 from .locks import Locks
 from .reimport import Reimport
 
@@ -81,10 +88,7 @@ class Structure(Reimport, Departments, Locks):
             {
                 "chapter_id": chapter_id,
                 "position": position,
-                "number": item.number,
-                "title": item.title,
-                "text": item.text,
-                "section": item.section,
+                **item_text_fields(item),
                 "lead_department_id": lead,
                 "co_department_ids": to_json(co),
                 "due_date": item.due_date.isoformat() if item.due_date else None,
@@ -102,15 +106,7 @@ class Structure(Reimport, Departments, Locks):
             {
                 "item_id": item_id,
                 "position": position,
-                "name": ind.name,
-                "text": ind.text,
-                "span_start": ind.span[0] if ind.span else None,
-                "span_end": ind.span[1] if ind.span else None,
-                "value": ind.value,
-                "unit": ind.unit,
-                "comparator": ind.comparator.value,
-                "kind": ind.kind.value,
-                "stretch_value": ind.stretch_value,
+                **indicator_text_fields(ind),
                 "weight": ind.weight,
                 "pace_q1": pace[0],
                 "pace_q2": pace[1],
