@@ -227,3 +227,47 @@ def test_qt_parts_point_one_way():
         and other not in QT_ALLOWED[room]
     )
     assert offenders == []
+
+
+# Inside storage/merge/: the steps of a merge, each importing only the steps below it. The
+# values (model) and the tables (rows) are at the bottom; applying re-plans through planning;
+# nothing below the package's door imports the door itself.
+MERGE_ALLOWED: dict[str, set[str]] = {
+    "rows": set(),
+    "model": set(),
+    "reading": {"model", "rows"},
+    "reconcile": {"model", "reading", "rows"},
+    "comparison": {"model", "rows"},
+    "renumber": {"comparison", "model"},
+    "planning": {"comparison", "model", "reading", "reconcile", "renumber", "rows"},
+    "applying": {"model", "planning", "rows"},
+    "department_file": {"model", "rows"},
+}
+MERGE = "jingan_desktop.storage.merge"
+
+
+def merge_step(name: str) -> str | None:
+    return name.removeprefix(MERGE + ".") if name.startswith(MERGE + ".") else None
+
+
+def test_merge_steps_point_one_way():
+    steps = {merge_step(name) for name in GRAPH} - {None}
+    assert steps == set(MERGE_ALLOWED), steps ^ set(MERGE_ALLOWED)
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items()
+        if (step := merge_step(name)) is not None
+        for target in targets
+        if (target == MERGE or target.startswith(MERGE + "."))
+        and merge_step(target) not in MERGE_ALLOWED[step]
+    )
+    assert offenders == []
+    # Outside the package, only its door is used.
+    reached_inside = sorted(
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items()
+        if not name.startswith(MERGE)
+        for target in targets
+        if merge_step(target) is not None
+    )
+    assert reached_inside == []
