@@ -387,6 +387,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from jingan_desktop.storage.database import StoreError  # noqa: E402
+from jingan_desktop.storage.fields import ROW_TABLES  # noqa: E402
 
 DEPARTMENTS = ["区数据局", "区商务委", "区新设局"]
 edit_ops = st.one_of(
@@ -748,17 +749,7 @@ def test_a_department_file_holds_only_that_departments_rows_and_history(files, t
     assert query(target, "SELECT source_text FROM plan") == [("",)]
     assert {n for (n,) in query(target, "SELECT name FROM department")} == {"区商务委", "区财政局"}
     rows = set()
-    for table in (
-        "department",
-        "plan",
-        "chapter",
-        "item",
-        "indicator",
-        "actual",
-        "progress",
-        "quarter_lock",
-        "id_alias",
-    ):
+    for table in ROW_TABLES:
         rows.update(r for (r,) in query(target, f"SELECT id FROM {table}"))
     logged = {r for (r,) in query(target, "SELECT DISTINCT row_id FROM change_log")}
     assert logged <= rows  # the history of its own rows only

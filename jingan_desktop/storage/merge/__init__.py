@@ -45,10 +45,8 @@ from .model import (
     UnresolvedConflictsError,
 )
 from .planning import plan_merge
-from .rows import TABLE_ORDER
 
 __all__ = [
-    "TABLE_ORDER",
     "Alias",
     "Conflict",
     "MergeChange",

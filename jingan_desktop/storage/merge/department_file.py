@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 from ..database import Database
+from ..fields import ROW_TABLES
 from ..store import Store
 from .model import MergeError
-from .rows import TABLE_ORDER, id_list
+from .rows import id_list
 
 
 def export_department_file(master: Store, department: str, target: str | Path) -> Path:
@@ -69,7 +70,7 @@ def _trim_to_department(copy: Database, department_id: str) -> None:
         " SELECT id FROM indicator)"
     )
     kept: set[str] = set()
-    for table in (*TABLE_ORDER, "id_alias"):
+    for table in ROW_TABLES:
         kept.update(r for (r,) in copy.execute(f"SELECT id FROM {table}"))
     items = {r for (r,) in copy.execute("SELECT id FROM item")}
     indicators = {r for (r,) in copy.execute("SELECT id FROM indicator")}

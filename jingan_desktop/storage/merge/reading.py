@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ..changelog import Change
+from ..fields import ROW_TABLES
 from ..store import Store
 from .model import MergeError
-from .rows import TABLE_ORDER
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -41,7 +41,7 @@ _AFFINITY = {"TEXT": ("text",), "INTEGER": ("integer",), "REAL": ("real", "integ
 
 def columns_of(store: Store) -> dict[str, dict[str, tuple[str, ...]]]:
     found: dict[str, dict[str, tuple[str, ...]]] = {}
-    for tbl in (*TABLE_ORDER, "id_alias"):
+    for tbl in ROW_TABLES:
         found[tbl] = {
             r["name"]: (*_AFFINITY.get(r["type"].upper(), ("text", "integer", "real")), "null")
             for r in store.rows("SELECT name, type FROM pragma_table_info(?)", (tbl,))

@@ -7,20 +7,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..fields import CHILDREN
+from ..fields import CHILDREN, ROW_TABLES
 from ..store import Store
 
-# Parents before children: the order rows are created in.
-TABLE_ORDER = (
-    "department",
-    "plan",
-    "chapter",
-    "item",
-    "indicator",
-    "actual",
-    "progress",
-    "quarter_lock",
-)
 PARENT = {
     "chapter": ("plan", "plan_id"),
     "item": ("chapter", "chapter_id"),
@@ -46,7 +35,8 @@ QUARTERS = (1, 2, 3, 4)
 
 
 def order(tbl: str) -> int:
-    return TABLE_ORDER.index(tbl) if tbl in TABLE_ORDER else -1
+    """Where a table comes in creating rows (parents first)."""
+    return ROW_TABLES.index(tbl) if tbl in ROW_TABLES else -1
 
 
 def plain(row: Mapping[str, Any]) -> dict[str, Any]:
