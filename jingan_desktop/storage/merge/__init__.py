@@ -14,6 +14,9 @@ UUID that copies keep, so
   copy's id is recorded in ``id_alias``, so the copy's changes land on the kept row;
 * taking the copy's side of a row the master removed brings back what it hangs on (the item,
   its chapter and plan, its departments), never a dangling reference;
+* one name per department, judged by the names after the merge: a copy that swapped two
+  departments' names has both renames taken (written together); a rename onto a name another
+  department keeps is held back and listed;
 * a locked quarter's figures are never changed, whichever side is preferred: such changes
   are listed as skipped and their log entries are not adopted, so they come again (and are
   taken) once the quarter is unlocked;
@@ -27,7 +30,7 @@ carries the new preview to show. Both are plain library functions (no UI), deter
 
 The steps, one module each: :mod:`.reading` (the copy refused if damaged or not a copy of
 this file), :mod:`.reconcile` (the same thing under two ids), :mod:`.planning` with
-:mod:`.comparison` and :mod:`.renumber` (what the merge would do: the preview),
+:mod:`.comparison`, :mod:`.names` and :mod:`.renumber` (what the merge would do: the preview),
 :mod:`.applying` (writing it), :mod:`.department_file` (a department's file to fill in);
 :mod:`.model` holds the values they pass and :mod:`.rows` the tables they move.
 """

@@ -89,8 +89,9 @@ def _write(master: Store, w: Any, preview: MergePreview, chosen: list[MergeChang
     for change in sorted(inserts, key=lambda c: order(c.tbl)):
         if master.row(change.tbl, change.row_id) is None:
             w.insert(change.tbl, _insertable(master, change))
+    renames = [c for c in chosen if _is_rename(c)]
     for change in chosen:
-        if change.op == "update":
+        if change.op == "update" and not _is_rename(change):
             w.update(
                 change.tbl,
                 change.row_id,
@@ -104,9 +105,20 @@ def _write(master: Store, w: Any, preview: MergePreview, chosen: list[MergeChang
         if change.tbl == "department":
             _release_department(master, w, change.row_id)
         w.delete(change.tbl, change.row_id)
+    if renames:  # together, after removed departments gave up their names (one name each)
+        w.update_together(
+            "department",
+            "name",
+            {c.row_id: c.theirs for c in renames},
+            {c.row_id: c.ours for c in renames},
+        )
     for change in chosen:
         if change.op == "renumber" and _number_shared(master, change.row_id):
             w.update("item", change.row_id, change.theirs)
+
+
+def _is_rename(change: MergeChange) -> bool:
+    return change.op == "update" and change.tbl == "department" and change.field == "name"
 
 
 def _number_shared(master: Store, item_id: str) -> bool:

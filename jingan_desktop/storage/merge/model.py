@@ -64,7 +64,7 @@ class Conflict:
     merge does not make because the quarter is locked here)."""
 
     kind: str  # "field", "deleted_there" (copy removed a row the master changed),
-    # "name_taken" (a department renamed to a name another department has here),
+    # "name_taken" (a department renamed to a name another keeps after the merge),
     # "deleted_here" (master removed a row the copy changed or needs), "department_in_use"
     # (copy removed a department the master assigned since), "locked" (a frozen quarter)
     change: MergeChange  # what taking the copy's side would do

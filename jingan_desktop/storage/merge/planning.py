@@ -15,6 +15,7 @@ from ..fields import EDITABLE, same_value
 from ..store import Store
 from .comparison import Comparison
 from .model import Alias, Conflict, MergeChange, MergeError, MergePreview
+from .names import hold_taken_names
 from .reading import change_log, columns_of, is_ours, same_file
 from .reconcile import translated
 from .renumber import renumber
@@ -102,6 +103,7 @@ def compare(
     preview = cmp.preview
     for (tbl, row_id), fields in sorted(since.touched.items(), key=lambda kv: order(kv[0][0])):
         _compare_row(cmp, since, tbl, row_id, fields)
+    hold_taken_names(cmp)  # a department's new name judged by the names after the merge
     renumber(cmp)
     withheld = cmp.skipped_rows
     preview.new_entries = [c for c in since.theirs_new if (c.tbl, c.row_id) not in withheld]
@@ -164,9 +166,6 @@ def _changed_there(
     if cmp.is_locked(tbl, theirs):
         cmp.skip(change, ())
         return
-    if tbl == "department" and name == "name" and _name_taken(cmp.master, row_id, theirs[name]):
-        cmp.skip(change, (), "name_taken")  # would break the one-name rule: held back
-        return
     needs = _field_needs(cmp, tbl, row_id, name, ours, theirs)
     if needs:
         cmp.preview.conflicts.append(Conflict("deleted_here", _with_needs(change, needs)))
@@ -198,12 +197,6 @@ def _field_needs(
     if tbl == "item":
         return [n for n in needs if n.tbl == "department"]
     return needs
-
-
-def _name_taken(master: Store, department_id: str, name: str) -> bool:
-    return bool(
-        master.rows("SELECT 1 FROM department WHERE name = ? AND id != ?", (name, department_id))
-    )
 
 
 def _with_needs(change: MergeChange, needs: list[MergeChange]) -> MergeChange:
