@@ -14,42 +14,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from merge_helpers import check, execute, merge, open_as, query
 
-from jingan_desktop.cli import main
 from jingan_desktop.storage.merge import apply_merge, plan_merge
 from jingan_desktop.storage.store import Store, pair_id
-
-
-def open_as(path: Path, actor: tuple[str, str]) -> Store:
-    store = Store.open(path)
-    store.actor = actor
-    return store
-
-
-def query(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-def execute(path: Path, *statements: tuple[str, tuple]) -> None:
-    conn = sqlite3.connect(path)
-    try:
-        for sql, params in statements:
-            conn.execute(sql, params)
-        conn.commit()
-    finally:
-        conn.close()
-
-
-def merge(master: Path, copy: Path, *extra: str) -> int:
-    return main(["merge", "--db", str(master), "--from", str(copy), *extra])
-
-
-def check(path: Path) -> int:
-    return main(["check", "--db", str(path)])
 
 
 def data(path: Path) -> dict[str, set[tuple]]:
@@ -93,16 +61,6 @@ def data(path: Path) -> dict[str, set[tuple]]:
         }
     finally:
         conn.close()
-
-
-@pytest.fixture
-def files(tmp_path: Path, template_file: Path) -> tuple[Path, Path]:
-    master = tmp_path / "master" / "plan.sqlite"
-    copy = tmp_path / "stick" / "plan.sqlite"
-    for path in (master, copy):
-        path.parent.mkdir()
-        shutil.copyfile(template_file, path)
-    return master, copy
 
 
 DEPARTMENTS = ("区商务委", "区科委", "区财政局", "区发展改革委")
