@@ -71,6 +71,20 @@ def plan_file(tmp_path: Path, template_file: Path) -> Path:
 
 
 @pytest.fixture
+def files(tmp_path: Path, template_file: Path) -> tuple[Path, Path]:
+    """The master and a copy of it taken to another PC (same content, same file id), each
+    in a folder of its own (the merge tests; helpers in tests/merge_helpers.py)."""
+    import shutil
+
+    master = tmp_path / "master" / "plan.sqlite"
+    copy = tmp_path / "stick" / "plan.sqlite"
+    for path in (master, copy):
+        path.parent.mkdir()
+        shutil.copyfile(template_file, path)
+    return master, copy
+
+
+@pytest.fixture
 def messages(monkeypatch) -> list[str]:
     """Message boxes are recorded instead of shown (questions answer Yes)."""
     from PySide6.QtWidgets import QMessageBox

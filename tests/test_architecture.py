@@ -227,3 +227,67 @@ def test_qt_parts_point_one_way():
         and other not in QT_ALLOWED[room]
     )
     assert offenders == []
+
+
+# Packages with steps inside: what each of their modules may import from the package (besides
+# itself); nothing below a package's door imports the door. The rest of the app imports only
+# the merge's door (the CLI reaches into sync/ for detect.py, which is fine: it is a leaf).
+# storage/merge/: the values (model) and the tables (rows) at the bottom; applying re-plans
+# through planning.
+# storage/sync/: the session drives fetching, publishing, the replica and the lock file.
+STEPS: dict[str, dict[str, set[str]]] = {
+    "jingan_desktop.storage.merge": {
+        "rows": set(),
+        "model": set(),
+        "reading": {"model", "rows"},
+        "reconcile": {"model", "reading", "rows"},
+        "comparison": {"model", "rows"},
+        "renumber": {"comparison", "model"},
+        "names": {"comparison", "model"},
+        "planning": {"comparison", "model", "names", "reading", "reconcile", "renumber", "rows"},
+        "applying": {"model", "planning", "rows"},
+        "department_file": {"model", "rows"},
+    },
+    "jingan_desktop.storage.sync": {
+        "detect": set(),
+        "lock": set(),
+        "fetch": set(),
+        "replica": set(),
+        "pending": {"fetch"},
+        "publish": {"fetch", "lock"},
+        "session": {"fetch", "lock", "pending", "publish", "replica"},
+    },
+}
+
+
+DOOR_ONLY = {"jingan_desktop.storage.merge"}
+
+
+def step_of(package: str, name: str) -> str | None:
+    return name.removeprefix(package + ".") if name.startswith(package + ".") else None
+
+
+@pytest.mark.parametrize("package", sorted(STEPS))
+def test_steps_inside_a_package_point_one_way(package: str):
+    allowed = STEPS[package]
+    steps = {step_of(package, name) for name in GRAPH} - {None}
+    assert steps == set(allowed), steps ^ set(allowed)
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items()
+        if (step := step_of(package, name)) is not None
+        for target in targets
+        if (target == package or step_of(package, target) is not None)
+        and step_of(package, target) not in allowed[step]
+    )
+    assert offenders == []
+    if package not in DOOR_ONLY:
+        return
+    reached_inside = sorted(
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items()
+        if name != package and step_of(package, name) is None
+        for target in targets
+        if step_of(package, target) is not None
+    )
+    assert reached_inside == []

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from merge_helpers import copy_of
 
 from jingan_desktop.plan.parser import read_plan_file
 from jingan_desktop.storage.backup import list_backups
@@ -20,22 +20,6 @@ from jingan_desktop.storage.merge import (
     plan_merge,
 )
 from jingan_desktop.storage.store import Store
-
-SEED = Path(__file__).resolve().parents[1] / "db" / "seed" / "jingan-2022-key-work-plan.txt"
-
-
-@pytest.fixture(scope="module")
-def base_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("base") / "base.sqlite"
-    Store.create(path, read_plan_file(SEED).plan).close()
-    return path
-
-
-def copy_of(base: Path, target: Path, actor: tuple[str, str]) -> Store:
-    shutil.copyfile(base, target)
-    store = Store.open(target)
-    store.actor = actor
-    return store
 
 
 def data_rows(path: Path) -> dict[str, set[tuple]]:
@@ -54,9 +38,9 @@ def data_rows(path: Path) -> dict[str, set[tuple]]:
 
 
 @pytest.fixture
-def pair(base_file, tmp_path):
-    master = copy_of(base_file, tmp_path / "master.sqlite", ("office", "PC-1"))
-    copy = copy_of(base_file, tmp_path / "copy.sqlite", ("dept", "PC-2"))
+def pair(template_file, tmp_path):
+    master = copy_of(template_file, tmp_path / "master.sqlite", ("office", "PC-1"))
+    copy = copy_of(template_file, tmp_path / "copy.sqlite", ("dept", "PC-2"))
     yield master, copy
     master.close()
     copy.close()
@@ -159,9 +143,9 @@ def test_locked_quarter_changes_are_conflicts(pair):
     assert skipped.kind == "locked" and skipped.description == "季度已锁定，未合并"
 
 
-def test_not_a_copy_is_refused(base_file, tmp_path):
-    master = copy_of(base_file, tmp_path / "master.sqlite", ("office", "PC-1"))
-    stranger = Store.create(tmp_path / "other.sqlite", read_plan_file(SEED).plan)
+def test_not_a_copy_is_refused(template_file, tmp_path, seed_path):
+    master = copy_of(template_file, tmp_path / "master.sqlite", ("office", "PC-1"))
+    stranger = Store.create(tmp_path / "other.sqlite", read_plan_file(seed_path).plan)
     stranger.close()
     with pytest.raises(MergeError):
         plan_merge(master, stranger.path)
@@ -234,10 +218,10 @@ def value_of(store: Store, key) -> object:
 @given(ops_a=edits, ops_b=edits)
 # The seed's first target is 6: B "setting" it to 6 changes nothing, so A's 1 is no conflict.
 @example(ops_a=[(("target", 0), 1)], ops_b=[(("target", 0), 6)])
-def test_merge_properties(base_file, tmp_path_factory, ops_a, ops_b):
+def test_merge_properties(template_file, tmp_path_factory, ops_a, ops_b):
     folder = tmp_path_factory.mktemp("prop")
-    a = copy_of(base_file, folder / "a.sqlite", ("a", "A"))
-    b = copy_of(base_file, folder / "b.sqlite", ("b", "B"))
+    a = copy_of(template_file, folder / "a.sqlite", ("a", "A"))
+    b = copy_of(template_file, folder / "b.sqlite", ("b", "B"))
     final_a, final_b = apply_edits(a, ops_a), apply_edits(b, ops_b)
     a.close()
     b.close()
@@ -253,7 +237,7 @@ def test_merge_properties(base_file, tmp_path_factory, ops_a, ops_b):
         assert kept == value or key in final_b, (key, value, kept)
     # Both sides changed a field to different values: a conflict. A "change" to the value the
     # field already held is no change (nothing is logged), so it cannot conflict.
-    base = copy_of(base_file, folder / "base.sqlite", ("x", "X"))
+    base = copy_of(template_file, folder / "base.sqlite", ("x", "X"))
     both = set(final_a) | set(final_b)
     unchanged = {k for k in both if value_of(base, k) in (final_a.get(k), final_b.get(k))}
     base.close()
@@ -274,11 +258,11 @@ def test_merge_properties(base_file, tmp_path_factory, ops_a, ops_b):
     b_into_a.close()
 
 
-def test_merge_command(base_file, tmp_path, capsys):
+def test_merge_command(template_file, tmp_path, capsys):
     from jingan_desktop.cli import main
 
-    master = copy_of(base_file, tmp_path / "master.sqlite", ("office", "PC-1"))
-    copy = copy_of(base_file, tmp_path / "copy.sqlite", ("dept", "PC-2"))
+    master = copy_of(template_file, tmp_path / "master.sqlite", ("office", "PC-1"))
+    copy = copy_of(template_file, tmp_path / "copy.sqlite", ("dept", "PC-2"))
     indicators = copy.load().plan.indicators()
     copy.set_actual(indicators[0].id, 2, 7.0)
     copy.set_actual(indicators[1].id, 2, 700.0)

@@ -14,42 +14,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from merge_helpers import check, execute, merge, open_as, query
 
-from jingan_desktop.cli import main
 from jingan_desktop.storage.merge import apply_merge, plan_merge
 from jingan_desktop.storage.store import Store, pair_id
-
-
-def open_as(path: Path, actor: tuple[str, str]) -> Store:
-    store = Store.open(path)
-    store.actor = actor
-    return store
-
-
-def query(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-def execute(path: Path, *statements: tuple[str, tuple]) -> None:
-    conn = sqlite3.connect(path)
-    try:
-        for sql, params in statements:
-            conn.execute(sql, params)
-        conn.commit()
-    finally:
-        conn.close()
-
-
-def merge(master: Path, copy: Path, *extra: str) -> int:
-    return main(["merge", "--db", str(master), "--from", str(copy), *extra])
-
-
-def check(path: Path) -> int:
-    return main(["check", "--db", str(path)])
 
 
 def data(path: Path) -> dict[str, set[tuple]]:
@@ -93,16 +61,6 @@ def data(path: Path) -> dict[str, set[tuple]]:
         }
     finally:
         conn.close()
-
-
-@pytest.fixture
-def files(tmp_path: Path, template_file: Path) -> tuple[Path, Path]:
-    master = tmp_path / "master" / "plan.sqlite"
-    copy = tmp_path / "stick" / "plan.sqlite"
-    for path in (master, copy):
-        path.parent.mkdir()
-        shutil.copyfile(template_file, path)
-    return master, copy
 
 
 DEPARTMENTS = ("区商务委", "区科委", "区财政局", "区发展改革委")
@@ -909,15 +867,13 @@ def test_a_forged_id_alias_does_not_join_two_items_of_the_master(files, capsys):
     assert check(master_path) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a swap of two department names is held back as 本文件中已有同名单位 on every merge"
-    " (listed, not lost, but never taken): the one-name check looks at the names before the"
-    " merge, and the renames are written one by one under the UNIQUE rule",
-)
 def test_two_departments_swapping_names_in_the_copy(staffed, capsys):
-    """The copy swaps two departments' names (entered the wrong way round): the merge takes
-    both renames or lists them; it never fails on the one-name rule, and the files meet."""
+    """The copy swaps two departments' names (entered the wrong way round). Only the copy
+    touched these names, so a clerk expects what any change made on one side gets: taken,
+    with nothing to decide — a conflict to resolve would ask about something nobody
+    disputes. The one-name rule is judged by the names after the merge (each department
+    still has a name of its own), the renames are written together, and each department's
+    history says old → new once, with no stand-in name in between."""
     master_path, copy_path = staffed
     ids = dict(query(copy_path, "SELECT name, id FROM department"))
     c = open_as(copy_path, ("c", "PC-C"))
@@ -926,9 +882,61 @@ def test_two_departments_swapping_names_in_the_copy(staffed, capsys):
     c.rename_department(ids["区商务委"], "区科委")
     c.close()
     assert merge(master_path, copy_path, "--prefer", "theirs") == 0, capsys.readouterr().err
+    assert "NOT MERGED" not in capsys.readouterr().out
     names = dict(query(master_path, "SELECT id, name FROM department"))
     assert (names[ids["区商务委"]], names[ids["区科委"]]) == ("区科委", "区商务委")
+    merged = query(
+        master_path,
+        "SELECT row_id, old, new FROM change_log WHERE tbl = 'department' AND source = 'merge'",
+    )
+    assert sorted(merged) == sorted(
+        [(ids["区商务委"], '"区商务委"', '"区科委"'), (ids["区科委"], '"区科委"', '"区商务委"')]
+    )
     assert merge(copy_path, master_path) == 0
+    settled(master_path, copy_path)
+
+
+def test_three_departments_passing_names_round_in_the_copy(staffed, capsys):
+    """The same for names passed round three departments (A→B's, B→C's, C→A's)."""
+    master_path, copy_path = staffed
+    ids = dict(query(copy_path, "SELECT name, id FROM department"))
+    a, b, c = (ids[n] for n in ("区商务委", "区科委", "区财政局"))
+    copy = open_as(copy_path, ("c", "PC-C"))
+    copy.rename_department(a, "临时")
+    copy.rename_department(c, "区商务委")
+    copy.rename_department(b, "区财政局")
+    copy.rename_department(a, "区科委")
+    copy.close()
+    assert merge(master_path, copy_path) == 0, capsys.readouterr().err  # nothing to decide
+    names = dict(query(master_path, "SELECT id, name FROM department"))
+    assert (names[a], names[b], names[c]) == ("区科委", "区财政局", "区商务委")
+    settled(master_path, copy_path)
+
+
+@pytest.mark.parametrize("side", ["ours", "theirs"])
+def test_a_swap_in_the_copy_meets_a_rename_in_the_master(staffed, side, capsys):
+    """The master renamed one of the two meanwhile: that name is a conflict like any field
+    both sides changed, the clerk decides it, and the other rename is taken either way (the
+    names after the merge stay one per department whichever side is chosen)."""
+    master_path, copy_path = staffed
+    ids = dict(query(copy_path, "SELECT name, id FROM department"))
+    trade, science = ids["区商务委"], ids["区科委"]
+    c = open_as(copy_path, ("c", "PC-C"))
+    c.rename_department(trade, "临时")
+    c.rename_department(science, "区商务委")
+    c.rename_department(trade, "区科委")
+    c.close()
+    m = open_as(master_path, ("office", "PC-1"))
+    m.rename_department(trade, "区商务局")
+    m.close()
+    assert merge(master_path, copy_path) == 1  # the conflict needs a decision: nothing written
+    assert "CONFLICT" in capsys.readouterr().out
+    assert dict(query(master_path, "SELECT id, name FROM department"))[trade] == "区商务局"
+    assert merge(master_path, copy_path, "--prefer", side) == 0, capsys.readouterr().err
+    names = dict(query(master_path, "SELECT id, name FROM department"))
+    assert names[science] == "区商务委"
+    assert names[trade] == ("区商务局" if side == "ours" else "区科委")
+    assert merge(copy_path, master_path, "--prefer", "theirs") == 0
     settled(master_path, copy_path)
 
 

@@ -10,39 +10,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from merge_helpers import check, merge, open_as, query
 
-from jingan_desktop.cli import main
 from jingan_desktop.storage.merge import StalePreviewError, apply_merge, plan_merge
 from jingan_desktop.storage.store import Store, pair_id
-
-
-def open_as(path: Path, actor: tuple[str, str]) -> Store:
-    store = Store.open(path)
-    store.actor = actor
-    return store
-
-
-@pytest.fixture
-def files(tmp_path: Path, template_file: Path) -> tuple[Path, Path]:
-    """The master and a copy of it taken to another PC (same content, same file id)."""
-    master = tmp_path / "master" / "plan.sqlite"
-    copy = tmp_path / "stick" / "plan.sqlite"
-    for path in (master, copy):
-        path.parent.mkdir()
-        shutil.copyfile(template_file, path)
-    return master, copy
-
-
-def merge(master: Path, copy: Path, *extra: str) -> int:
-    return main(["merge", "--db", str(master), "--from", str(copy), *extra])
-
-
-def query(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def item_with_indicators(store: Store, index: int):
@@ -387,6 +358,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from jingan_desktop.storage.database import StoreError  # noqa: E402
+from jingan_desktop.storage.fields import ROW_TABLES  # noqa: E402
 
 DEPARTMENTS = ["区数据局", "区商务委", "区新设局"]
 edit_ops = st.one_of(
@@ -748,17 +720,7 @@ def test_a_department_file_holds_only_that_departments_rows_and_history(files, t
     assert query(target, "SELECT source_text FROM plan") == [("",)]
     assert {n for (n,) in query(target, "SELECT name FROM department")} == {"区商务委", "区财政局"}
     rows = set()
-    for table in (
-        "department",
-        "plan",
-        "chapter",
-        "item",
-        "indicator",
-        "actual",
-        "progress",
-        "quarter_lock",
-        "id_alias",
-    ):
+    for table in ROW_TABLES:
         rows.update(r for (r,) in query(target, f"SELECT id FROM {table}"))
     logged = {r for (r,) in query(target, "SELECT DISTINCT row_id FROM change_log")}
     assert logged <= rows  # the history of its own rows only
@@ -879,7 +841,7 @@ def test_check_flags_items_sharing_a_number(plan_file, capsys):
     conn.execute("UPDATE item SET number = 35 WHERE number IN (33, 34)")
     conn.commit()
     conn.close()
-    assert main(["check", "--db", str(plan_file)]) == 0
+    assert check(plan_file) == 0
     out = capsys.readouterr().out
     assert "note: 2022年计划中有 2 个事项都编号为 35：" in out
 

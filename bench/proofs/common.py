@@ -27,6 +27,7 @@ from typing import TypeVar
 from jingan_desktop.plan.model import ItemStatus
 from jingan_desktop.plan.parser import read_plan_file
 from jingan_desktop.storage.database import APPLICATION_ID, TruncatedError
+from jingan_desktop.storage.fields import ROW_TABLES
 from jingan_desktop.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,18 +35,7 @@ SEED_PLAN = ROOT / "db" / "seed" / "jingan-2022-key-work-plan.txt"
 SEED_ROWS = {"plan": 1, "chapter": 6, "item": 34, "indicator": 80}
 SEED_LOG_ROWS = 121  # one 'insert' entry per plan, chapter, item and indicator row
 STATUSES = [status.value for status in ItemStatus]
-TABLES = (
-    "meta",
-    "department",
-    "plan",
-    "chapter",
-    "item",
-    "indicator",
-    "actual",
-    "progress",
-    "quarter_lock",
-    "change_log",
-)
+TABLES = ("meta", *ROW_TABLES, "change_log")
 
 T = TypeVar("T")
 

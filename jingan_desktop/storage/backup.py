@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..paths import backups_dir
 from .database import Database, StoreError, journal_path, read_header
+from .fields import ROW_TABLES
 
 KEEP = 20
 _NAME = re.compile(
@@ -172,17 +173,6 @@ def restore(database: Database, backup: Path) -> Path:
     return safety
 
 
-_ROW_TABLES = (
-    "department",
-    "plan",
-    "chapter",
-    "item",
-    "indicator",
-    "actual",
-    "progress",
-    "quarter_lock",
-    "id_alias",
-)
 _NOT_LOGGED = {"version", "modified_at", "modified_by"}
 
 
@@ -203,7 +193,7 @@ def _log_restore(database: Database, staged: sqlite3.Connection) -> None:
             staged.execute(
                 f"INSERT OR IGNORE INTO change_log ({', '.join(columns)}) VALUES ({marks})", row
             )
-        for table in _ROW_TABLES:
+        for table in ROW_TABLES:
             now = _rows(database.conn, table)
             restored = _rows(staged, table)
             for row_id in sorted(now.keys() - restored.keys()):

@@ -183,6 +183,43 @@ class Write:
             self.log("update", table, row_id, field, current[field], value)
         return {field: current[field] for field in changed}
 
+    def update_together(
+        self,
+        table: str,
+        field: str,
+        values: Mapping[str, Any],
+        expected: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Set one UNIQUE text field of several rows at once (row id → value), so the values may
+        pass round among them: two departments swapping their names. SQLite checks a UNIQUE
+        column row by row, so each changing row first gives up its value for a placeholder
+        of its own (not logged; none is left when this returns), then takes its new value.
+        Logged as ``update`` logs it: one entry per row, the old value → the new one."""
+        if field not in EDITABLE[table]:
+            raise InvalidValueError(field, None, f"not an editable field of {table}")
+        old: dict[str, Any] = {}
+        for row_id, value in values.items():
+            current = self.store.row(table, row_id)
+            if current is None:
+                raise RowMissingError(None, f"{table} {row_id} no longer exists")
+            want = (expected or {}).get(row_id, MISSING)
+            if want is not MISSING and not same_value(current[field], want):
+                raise ConflictError(table, row_id, field, want, current[field])
+            if not same_value(current[field], value):
+                old[row_id] = current[field]
+        for row_id in old:
+            self.db.execute(
+                f"UPDATE {table} SET {field} = ? WHERE id = ?",
+                (f"(being renamed {row_id})", row_id),
+            )
+        for row_id, was in old.items():
+            self.db.execute(
+                f"UPDATE {table} SET {field} = ?, version = version + 1, modified_at = ?,"
+                " modified_by = ? WHERE id = ?",
+                (values[row_id], self._stamp(), self.by, row_id),
+            )
+            self.log("update", table, row_id, field, was, values[row_id])
+
     def delete(self, table: str, row_id: str) -> None:
         """Remove a row and, first, everything that hangs off it, each logged whole so the
         removal can be undone and carried over by a merge."""

@@ -72,6 +72,21 @@ EDITABLE: dict[str, frozenset[str]] = {
     "quarter_lock": frozenset({"locked", "locked_at", "locked_by", "snapshot"}),
 }
 TABLES = tuple(EDITABLE)
+# Every table of rows a file (and each copy of it) carries, parents before children: the order
+# a merge creates rows in (and removes them in reverse); then ``id_alias``, the ids a merge
+# found to be the same thing, which point at rows of the others. The restore's log, the
+# department file and the durability proofs walk the same list.
+ROW_TABLES = (
+    "department",
+    "plan",
+    "chapter",
+    "item",
+    "indicator",
+    "actual",
+    "progress",
+    "quarter_lock",
+    "id_alias",
+)
 
 
 # Rows removed together with their parent (the schema cascades; we log them first).
