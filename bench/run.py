@@ -127,6 +127,16 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, st
     return wall, cpu, result.stdout
 
 
+def scratch_settings() -> Any:
+    """A settings file of its own for a benchmark window. Never ``os.devnull``: QSettings saves
+    by renaming a temporary file over its path, which (as root) replaced /dev/null with a plain
+    file for the whole machine."""
+    from PySide6.QtCore import QSettings
+
+    path = Path(tempfile.mkdtemp(prefix="jingan-bench-settings-")) / "settings.ini"
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
 # --- fixtures ---------------------------------------------------------------------------------
 
 
@@ -219,14 +229,14 @@ def raw_read(path: Path) -> int:
 def child_open(path: Path) -> None:
     """(In the child.) Raw read, then open the plan in the window; then the daily backup with
     a heartbeat on the UI thread. Prints one JSON line."""
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from jingan_desktop.qt.application import create_application
     from jingan_desktop.qt.main_window import MainWindow
 
     app = create_application()
-    window = MainWindow(QSettings(os.devnull, QSettings.Format.IniFormat))
+    window = MainWindow(scratch_settings())
     window.resize(1400, 900)
     window.shared_file.daily_backup_soon = lambda _store: None  # started by hand below
     window.show()
@@ -304,7 +314,6 @@ def pragma_time(path: Path, name: str) -> float:
 
 def session(path: Path, items: int, repeat: int) -> dict[str, Any]:
     """One edit (UI to disk, the 预警 rebuild included) and filter-as-you-type, on the plan."""
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from jingan_desktop.qt.application import create_application
@@ -312,7 +321,7 @@ def session(path: Path, items: int, repeat: int) -> dict[str, Any]:
     from jingan_desktop.qt.views.tree_model import PlanTreeModel
 
     app = create_application()
-    window = MainWindow(QSettings(os.devnull, QSettings.Format.IniFormat))
+    window = MainWindow(scratch_settings())
     window.resize(1400, 900)
     window.shared_file.daily_backup_soon = lambda _store: None  # its own figure, above
     window.show()
