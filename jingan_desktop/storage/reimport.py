@@ -18,7 +18,6 @@ from .departments import Departments
 from .fields import indicator_text_fields, item_text_fields, to_json
 from .loading import chapter_from_row, indicator_from_row, item_from_row, plan_from_row
 from .locks import Locks
-from .matching import match_chapters, match_indicators, match_items
 
 
 class Reimport(Departments, Locks):
@@ -48,6 +47,10 @@ class Reimport(Departments, Locks):
         return plan
 
     def _reimport(self, w: Write, plan_id: str, plan: Plan) -> str:
+        # The matching (and the parser's keys and folding it uses) loads when a plan is
+        # imported again, not with every store that is opened.
+        from .matching import match_chapters, match_items
+
         old = self._stored_structure(plan_id)
         w.update(
             "plan",
@@ -116,6 +119,8 @@ class Reimport(Departments, Locks):
         if item.due_date:
             values["due_date"] = item.due_date.isoformat()
         w.update("item", item.id, values)
+        from .matching import match_indicators
+
         matched = match_indicators(stored.indicators, item.indicators)
         for n_pos, indicator in enumerate(item.indicators):
             old = matched.get(n_pos)

@@ -16,8 +16,6 @@ The OS calls are parameters, so the decision is tested with fakes on any platfor
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -47,10 +45,20 @@ DRIVE_REMOTE = 4
 
 def _linux_statfs_type(path: str) -> int | None:
     """``f_type`` of the file system holding ``path`` (None when it cannot be asked)."""
+    import ctypes  # asked when a file is opened, not when the module loads
+
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
+        # The C library is already in the process: its symbols, without looking it up on
+        # disk (ctypes.util.find_library runs ldconfig in a subprocess on every start).
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.statfs  # noqa: B018 — present, or look the library up by name below
+    except (OSError, AttributeError):
+        import ctypes.util
+
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        except OSError:
+            return None
     buffer = ctypes.create_string_buffer(512)  # struct statfs is 120 bytes on x86-64
     if libc.statfs(os.fsencode(path), buffer) != 0:
         return None
@@ -60,6 +68,8 @@ def _linux_statfs_type(path: str) -> int | None:
 
 
 def _windows_drive_type(root: str) -> int | None:
+    import ctypes
+
     try:
         return int(ctypes.windll.kernel32.GetDriveTypeW(root))  # type: ignore[attr-defined]
     except (AttributeError, OSError):
