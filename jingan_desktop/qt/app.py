@@ -43,12 +43,20 @@ def run_app(args: argparse.Namespace) -> int:
         return save_screenshot(window, Path(args.screenshot))
     window.show()
     if probe == "app":
-        app.processEvents()
-        return 0 if opened and window.model is not None and window.model.rowCount() > 0 else 1
+        return 0 if opened and _painted_and_filled(app, window) else 1
     from PySide6.QtCore import QTimer
 
     QTimer.singleShot(0, window.help.first_start_note)  # once the window is drawn
     return app.exec()
+
+
+def _painted_and_filled(app, window) -> bool:
+    """The start-up probe's end: the tree holds the plan's rows and has drawn them."""
+    for _ in range(20):  # the first paint is posted by show(); a few rounds at most
+        app.processEvents()
+        if window.tree.painted:
+            break
+    return window.tree.painted and window.model is not None and window.model.rowCount() > 0
 
 
 def _bare_window() -> int:

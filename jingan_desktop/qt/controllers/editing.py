@@ -12,7 +12,6 @@ from PySide6.QtCore import QTimer
 from ...storage.database import BusyError, FileMissingError, WriteFailedError
 from ...storage.store import ConflictError
 from ...workspace import Edit, Workspace
-from ..dialogs.conflict import ConflictDialog
 from ..messages import show_error
 from ..undo import UndoController
 from ..views.tree_model import pending_key
@@ -86,6 +85,8 @@ class EditingController(Controller):
         """Someone else changed the value meanwhile: show both and let the user choose."""
         ws = self.workspace
         assert ws is not None and self.undo is not None
+        from ..dialogs.conflict import ConflictDialog  # built on first use
+
         dialog = ConflictDialog(edit, exc.actual, self.window)
         dialog.exec()
         if self.pending.pop(pending_key(edit), None) is not None:

@@ -3,9 +3,11 @@ files dropped onto the window."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -16,16 +18,25 @@ from ...plan.model import Plan
 from ...storage.backup import backup_file, daily_backup_due, take_backup
 from ...storage.database import CorruptError, StoreError, TruncatedError
 from ...storage.store import PlanExistsError, Store
-from ...storage.sync import DamagedMasterError, ShareSession, is_network_path
+from ...storage.sync.detect import is_network_path
 from ...workspace import Workspace
-from ..dialogs.import_review import ImportReviewDialog
 from ..messages import show_error
 from .base import Controller
+
+if TYPE_CHECKING:
+    from ..dialogs.import_review import ImportReviewDialog
 
 MAX_RECENT = 8
 PLAN_FILE_FILTER = "计划数据文件 (*.sqlite *.db);;所有文件 (*)"
 PLAN_TEXT_FILTER = "计划文本 (*.txt *.docx *.xlsx *.pdf);;所有文件 (*)"
 PLAN_TEXT_SUFFIXES = (".txt", ".docx", ".xlsx", ".pdf")
+
+
+def _damaged_master(exc: Exception) -> bool:
+    """Whether the master on a share failed its check (only a share session raises that, so
+    without one loaded it cannot be)."""
+    session = sys.modules.get("jingan_desktop.storage.sync.session")
+    return session is not None and isinstance(exc, session.DamagedMasterError)
 
 
 class FilesController(Controller):
@@ -36,14 +47,17 @@ class FilesController(Controller):
         path = Path(path)
         try:
             if is_network_path(path):
-                # Never opened with SQLite on the share: this PC's replica, synced.
+                # Never opened with SQLite on the share: this PC's replica, synced. (The
+                # session and the merge engine behind it load only for such a file.)
+                from ...storage.sync.session import ShareSession
+
                 session = ShareSession.open(path)
                 store = session.store
                 self.window.share_sync.begin(session)
             else:
                 store = Store.open(path, before_migrate=lambda p: backup_file(p, "migration"))
         except (CorruptError, TruncatedError) as exc:
-            if isinstance(exc, DamagedMasterError) or is_network_path(path):
+            if _damaged_master(exc) or is_network_path(path):
                 show_error(self.window, exc)  # a file on a share is never restored from here
                 return False
             return self.window.shared_file.offer_restore(path, exc)
@@ -157,6 +171,7 @@ class FilesController(Controller):
         """Read a plan document and open the review (window-modal); ``save`` writes it."""
         from ...plan.parser import read_plan_file  # the parser loads on first use, not at start
         from ...plan.review import Review
+        from ..dialogs.import_review import ImportReviewDialog
 
         try:
             result = read_plan_file(path)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QMessageBox
 
-from ..dialogs.help import HelpDialog
 from .base import Controller
+
+if TYPE_CHECKING:
+    from ..dialogs.help import HelpDialog
 
 FIRST_START_KEY = "help/first_start_shown"
 FIRST_START_NOTE = (
@@ -20,6 +24,8 @@ FIRST_START_NOTE = (
 
 class HelpController(Controller):
     def show_guide(self) -> HelpDialog:
+        from ..dialogs.help import HelpDialog  # built on first use
+
         dialog = HelpDialog(self.window)
         dialog.exec()
         return dialog

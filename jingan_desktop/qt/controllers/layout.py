@@ -106,7 +106,7 @@ class LayoutController(Controller):
         self._fit_pending = False
         tree = self.window.tree
         tree.resizeColumnToContents(PlanTreeModel.COL_NAME)
-        room = tree.viewport().width() or tree.width()
+        room = tree.viewport_width() or tree.width()
         up_to_status = sum(width for column, width in COLUMN_WIDTHS if column != LEAD)
         wanted = tree.columnWidth(PlanTreeModel.COL_NAME)
         tree.setColumnWidth(

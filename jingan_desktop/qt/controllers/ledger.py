@@ -5,7 +5,7 @@ and say why a figure was not taken (a locked quarter, a read-only file)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ...plan.numbers import NumberFormatError
 from ...workspace import Edit, Workspace
 from ..display import local_time
-from ..views.clipboard import Block, block_from_mime, mime_from_block
 from ..views.tree_model import PlanTreeModel
 from .base import Controller
+
+if TYPE_CHECKING:
+    from ..views.clipboard import Block
 
 # The columns a pasted block writes to, left to right.
 PASTE_COLUMNS = (PlanTreeModel.COL_TARGET, PlanTreeModel.COL_ACTUAL)
@@ -92,6 +94,8 @@ class LedgerController(Controller):
         block = self.selected_block()
         if not block:
             return
+        from ..views.clipboard import mime_from_block  # (html.parser) on first copy
+
         QApplication.clipboard().setMimeData(mime_from_block(block))
         cells = sum(len(row) for row in block)
         self.show_message(f"已复制 {cells} 个单元格（可直接粘贴到 Excel/WPS）")
@@ -110,6 +114,8 @@ class LedgerController(Controller):
     # -- paste --
 
     def paste(self) -> None:
+        from ..views.clipboard import block_from_mime
+
         block = block_from_mime(QApplication.clipboard().mimeData())
         if not block:
             self.show_message("剪贴板中没有可粘贴的内容")

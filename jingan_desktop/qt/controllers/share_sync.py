@@ -16,16 +16,17 @@ controller
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QDialog
 
 from ...storage.presence import PresenceBoard
-from ...storage.sync import ShareSession, SyncResult
 from ...workspace import Workspace
-from ..dialogs.share_conflicts import ShareConflictDialog
 from .base import Controller
+
+if TYPE_CHECKING:  # a session exists only for a file on a share, and loads with it
+    from ...storage.sync import ShareSession, SyncResult
 
 DEBOUNCE_MS = 3000  # after the last edit
 POLL_MS = 60_000  # others' changes are taken in at least this often
@@ -173,6 +174,8 @@ class ShareSyncController(Controller):
             installs = self.session.installs
             result = self.session.sync(lock_wait=LOCK_WAIT_SECONDS)
             if result.status == "conflicts":
+                from ..dialogs.share_conflicts import ShareConflictDialog
+
                 dialog = ShareConflictDialog(result.conflicts, self.window)
                 if dialog.exec() == QDialog.DialogCode.Accepted:
                     result = self.session.sync(

@@ -24,12 +24,6 @@ from ...storage.backup import (
     take_backup,
 )
 from ...storage.database import StoreError
-from ...storage.merge import (
-    StalePreviewError,
-    apply_merge,
-    export_department_file,
-    plan_merge,
-)
 from ...storage.presence import REFRESH_SECONDS, PresenceBoard
 from ...storage.store import Store
 from ...workspace import Workspace
@@ -308,6 +302,7 @@ class SharedFileController(Controller):
         ws = self.workspace
         if ws is None:
             return False
+        from ...storage.merge import StalePreviewError, apply_merge, plan_merge
         from ..dialogs.merge_preview import MergeDialog
 
         try:
@@ -364,6 +359,8 @@ class SharedFileController(Controller):
         )
         if not target:
             return
+        from ...storage.merge import export_department_file  # the merge engine, on first use
+
         try:
             export_department_file(ws.store, name, target)
         except (StoreError, OSError) as exc:

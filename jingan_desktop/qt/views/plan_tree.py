@@ -39,6 +39,7 @@ class PlanTreeView(QTreeView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("plan-tree")
+        self.painted = False  # the rows have been drawn once (the start-up probe waits for it)
         self.setUniformRowHeights(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -201,8 +202,18 @@ class PlanTreeView(QTreeView):
             return text if not own or own == text else f"{text}\n{own}"
         return own
 
+    def viewport_width(self) -> int:
+        """The viewport's width, worked out without asking for the viewport widget: wrapping
+        that plain QWidget makes PySide6 set up every widget class it might be (some 16 ms
+        of the start-up)."""
+        bar = self.verticalScrollBar()
+        taken = bar.sizeHint().width() if bar.isVisibleTo(self) else 0
+        return self.maximumViewportSize().width() - taken
+
     def viewportEvent(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+        if event.type() == QEvent.Type.Paint:
+            self.painted = True
+        elif event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             tip = self.tooltip_for(self.indexAt(event.pos()))
             if tip:
                 QToolTip.showText(event.globalPos(), tip, self.viewport())
