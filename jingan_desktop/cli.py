@@ -38,7 +38,20 @@ class CliError(Exception):
         self.code = code
 
 
+# The window's own options that take a value (see _starts_the_window).
+WINDOW_OPTIONS_WITH_VALUE = ("--db", "--quarter", "--screenshot", "--startup-probe")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: the window's options and every subcommand."""
+    parser = window_parser()
+    _add_commands(parser)
+    return parser
+
+
+def window_parser() -> argparse.ArgumentParser:
+    """The options of the desktop app alone (no subcommands): all that starting the window
+    needs to parse, so its start does not build eight subcommand parsers first."""
     parser = argparse.ArgumentParser(
         prog="jingan-desktop",
         description="Track the district government's annual key-work plan. "
@@ -65,6 +78,25 @@ def build_parser() -> argparse.ArgumentParser:
     # For the benchmark: exit as soon as the window is shown and filled ("app"), or show a
     # bare PySide6 window and exit ("bare"), to compare start-up in the same environment.
     parser.add_argument("--startup-probe", choices=("app", "bare"), help=argparse.SUPPRESS)
+    parser.set_defaults(command=None)
+    return parser
+
+
+def _starts_the_window(argv: Sequence[str]) -> bool:
+    """Whether the arguments are only the window's options (then the window parser reads them
+    exactly as the whole one would); a command, --help or anything else gets the whole one."""
+    value_next = False
+    for token in argv:
+        if value_next:
+            value_next = False
+            continue
+        if token in ("-h", "--help") or not token.startswith("-"):
+            return False
+        value_next = token in WINDOW_OPTIONS_WITH_VALUE
+    return True
+
+
+def _add_commands(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     parse = commands.add_parser(
@@ -160,7 +192,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="brief: cover, charts and coloured status (default); gongwen: an issued document "
         "(issuing office, title, text, signature and date, the tables as an annex)",
     )
-    return parser
 
 
 def _add_file_and_quarter(command: argparse.ArgumentParser) -> None:
@@ -195,7 +226,8 @@ def _tolerant_output() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = window_parser() if _starts_the_window(argv) else build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command is None:
