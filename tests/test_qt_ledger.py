@@ -225,7 +225,7 @@ def test_arrows_and_tab_move_between_editable_cells_f2_edits_on_purpose(qtbot, w
     # … and a changed plan name is shown as such: italic, with the plan's own words in its tip.
     renamed = cell(window, ids[1], NAME)
     option = QStyleOptionViewItem()
-    window.delegate.initStyleOption(option, renamed)
+    window.tree.itemDelegateForIndex(renamed).initStyleOption(option, renamed)
     assert option.font.italic()
     assert window.workspace.plan_name(ids[1]) not in (None, "project")
     assert (
@@ -234,7 +234,7 @@ def test_arrows_and_tab_move_between_editable_cells_f2_edits_on_purpose(qtbot, w
     )
     kept = cell(window, ids[0], NAME)
     option = QStyleOptionViewItem()
-    window.delegate.initStyleOption(option, kept)
+    window.tree.itemDelegateForIndex(kept).initStyleOption(option, kept)
     assert not option.font.italic()
     # Undo gives the plan's name back: no longer shown as changed.
     qtbot.keyClick(window.tree, Qt.Key.Key_Z, CTRL)

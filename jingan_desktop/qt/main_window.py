@@ -49,7 +49,7 @@ from .controllers.share_sync import ShareSyncController
 from .controllers.shared_file import SharedFileController
 from .controllers.structure import StructureController
 from .views.charts_tab import ChartsTab
-from .views.delegates import PlanItemDelegate
+from .views.delegates import install_delegates
 from .views.detail_panel import DetailPanel
 from .views.history_view import HistoryView
 from .views.plan_tree import PlanTreeView
@@ -147,9 +147,9 @@ class MainWindow(QMainWindow):
     def _build_tree(self) -> None:
         self.tree = PlanTreeView()
         self.tree.refused.connect(self.ledger.typed_refused)
-        self.delegate = PlanItemDelegate(self.navigation.department_names, self.tree)
-        self.delegate.message.connect(self.show_message)
-        self.tree.setItemDelegate(self.delegate)
+        self.delegate = install_delegates(
+            self.tree, self.navigation.department_names, self.show_message
+        )
 
     def _build_tabs(self) -> None:
         """详情, 预警, 修改记录, 图表 (Alt+1…4). A new panel: a widget in views/, a tab here."""

@@ -1,4 +1,9 @@
-"""Cell editors for the plan tree: validated numbers, status and department pickers."""
+"""Cell editors for the plan tree: validated numbers, status and department pickers; and the
+two columns drawn by hand (名称 of a renamed row, 完成率's bar).
+
+Those two have delegates of their own (:func:`install_delegates`), so Python is asked to style
+or draw only their cells: every other cell is drawn by Qt alone, without a call into Python
+for each cell on each paint."""
 
 from __future__ import annotations
 
@@ -63,32 +68,6 @@ class PlanItemDelegate(QStyledItemDelegate):
             editor.setToolTip(hint)
         return editor
 
-    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
-        super().initStyleOption(option, index)
-        if renamed_from(index):  # a name changed away from the plan's text shows as changed
-            option.font.setItalic(True)  # type: ignore[attr-defined]
-            option.palette.setColor(QPalette.ColorRole.Text, QColor("#6a1b9a"))  # type: ignore[attr-defined]
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        """完成率 with a bar under its figure (full at 100 %)."""
-        super().paint(painter, option, index)
-        if index.column() != PlanTreeModel.COL_COMPLETION:
-            return
-        text = str(index.data() or "")
-        if not text.endswith("%"):
-            return
-        try:
-            share = max(0.0, min(1.0, float(text[:-1]) / 100))
-        except ValueError:
-            return
-        rect = option.rect.adjusted(3, option.rect.height() - 5, -3, -2)  # type: ignore[attr-defined]
-        painter.save()
-        painter.fillRect(rect, QColor("#e0e0e0"))
-        colour = index.data(Qt.ItemDataRole.ForegroundRole)
-        filled = rect.adjusted(0, 0, -int(rect.width() * (1 - share)), 0)
-        painter.fillRect(filled, colour.color() if colour is not None else QColor("#1e6b2a"))
-        painter.restore()
-
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         value = index.data()
         if isinstance(editor, QComboBox):
@@ -109,6 +88,54 @@ class PlanItemDelegate(QStyledItemDelegate):
             if source_model.last_error:
                 self.message.emit(source_model.last_error)
                 source_model.last_error = None
+
+
+class NameDelegate(PlanItemDelegate):
+    """名称: a name changed away from the plan's text shows as changed (italic, purple)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if renamed_from(index):  # a name changed away from the plan's text shows as changed
+            option.font.setItalic(True)  # type: ignore[attr-defined]
+            option.palette.setColor(QPalette.ColorRole.Text, QColor("#6a1b9a"))  # type: ignore[attr-defined]
+
+
+class CompletionDelegate(PlanItemDelegate):
+    """完成率: the figure with a bar under it."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        """完成率 with a bar under its figure (full at 100 %)."""
+        super().paint(painter, option, index)
+        text = str(index.data() or "")
+        if not text.endswith("%"):
+            return
+        try:
+            share = max(0.0, min(1.0, float(text[:-1]) / 100))
+        except ValueError:
+            return
+        rect = option.rect.adjusted(3, option.rect.height() - 5, -3, -2)  # type: ignore[attr-defined]
+        painter.save()
+        painter.fillRect(rect, QColor("#e0e0e0"))
+        colour = index.data(Qt.ItemDataRole.ForegroundRole)
+        filled = rect.adjusted(0, 0, -int(rect.width() * (1 - share)), 0)
+        painter.fillRect(filled, colour.color() if colour is not None else QColor("#1e6b2a"))
+        painter.restore()
+
+
+def install_delegates(tree: Any, departments: Any, message: Any) -> PlanItemDelegate:
+    """The tree's delegates: the editors for every column, 名称 and 完成率 drawn by their own.
+    ``message`` receives a visible reason when typed input is refused. Returns the editors'."""
+    delegate = PlanItemDelegate(departments, tree)
+    tree.setItemDelegate(delegate)
+    for column, kind in (
+        (PlanTreeModel.COL_NAME, NameDelegate),
+        (PlanTreeModel.COL_COMPLETION, CompletionDelegate),
+    ):
+        own = kind(departments, tree)
+        own.message.connect(message)
+        tree.setItemDelegateForColumn(column, own)
+    delegate.message.connect(message)
+    return delegate
 
 
 def previous_quarter_hint(model: PlanTreeModel, index: Index) -> str:
