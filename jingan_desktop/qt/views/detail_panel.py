@@ -3,38 +3,37 @@
 Shows the item's full text with the indicator's source phrase highlighted, and editors for
 departments, due date, the quarter's status and progress text, and the indicator's target
 fields. Every change becomes an Edit handed to ``submit`` (the undo controller).
+
+Until a row is chosen the panel shows only its placeholder; the editors (and the Qt classes
+they need) are built when the first row is shown, or when one is asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QPushButton,
-    QTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...plan.model import Comparator, ItemStatus, Kind
 from ...plan.numbers import NumberFormatError, exact_number, parse_number
 from ...workspace import Edit, Workspace
 from .validators import NumberValidator
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDoubleSpinBox, QGroupBox, QListWidgetItem
+
+# Built with the editors, on first use (see DetailPanel.__getattr__).
+ROW_WIDGETS = frozenset(
+    (
+        "heading text_view item_box indicator_box lead_combo co_list new_department "
+        "due_enabled due_edit status_combo progress_edit progress_save name_edit value_edit "
+        "value_validator unit_edit comparator_combo kind_combo stretch_edit pace_spins "
+        "weight_spin actual_note"
+    ).split()
+)
 
 COMPARATOR_LABELS = {
     ">=": "≥ 不低于（以上）",
@@ -55,17 +54,7 @@ class DetailPanel(QWidget):
         self.kind: str | None = None
         self.pending: dict[tuple, Edit] = {}  # shared with the window
         self._loading = False
-
-        self.heading = QLabel()
-        self.heading.setWordWrap(True)
-        self.heading.setTextFormat(Qt.TextFormat.PlainText)
-        self.heading.setStyleSheet("font-weight: bold; font-size: 12pt;")
-        self.text_view = QTextEdit(readOnly=True)
-        self.text_view.setAcceptRichText(False)
-        self.text_view.setMinimumHeight(90)
-
-        self.item_box = self._build_item_box()
-        self.indicator_box = self._build_indicator_box()
+        self._built = False
 
         self.placeholder = QLabel(
             "在左侧选择事项或指标以查看详情。\n\n"
@@ -77,17 +66,50 @@ class DetailPanel(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.placeholder)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.text_view)
-        layout.addWidget(self.indicator_box)
-        layout.addWidget(self.item_box)
-        layout.addStretch(1)
+        self.rows_layout = QVBoxLayout(self)
+        self.rows_layout.addWidget(self.placeholder)
+        self.rows_layout.addStretch(1)
         self.show_row(None, None)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only asked for what the instance lacks: an editor before the first row was shown.
+        if name in ROW_WIDGETS and not self.__dict__.get("_built", True):
+            self._build_row_widgets()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _build_row_widgets(self) -> None:
+        """The heading, the item's text and the two editor boxes, hidden until a row shows."""
+        from PySide6.QtWidgets import QTextEdit
+
+        self._built = True
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setStyleSheet("font-weight: bold; font-size: 12pt;")
+        self.text_view = QTextEdit(readOnly=True)
+        self.text_view.setAcceptRichText(False)
+        self.text_view.setMinimumHeight(90)
+        self.item_box = self._build_item_box()
+        self.indicator_box = self._build_indicator_box()
+        for position, widget in enumerate(
+            (self.heading, self.text_view, self.indicator_box, self.item_box), start=1
+        ):
+            widget.setVisible(False)
+            self.rows_layout.insertWidget(position, widget)
 
     def _build_item_box(self) -> QGroupBox:
         """事项: departments, due date, and the quarter's status and progress text."""
+        from PySide6.QtWidgets import (
+            QCheckBox,
+            QDateEdit,
+            QFormLayout,
+            QGroupBox,
+            QListWidget,
+            QPlainTextEdit,
+            QPushButton,
+        )
+
         box = QGroupBox("事项")
         form = QFormLayout(box)
         self.lead_combo = QComboBox(editable=True)
@@ -132,6 +154,8 @@ class DetailPanel(QWidget):
 
     def _build_indicator_box(self) -> QGroupBox:
         """指标: name, target, unit, comparator, kind, stretch value, pace, weight, note."""
+        from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox
+
         box = QGroupBox("指标")
         iform = QFormLayout(box)
         self.name_edit = QLineEdit()
@@ -185,6 +209,8 @@ class DetailPanel(QWidget):
 
     def _build_pace_row(self) -> QHBoxLayout:
         """The share of the target due by the end of each quarter."""
+        from PySide6.QtWidgets import QDoubleSpinBox
+
         pace_row = QHBoxLayout()
         self.pace_spins: list[QDoubleSpinBox] = []
         for quarter in range(1, 5):
@@ -212,6 +238,8 @@ class DetailPanel(QWidget):
             item = ws.item_of(row_id) if ws and row_id and kind in ("item", "indicator") else None
             has_row = ws is not None and row_id is not None and kind is not None
             self.placeholder.setVisible(not has_row)
+            if not has_row and not self._built:
+                return
             self.heading.setVisible(has_row)
             self.text_view.setVisible(has_row)
             self.item_box.setVisible(item is not None)
@@ -258,6 +286,8 @@ class DetailPanel(QWidget):
             self._loading = False
 
     def _show_text(self, text: str, span: tuple[int, int] | None) -> None:
+        from PySide6.QtGui import QTextCharFormat, QTextCursor
+
         # The previous highlight must not carry over: setPlainText types the new text in the
         # editor's current format, which after a highlight is the highlight's own.
         self.text_view.setTextCursor(QTextCursor(self.text_view.document()))
@@ -278,6 +308,9 @@ class DetailPanel(QWidget):
         self.text_view.setCurrentCharFormat(QTextCharFormat())
 
     def _show_item(self, ws: Workspace, item_id: str) -> None:
+        from PySide6.QtCore import QDate
+        from PySide6.QtWidgets import QListWidgetItem
+
         item = ws.items[item_id]
         names = [d.name for d in ws.data.departments]
         self.lead_combo.clear()
@@ -403,7 +436,7 @@ class DetailPanel(QWidget):
     def flush(self) -> None:
         """Save a progress text being typed, before anything reloads the panel (another
         clerk's commit, a quarter switch, a lock) and would replace it."""
-        if not self._loading:
+        if not self._loading and self._built:
             self._progress_changed()
 
     def _note_changed(self) -> None:
