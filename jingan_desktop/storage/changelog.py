@@ -13,7 +13,6 @@ import getpass
 import json
 import os
 import platform
-import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,8 +31,14 @@ def current_actor() -> tuple[str, str]:
         user = getpass.getuser()
     except Exception:  # getuser raises various errors when no user name is set
         user = os.environ.get("USERNAME") or "unknown"
-    machine = platform.node() or socket.gethostname() or "unknown"
+    machine = platform.node() or _host_name() or "unknown"
     return user, machine
+
+
+def _host_name() -> str:
+    import socket  # only when the platform has no node name (socket loads for nothing else)
+
+    return socket.gethostname()
 
 
 @dataclass
