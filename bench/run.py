@@ -9,10 +9,14 @@ How it stays honest on a shared, loaded machine:
 * every figure is the median of several runs interleaved with its baseline (app, bare, app,
   bare …), printed with its spread (lowest–highest of the per-run ratios), and the load
   average is recorded;
-* start-up is CPU time of the child process (user + system), bytecode compiled once into a
-  private cache (``PYTHONPYCACHEPREFIX``), so neither the scheduler nor recompiling every
-  module on each start (``PYTHONDONTWRITEBYTECODE``) decides the ratio; the executable's
-  start is divided by the bare window *from source*, wall clock, unpacking included;
+* start-up is CPU time (user + system) of the child process from its start to its painted
+  window, as each probe prints it then (``startup-cpu``; the teardown at exit is no part of
+  starting, for either side), bytecode compiled once into a private cache
+  (``PYTHONPYCACHEPREFIX``, the same for both), so neither the scheduler nor recompiling
+  every module on each start (``PYTHONDONTWRITEBYTECODE``) decides the ratio; the app is
+  divided by a bare PySide6 window and shown beside the floor (the bundled font and the same
+  rows in a plain QTreeWidget); the executable's start is divided by the bare window *from
+  source*, wall clock, unpacking included;
 * opening is timed in a fresh process against plain sqlite3 reading the same rows there;
 * the daily backup is timed on its own, as the longest stall of the UI thread while it runs
   (a 5 ms heartbeat timer), beside the longest heartbeat gap of the same idle window;
@@ -53,13 +57,15 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 INDICATORS_PER_ITEM = 5
 BIG = 2000  # the size the goals are stated for
 BARE_WINDOW = (
+    "import time\n"
     "from PySide6.QtWidgets import QApplication, QMainWindow\n"
     "app = QApplication([]); w = QMainWindow(); w.show(); app.processEvents()\n"
+    "print('startup-cpu', time.process_time(), flush=True)\n"
 )
 # The start-up floor: Qt, the bundled CJK font and the same rows (chapters → items →
 # indicators) read with plain sqlite3 into a plain QTreeWidget, shown and painted.
 TREE_FLOOR = """
-import sqlite3, sys
+import sqlite3, sys, time
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMainWindow, QTreeWidget, QTreeWidgetItem
 app = QApplication([])
@@ -82,6 +88,7 @@ for item_id, name, value, unit in conn.execute(
     QTreeWidgetItem(items[item_id], ["", name, "" if value is None else str(value), unit])
 tree.expandToDepth(0)
 w = QMainWindow(); w.setCentralWidget(tree); w.resize(1280, 800); w.show(); app.processEvents()
+print("startup-cpu", time.process_time(), flush=True)
 """
 TABLES = (
     "plan",
@@ -137,6 +144,16 @@ def scratch_settings() -> Any:
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
+def startup_cpu(stdout: str) -> float:
+    """The CPU seconds a start-up probe printed when its window was drawn ("startup-cpu S"):
+    the process's own time from its start to the painted window, the same for every side, and
+    without the interpreter's and Qt's teardown at exit (which is no part of starting)."""
+    lines = [line for line in stdout.splitlines() if line.startswith("startup-cpu ")]
+    if not lines:
+        raise RuntimeError(f"no startup-cpu line in the probe's output: {stdout[-400:]!r}")
+    return float(lines[-1].split()[1])
+
+
 # --- fixtures ---------------------------------------------------------------------------------
 
 
@@ -187,14 +204,15 @@ def startup(seed: Path, folder: Path, repeat: int, exe: Path | None) -> dict[str
         [],
     )
     for _ in range(repeat):
-        wall_a, cpu_a, _ = run_child(app, env)
-        wall_b, cpu_b, _ = run_child(bare, env)
+        wall_a, _, out_a = run_child(app, env)
+        wall_b, _, out_b = run_child(bare, env)
+        cpu_a, cpu_b = startup_cpu(out_a), startup_cpu(out_b)
         app_cpu.append(cpu_a)
         bare_cpu.append(cpu_b)
         app_wall.append(wall_a)
         bare_wall.append(wall_b)
         ratios.append(cpu_a / cpu_b)
-        floors.append(run_child(floor, env)[1] / cpu_b)
+        floors.append(startup_cpu(run_child(floor, env)[2]) / cpu_b)
         if exe_app:
             wall_e, _, _ = run_child(exe_app, env)
             exe_wall.append(wall_e)
