@@ -16,9 +16,11 @@ from .application import create_application, install_crash_handler, prepare_envi
 
 
 def run_app(args: argparse.Namespace) -> int:
-    # Starting makes some 10^5 objects (modules, classes, widgets, the plan) that live as long
-    # as the window: no garbage collection while they are made, and once the window is up
-    # they are set aside (gc.freeze), so later collections do not walk them again.
+    # Starting makes some 10^5 objects (modules, classes, widgets, the plan), most of which
+    # live as long as the window: no garbage collection while they are made (collections that
+    # would walk them again and again and find next to nothing); on again once it is drawn.
+    # (Not gc.freeze: the first plan's rows, replaced when another file is opened, would then
+    # never be collected.)
     gc.disable()
     try:
         return _start(args)
@@ -27,10 +29,8 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def settle_collections() -> None:
-    """Collections on again after the start-up, the start-up's objects frozen."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
+    """Garbage collection on again after the start-up."""
+    gc.enable()
 
 
 def _start(args: argparse.Namespace) -> int:
