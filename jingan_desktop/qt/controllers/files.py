@@ -35,8 +35,8 @@ PLAN_TEXT_SUFFIXES = (".txt", ".docx", ".xlsx", ".pdf")
 def _damaged_master(exc: Exception) -> bool:
     """Whether the master on a share failed its check (only a share session raises that, so
     without one loaded it cannot be)."""
-    session = sys.modules.get("jingan_desktop.storage.sync.session")
-    return session is not None and isinstance(exc, session.DamagedMasterError)
+    fetch = sys.modules.get("jingan_desktop.storage.sync.fetch")
+    return fetch is not None and isinstance(exc, fetch.DamagedMasterError)
 
 
 class FilesController(Controller):
