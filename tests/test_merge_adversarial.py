@@ -83,7 +83,12 @@ def staffed(files: tuple[Path, Path]) -> tuple[Path, Path]:
 
 
 def indicator_of(path: Path, index: int) -> str:
-    return query(path, "SELECT id FROM indicator ORDER BY item_id, position, id")[index][0]
+    """The plan's ``index``-th indicator in plan order (ids are random: never order by them)."""
+    return query(
+        path,
+        "SELECT n.id FROM indicator n JOIN item i ON i.id = n.item_id"
+        " JOIN chapter c ON c.id = i.chapter_id ORDER BY c.position, i.position, n.position",
+    )[index][0]
 
 
 def item_of(path: Path, index: int) -> str:
