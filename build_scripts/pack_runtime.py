@@ -1,0 +1,111 @@
+"""Pack the Windows folder build into one jingan-desktop.exe that unpacks once per version.
+
+A onefile PyInstaller executable unpacks everything into a fresh temporary folder on every
+start (~18 s under Wine, seconds on a PC with an antivirus scanner). Instead the spec builds
+the folder (``dist/jingan-desktop-runtime/``) and this packs it behind a small launcher
+(``build_scripts/runtime_launcher.c``): the clerk still gets one file, which on its first
+start unpacks into ``%LOCALAPPDATA%\\jingan-desktop\\runtime\\<version>-<hash>\\`` (to a temporary
+folder, renamed when complete) and on every later start runs the unpacked app at once.
+
+The file: the launcher (with the app's icon and version resource), then one record per file
+(``<HBBIQQ``: path length, method 0 stored / 8 raw deflate, 0, CRC-32, size, packed size;
+then the UTF-8 path with "/" and the data), padding to a multiple of 8, and a 96-byte trailer
+(``<QQII64s8s``: payload offset, payload size, file count, 0, runtime name, magic).
+
+    python build_scripts/pack_runtime.py LAUNCHER.exe RUNTIME_FOLDER TARGET.exe
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MAGIC = b"JGRTv1\0\0"
+TRAILER = struct.Struct("<QQII64s8s")
+RECORD = struct.Struct("<HBBIQQ")
+LAUNCHER_SOURCE = ROOT / "build_scripts" / "runtime_launcher.c"
+INNER_EXE = "jingan-desktop.exe"
+
+
+def version() -> str:
+    from jingan_desktop import __version__
+
+    return __version__
+
+
+def records(folder: Path) -> tuple[list[bytes], int]:
+    """Each file of ``folder`` as one record; the number of files."""
+    out, count = [], 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix().encode("utf-8")
+        data = path.read_bytes()
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        packed = packer.compress(data) + packer.flush()
+        method = 8
+        if len(packed) >= len(data):
+            packed, method = data, 0
+        header = RECORD.pack(len(name), method, 0, zlib.crc32(data), len(data), len(packed))
+        out.append(header + name + packed)
+        count += 1
+    if not (folder / INNER_EXE).exists():
+        sys.exit(f"{folder} holds no {INNER_EXE}: not a PyInstaller folder build")
+    return out, count
+
+
+def stamp(exe: Path, icon: Path | None, version_file: Path | None) -> None:
+    """The app's icon and version resource on the launcher (Windows only: UpdateResource)."""
+    if icon is not None:
+        from PyInstaller.utils.win32.icon import CopyIcons_FromIco
+
+        CopyIcons_FromIco(str(exe), [str(icon)])
+    if version_file is not None:
+        from PyInstaller.utils.win32 import versioninfo
+
+        info = versioninfo.load_version_info_from_text_file(str(version_file))
+        versioninfo.write_version_info_to_executable(str(exe), info)
+
+
+def pack(
+    launcher: Path,
+    folder: Path,
+    target: Path,
+    icon: Path | None = None,
+    version_file: Path | None = None,
+) -> str:
+    """Write ``target``; return the runtime's name (``<version>-<hash>``)."""
+    parts, count = records(folder)
+    payload_size = sum(len(p) for p in parts)
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    name = f"{version()}-{digest.hexdigest()[:12]}"
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(launcher, partial)
+    stamp(partial, icon, version_file)
+    with open(partial, "ab") as out:
+        offset = out.tell()
+        for part in parts:
+            out.write(part)
+        end = offset + payload_size
+        out.write(b"\0" * (-(end + TRAILER.size) % 8))
+        out.write(TRAILER.pack(offset, payload_size, count, 0, name.encode("ascii"), MAGIC))
+    partial.replace(target)
+    return name
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        print(__doc__)
+        return 2
+    name = pack(Path(argv[0]), Path(argv[1]), Path(argv[2]))
+    print(f"packed {argv[1]} into {argv[2]} (runtime {name})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
