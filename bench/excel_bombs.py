@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -183,8 +182,21 @@ def strings_bomb(src: Path, dst: Path, megabytes: int) -> Path:
 
 
 def _limit_memory() -> None:
+    if sys.platform == "win32":  # no RLIMIT_AS on Windows: the import runs uncapped there
+        return
+    import resource
+
     two_gb = 2 * 1024**3
     resource.setrlimit(resource.RLIMIT_AS, (two_gb, two_gb))
+
+
+def _peak_mb() -> float:
+    """The process's peak memory in MB (NaN on Windows, which has no getrusage)."""
+    if sys.platform == "win32":
+        return float("nan")
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(db: Path, workbook: Path) -> dict[str, object]:
@@ -195,7 +207,7 @@ def measure(db: Path, workbook: Path) -> dict[str, object]:
 
     store = Store.open(db, readonly=True)
     store.load()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = _peak_mb()
     started = time.perf_counter()
     try:
         preview = preview_import(store, None, 2, workbook)
@@ -204,7 +216,7 @@ def measure(db: Path, workbook: Path) -> dict[str, object]:
         answer = f"refused: {exc.reason}"
     seconds = time.perf_counter() - started
     store.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_mb()
     return {"answer": answer, "seconds": seconds, "peak_mb": peak, "before_mb": before}
 
 
