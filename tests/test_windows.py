@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import locale
 import os
+import shutil
 import sqlite3
 import string
 import subprocess
@@ -344,3 +345,73 @@ def test_no_viewer_is_a_clear_message_not_silence(qtbot, window, messages, tmp_p
     assert open_in_viewer(window, document) is False
     (shown,) = messages
     assert str(document) in shown and "无法自动打开" in shown
+
+
+@contextlib.contextmanager
+def held_open_elsewhere(path: Path):
+    """``path`` open in another program (a backup or sync tool, an antivirus scan, a viewer)
+    until the block ends; that program shares it for reading and writing, not deleting."""
+    code = "import sys; f = open(sys.argv[1], 'rb'); print('held', flush=True); sys.stdin.read()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=120)
+
+
+def crashed_copy(source: Path, target: Path, seed_path: Path) -> Path:
+    """``source`` and its journal copied mid-import (pages spilled to the file): what a crash
+    at that moment leaves, a hot journal beside the file."""
+    store = Store.open(source)
+    store.database.conn.execute("PRAGMA cache_size = 10")
+
+    class Stop(Exception):
+        pass
+
+    target.mkdir()
+    with contextlib.suppress(Stop), store.write("导入2022年计划", "import"):
+        store.import_plan(read_plan_file(seed_path).plan, replace=True, keep_ids=False)
+        for path in (source, Path(f"{source}-journal")):
+            shutil.copyfile(path, target / path.name)
+        raise Stop
+    store.close()
+    return target / source.name
+
+
+def test_a_crashed_saves_journal_held_open_by_another_program(
+    capsys: pytest.CaptureFixture[str], plan_file: Path, tmp_path: Path, seed_path: Path
+) -> None:
+    """A backup or antivirus program reads the journal a crash left beside the file. Windows
+    lets nobody delete it meanwhile, so the roll-back cannot finish: the clerk is told why,
+    nothing is lost, and the next start after that program lets go rolls back as usual."""
+    crashed = crashed_copy(plan_file, tmp_path / "crashed", seed_path)
+    journal = Path(f"{crashed}-journal")
+    with held_open_elsewhere(journal):
+        code = cli.main(["check", "--db", str(crashed)])
+        out, err = capsys.readouterr()
+        if WINDOWS:
+            assert code != 0 and "Traceback" not in err
+            assert "-journal file is open in another program" in err
+            assert journal.exists()  # kept: it still holds what the roll-back needs
+    if not WINDOWS:  # POSIX removes a file others hold open: the roll-back just finishes
+        assert code == 0 and "rolled back" in out
+    assert cli.main(["check", "--db", str(crashed)]) in (0, cli.EXIT_OK)
+    out = capsys.readouterr().out
+    assert "integrity: ok" in out and "change_log 121" in out  # wholly before the import
+    assert listing(crashed.parent) == [crashed.name]
+
+
+@pytest.mark.skipif(not WINDOWS, reason=SHARING)
+def test_opening_a_file_whose_journal_another_program_holds_says_so(
+    qtbot, window, messages: list[str], plan_file: Path, tmp_path: Path, seed_path: Path
+) -> None:
+    crashed = crashed_copy(plan_file, tmp_path / "crashed", seed_path)
+    with held_open_elsewhere(Path(f"{crashed}-journal")):
+        assert window.open_path(crashed) is False
+    assert "-journal" in messages[-1] and "其他程序" in messages[-1]
+    assert window.open_path(crashed) is True  # released: rolled back and opened

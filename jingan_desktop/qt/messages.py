@@ -57,6 +57,11 @@ def describe(exc: BaseException) -> tuple[str, str]:
         )
     if isinstance(exc, db.ReadOnlyError):
         return "只读文件", f"文件“{path}”为只读（写保护的U盘或只读共享目录）。{NOT_SAVED}"
+    if isinstance(exc, db.JournalHeldError):
+        return "文件正被占用", (
+            f"文件“{path}”的日志文件（-journal）正被其他程序占用（备份、同步或杀毒软件？），"
+            f"本次操作无法完成。数据没有丢失，请关闭该程序后重试。"
+        )
     if isinstance(exc, db.BusyError):
         return "文件正被占用", f"另一位用户正在保存，文件暂时被锁定。{NOT_SAVED}"
     if isinstance(exc, db.WriteFailedError):

@@ -119,6 +119,18 @@ INTERRUPTED_DETAIL = (
 )
 
 
+class JournalHeldError(BusyError):
+    """Windows: another program (a backup, sync or antivirus tool) holds the file's -journal
+    open, so SQLite cannot delete it to end a save or the roll-back of an interrupted one.
+    Nothing is lost: the journal stays, and the next try after that program lets go ends it."""
+
+
+JOURNAL_HELD_DETAIL = (
+    "its -journal file is open in another program (a backup, sync or antivirus tool?), so the"
+    " save cannot be finished; nothing was lost: close that program and try again"
+)
+
+
 class WriteFailedError(StoreError):
     """The write did not reach the disk: full disk, no permission, the medium went away."""
 
@@ -240,6 +252,8 @@ def split_sql(script: str) -> list[str]:
 def classify_error(exc: sqlite3.Error, path: str) -> StoreError:
     name = getattr(exc, "sqlite_errorname", "") or ""
     message = str(exc)
+    if name == "SQLITE_IOERR_DELETE":  # Windows: a sharing violation on the journal
+        return JournalHeldError(path, JOURNAL_HELD_DETAIL)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
         return BusyError(path, BUSY_DETAIL)
     if name == "SQLITE_READONLY_ROLLBACK":
