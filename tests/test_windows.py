@@ -135,6 +135,33 @@ def test_cli_output_in_the_windows_code_page(tmp_path: Path, seed_path: Path) ->
     assert item_count(target) == 34
 
 
+@pytest.mark.skipif(not WINDOWS, reason="the ANSI code page and the *A file functions are Windows'")
+def test_file_names_an_old_gbk_program_wrote_on_the_share(tmp_path: Path, seed_path: Path) -> None:
+    """An old program on the share names files through the ANSI functions in GBK bytes;
+    Windows keeps the name in Unicode, and the app reads and writes beside it by that name."""
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    if kernel32.GetACP() != 936:
+        pytest.skip("needs the Chinese ANSI code page 936 (GBK), as on the clerks' PCs")
+    create = kernel32.CreateFileA
+    create.restype = wintypes.HANDLE
+    create.argtypes = [ctypes.c_char_p, wintypes.DWORD, wintypes.DWORD, ctypes.c_void_p,
+                       wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]  # fmt: skip
+    name = "静安区 重点工作（旧系统）.txt"
+    data = seed_path.read_text(encoding="utf-8").encode("gbk")
+    handle = create(str(tmp_path / name).encode("gbk"), 0x40000000, 0, None, 1, 0x80, None)
+    assert handle not in (None, wintypes.HANDLE(-1).value), ctypes.get_last_error()
+    written = wintypes.DWORD()
+    assert kernel32.WriteFile(handle, data, len(data), ctypes.byref(written), None)
+    assert kernel32.CloseHandle(handle) and written.value == len(data)
+    assert listing(tmp_path) == [name]  # the GBK bytes became these Unicode characters
+    target = tmp_path / "静安区 计划.sqlite"
+    assert cli.main(["import", str(tmp_path / name), "--db", str(target)]) == 0
+    assert item_count(target) == 34
+
+
 # --- drive letters ------------------------------------------------------------------------------
 
 
@@ -208,8 +235,7 @@ def test_saving_while_a_backup_program_reads_the_plan_file(plan_file: Path) -> N
     """A backup or sync tool copying the file shares it for reading and writing: saving works."""
     store = Store.open(plan_file)
     try:
-        with open(plan_file, "rb") as reader:
-            assert reader.read(16) == b"SQLite format 3\x00"
+        with held_open_elsewhere(plan_file):
             store.set_actual(some_indicator(store), 2, 7)
     finally:
         store.close()
@@ -246,7 +272,7 @@ def test_presence_refresh_while_another_app_reads_our_entry(tmp_path: Path) -> N
     me = PresenceBoard(db, "张三", "PC-01", pid=1)
     other = PresenceBoard(db, "李四", "PC-02", pid=2)
     assert me.announce()
-    with open(me.entry, "rb"):  # the other clerk's app is reading our entry
+    with held_open_elsewhere(me.entry):  # the other clerk's app is reading our entry
         refreshed = me.announce()
         assert refreshed is not WINDOWS  # Windows: this refresh fails, the next one retries
         assert [p.user for p in other.others()] == ["张三"]  # the old entry still counts
@@ -261,7 +287,7 @@ def test_a_backup_held_open_elsewhere_is_kept_until_released(plan_file: Path) ->
     store = Store.open(plan_file)
     try:
         first = take_backup(store.database, "manual", keep=1)
-        with open(first, "rb"):
+        with held_open_elsewhere(first):  # being copied to a stick
             second = take_backup(store.database, "manual", keep=1)
             kept = {b.path for b in list_backups(plan_file)}
             assert kept == ({first, second} if WINDOWS else {second})
@@ -276,7 +302,7 @@ def test_a_backup_held_open_elsewhere_is_kept_until_released(plan_file: Path) ->
 def test_restoring_a_file_another_clerk_holds_open_moves_nothing(plan_file: Path) -> None:
     backup = backup_file(plan_file, "manual")
     before, files = digest(plan_file), listing(plan_file.parent)
-    with open(plan_file, "rb"), pytest.raises(PermissionError):
+    with held_open_elsewhere(plan_file), pytest.raises(PermissionError):
         restore_damaged(plan_file, backup)
     assert listing(plan_file.parent) == files and digest(plan_file) == before
     aside = restore_damaged(plan_file, backup)  # once released it works
