@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "build_scripts" / "jingan-desktop.spec"
 DIST = ROOT / "dist"
 RUNTIME = DIST / "jingan-desktop-runtime"  # the spec's folder build on Windows
-LAUNCHER_SOURCE = ROOT / "build_scripts" / "runtime_launcher.c"
+LAUNCHER_SOURCES = [ROOT / "build_scripts" / n for n in ("runtime_launcher.c", "runtime_inflate.c")]
 LAUNCHER = ROOT / "build" / "launcher" / "runtime-launcher.exe"
 
 
@@ -36,9 +36,9 @@ def executable() -> Path:
     return DIST / ("jingan-desktop.exe" if sys.platform.startswith("win") else "jingan-desktop")
 
 
-def gcc_command(source: Path, target: Path, compiler: str) -> list[str]:
+def gcc_command(target: Path, compiler: str) -> list[str]:
     return [compiler, "-O2", "-s", "-Wall", "-municode", "-mwindows", "-o", str(target),
-            str(source), "-lshell32"]  # fmt: skip
+            *map(str, LAUNCHER_SOURCES), "-lshell32"]  # fmt: skip
 
 
 def windows_launcher() -> Path | None:
@@ -55,7 +55,7 @@ def windows_launcher() -> Path | None:
         )
         return None
     LAUNCHER.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(gcc_command(LAUNCHER_SOURCE, LAUNCHER, compiler), check=True)
+    subprocess.run(gcc_command(LAUNCHER, compiler), check=True)
     return LAUNCHER
 
 

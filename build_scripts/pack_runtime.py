@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MAGIC = b"JGRTv1\0\0"
 TRAILER = struct.Struct("<QQII64s8s")
 RECORD = struct.Struct("<HBBIQQ")
-LAUNCHER_SOURCE = ROOT / "build_scripts" / "runtime_launcher.c"
 INNER_EXE = "jingan-desktop.exe"
 
 
