@@ -135,21 +135,21 @@ static void join(wchar_t *out, const wchar_t *a, const wchar_t *b)
     lstrcatW(out, b);
 }
 
+/* Every folder of `path`, whatever exists already; a drive, a share's root or a folder we
+ * may not create fails on its own and is skipped: what counts is that `path` is there. */
 static int make_dirs(const wchar_t *path)
 {
     wchar_t partial[PATH_MAX_W];
     int n = lstrlenW(path);
-    for (int i = 0; i <= n; i++) {
-        if (path[i] != L'\\' && path[i] != 0)
-            continue;
-        if (i == 0 || (i == 2 && path[1] == L':') || (i > 0 && path[i - 1] == L'\\'))
+    DWORD attributes;
+    for (int i = 1; i <= n; i++) {
+        if ((path[i] != L'\\' && path[i] != 0) || path[i - 1] == L'\\')
             continue;
         lstrcpynW(partial, path, i + 1);
-        if (!CreateDirectoryW(partial, NULL) && GetLastError() != ERROR_ALREADY_EXISTS &&
-            GetLastError() != ERROR_ACCESS_DENIED)
-            return 0;
+        CreateDirectoryW(partial, NULL);
     }
-    return GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES;
+    attributes = GetFileAttributesW(path);
+    return attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY);
 }
 
 static void remove_tree(const wchar_t *folder)
@@ -290,6 +290,24 @@ static int unpack(const Payload *p, const wchar_t *folder, DWORD *error)
     return 1;
 }
 
+/* Rename a folder; an antivirus scanner still reading a file just written inside makes
+ * Windows refuse for a moment, so that refusal is retried for up to ten seconds. */
+static int move_folder(const wchar_t *from, const wchar_t *to)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        DWORD error;
+        if (MoveFileExW(from, to, 0))
+            return 1;
+        error = GetLastError();
+        /* (a folder already there, another start's, also answers "access denied") */
+        if ((error != ERROR_ACCESS_DENIED && error != ERROR_SHARING_VIOLATION) ||
+            GetFileAttributesW(to) != INVALID_FILE_ATTRIBUTES)
+            break;
+        Sleep(100);
+    }
+    return 0;
+}
+
 /* The runtime folder of this version, unpacked if needed; its ".ready" is held open. */
 static int ensure_runtime(const Payload *p, const wchar_t *root, wchar_t *final, HANDLE *held,
                           DWORD *error)
@@ -327,7 +345,7 @@ static int ensure_runtime(const Payload *p, const wchar_t *root, wchar_t *final,
     }
     CloseHandle(locked);
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (MoveFileExW(partial, final, 0))
+        if (move_folder(partial, final))
             break;
         *error = GetLastError();
         marker = hold_ready(final);

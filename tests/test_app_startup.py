@@ -72,6 +72,29 @@ def test_screenshot_command_renders_the_window(tmp_path):
     assert (tmp_path / "data" / "jingan-plan.sqlite").exists()
 
 
+def test_self_check_proves_the_data_files_a_build_must_carry(tmp_path):
+    """The executable's smoke test: each step reads a data file the spec must bundle."""
+    env = {**os.environ, "JINGAN_DATA_DIR": str(tmp_path / "data"), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "jingan_desktop", "--self-check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    out = result.stdout.decode("utf-8", "replace")
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    for step in (
+        "ok: Qt's Chinese translation loaded",
+        "ok: the plan in traditional characters gives the same 80 targets",
+        "ok: PDF report written",
+        "ok: Excel workbook written and read back (114 rows)",
+    ):
+        assert step in out
+    assert out.splitlines()[-1].startswith("self-check passed")
+    assert not (tmp_path / "data").exists()  # it works in a folder of its own, then removes it
+
+
 def test_screenshot_of_a_bad_file_fails_cleanly(tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"not a database at all")
