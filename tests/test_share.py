@@ -9,6 +9,7 @@ with plain sqlite3: nothing lost, nothing corrupt, every conflict surfaced.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -37,7 +38,7 @@ def sha(path: Path) -> str:
 
 
 def master_ids(master: Path) -> set[str]:
-    with sqlite3.connect(f"file:{master}?mode=ro", uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(f"file:{master}?mode=ro", uri=True)) as conn:
         return {row[0] for row in conn.execute("SELECT id FROM change_log")}
 
 
@@ -101,7 +102,7 @@ def pcs(share: Path, tmp_path: Path):
 
 @pytest.fixture
 def indicators(share: Path) -> list[str]:
-    with sqlite3.connect(f"file:{share}?mode=ro", uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(f"file:{share}?mode=ro", uri=True)) as conn:
         return [row[0] for row in conn.execute("SELECT id FROM indicator ORDER BY id")]
 
 
@@ -480,7 +481,8 @@ import os, signal, sys
 from pathlib import Path
 from jingan_desktop.storage.sync import ShareSession
 master, data, indicator, step = sys.argv[1:5]
-kill = lambda: os.kill(os.getpid(), signal.SIGKILL)
+# SIGKILL; Windows has none, and os.kill there is TerminateProcess (exit code 15): as hard
+kill = lambda: os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 session = ShareSession.open(Path(master), data_folder=Path(data), actor=("alice", "pc-alice"),
                             hooks={step: kill})
 session.store.set_actual(indicator, 1, 77)
@@ -504,7 +506,7 @@ def test_sigkill_during_a_publish_leaves_the_master_whole_and_the_edit_safe(
         text=True,
         timeout=120,
     )
-    assert child.returncode == -9, child.stderr
+    assert child.returncode == (15 if sys.platform == "win32" else -9), child.stderr
     assert child.stdout.splitlines() == ["saved"]
     assert master_ok(share)
     if step == "renamed":
@@ -583,7 +585,7 @@ def test_a_truncated_master_is_never_written_over(share, pcs, indicators):
 def test_a_master_from_a_newer_app_is_not_called_damaged(share, pcs, indicators):
     alice = pcs("alice")
     alice.store.set_actual(indicators[0], 1, 5)
-    with sqlite3.connect(share) as conn:
+    with contextlib.closing(sqlite3.connect(share)) as conn:
         conn.execute("PRAGMA user_version = 99")
     before = sha(share)
     result = alice.sync()
@@ -663,7 +665,7 @@ def run(capsys, *args: object) -> tuple[int, str, str]:
 def test_cli_on_a_share_never_opens_the_master_and_says_what_is_published(
     share, tmp_path, capsys, monkeypatch
 ):
-    with sqlite3.connect(f"file:{share}?mode=ro", uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(f"file:{share}?mode=ro", uri=True)) as conn:
         indicator = conn.execute(
             "SELECT id FROM indicator WHERE unit = '个' ORDER BY id LIMIT 1"
         ).fetchone()[0]
@@ -698,7 +700,7 @@ def test_cli_on_a_share_never_opens_the_master_and_says_what_is_published(
     assert code == 0 and "0 change(s) published" in out
     assert touched == []
     monkeypatch.undo()
-    with sqlite3.connect(f"file:{share}?mode=ro", uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(f"file:{share}?mode=ro", uri=True)) as conn:
         assert conn.execute("SELECT count(*) FROM actual WHERE value = 42").fetchone()[0] == 1
     assert not share.with_name(share.name + "-journal").exists()
 
@@ -742,5 +744,5 @@ def test_cli_import_creates_a_new_plan_file_on_the_share(tmp_path, seed_path, ca
     assert code == 0, err
     assert "created" in out and "in step with" in out
     assert master_ok(target)
-    with sqlite3.connect(f"file:{target}?mode=ro", uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
         assert conn.execute("SELECT count(*) FROM item").fetchone()[0] == 34
