@@ -441,3 +441,33 @@ def test_opening_a_file_whose_journal_another_program_holds_says_so(
         assert window.open_path(crashed) is False
     assert "-journal" in messages[-1] and "其他程序" in messages[-1]
     assert window.open_path(crashed) is True  # released: rolled back and opened
+
+
+def test_publishing_while_another_pc_reads_the_master_on_the_share(
+    tmp_path: Path, template_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another PC (or a backup tool) is reading the master when this PC publishes. Windows
+    lets nobody replace a file held open: the sync says so, the edit waits here, the next
+    sync publishes it. POSIX replaces the name under the reader."""
+    from jingan_desktop.storage.sync import ShareSession
+    from jingan_desktop.storage.sync.session import REFUSED
+
+    monkeypatch.setenv("JINGAN_SHARE_MODE", "replica")
+    master = tmp_path / "共享 盘" / "plan.sqlite"
+    master.parent.mkdir()
+    shutil.copyfile(template_file, master)
+    session = ShareSession.open(master, data_folder=tmp_path / "data", actor=("张三", "PC-1"))
+    session.beat_seconds = 0
+    try:
+        session.store.set_actual(some_indicator(session.store), 1, 5)
+        with held_open_elsewhere(master):
+            held = session.sync()
+            assert listing(master.parent) == [master.name]  # no temp file, no lock left
+            assert actual_count(master) == (0 if WINDOWS else 1)
+        if WINDOWS:
+            assert (held.status, held.message, held.pending) == ("failed", REFUSED, 1)
+        after = session.sync()
+    finally:
+        session.close()
+    assert after.ok and after.pending == 0
+    assert actual_count(master) == 1

@@ -62,6 +62,11 @@ from .replica import InUse, ReplicaInUseError, SyncState, replica_folder
 
 PUBLISH_ATTEMPTS = 3
 LOCK_WAIT_SECONDS = 10.0
+REFUSED = (
+    "the share refused the change (the master is open in another program or on another PC,"
+    " which Windows does not let anyone replace, or this user may not write there); the"
+    " edits wait on this PC for the next sync"
+)
 
 # --- results --------------------------------------------------------------------------------
 
@@ -308,6 +313,10 @@ class ShareSession:
             result = SyncResult("failed", exc.detail or str(exc))
         except StoreError as exc:
             result = SyncResult("failed", exc.detail or str(exc))
+        except PermissionError:
+            # Windows: also a master open in another program or on another PC (nobody may
+            # replace a file held open there); the OS's own words would be in Chinese.
+            result = SyncResult("failed", REFUSED)
         except OSError as exc:
             result = SyncResult("failed", exc.strerror or str(exc))
         result.pending = self.pending()
