@@ -89,6 +89,8 @@ def test_self_check_proves_the_data_files_a_build_must_carry(tmp_path):
         "ok: the plan in traditional characters gives the same 80 targets",
         "ok: PDF report written",
         "ok: Excel workbook written and read back (114 rows)",
+        "ok: the guide shows, with its",
+        "pages through Qt's print support",
     ):
         assert step in out
     assert out.splitlines()[-1].startswith("self-check passed")

@@ -198,7 +198,7 @@ QT_ALLOWED: dict[str, set[str]] = {
     "commands": set(),
     "main_window": {"commands", "controllers", "views"},
     "app": {"application", "main_window", "messages", "self_check"},
-    "self_check": {"application", "fonts", "main_window", "messages"},
+    "self_check": {"application", "dialogs", "fonts", "main_window", "messages"},
     "application": {"fonts"},
     "undo": set(),
     "messages": set(),

@@ -64,8 +64,34 @@ def _check(root: Path, steps: list[str]) -> None:
     steps.append(f"main window shows {window.model.rowCount()} chapters")
     try:
         _check_outputs(window.workspace, family, root, steps)
+        _check_dialogs(root, steps)
     finally:
         window.close()
+
+
+def _check_dialogs(root: Path, steps: list[str]) -> None:
+    """The guide (resources/help/ with its pictures) and printing (Qt's print support)."""
+    import re
+
+    from PySide6.QtPrintSupport import QPrinter
+
+    from .dialogs.help import GUIDE, HelpDialog
+    from .dialogs.print_preview import print_document
+
+    help_dialog = HelpDialog()
+    pictures = re.findall(r'<img[^>]*src="([^"]+)"', GUIDE.read_text(encoding="utf-8"))
+    missing = [p for p in pictures if not (GUIDE.parent / p).exists()]
+    if len(help_dialog.browser.toPlainText()) < 200 or missing:
+        raise RuntimeError(f"the guide in resources/help is missing or incomplete {missing[:3]}")
+    help_dialog.close()
+    steps.append(f"the guide shows, with its {len(pictures)} pictures")
+    printer = QPrinter()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(root / "printed.pdf"))
+    pages = print_document("<h1>静安区政府重点工作</h1>" + "<p>打印测试</p>" * 80, printer)
+    if pages < 2 or not (root / "printed.pdf").read_bytes().startswith(b"%PDF"):
+        raise RuntimeError("printing through Qt's print support failed")
+    steps.append(f"printed {pages} pages through Qt's print support")
 
 
 def _check_outputs(workspace, family: str, root: Path, steps: list[str]) -> None:
