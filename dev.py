@@ -20,7 +20,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -39,6 +38,8 @@ def ensure_env() -> Path:
         sys.exit("jingan_desktop needs Python 3.11 or newer")
     python = venv_python()
     if not python.exists():
+        import venv  # here only: some Pythons lack it (the embeddable one the Wine build uses)
+
         print("Creating virtual environment in .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
