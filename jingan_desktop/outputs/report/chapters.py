@@ -13,7 +13,7 @@ from ...plan.model import Chapter, Indicator, Item, ItemStatus
 from ...plan.numbers import format_number
 from ...plan.progress import Evaluation, Rag, year_to_date
 from ...workspace import Workspace
-from .figures import CHART_ITEMS, chapter_items_chart, chart_image
+from .figures import CHART_ITEMS, chapter_items_drawing
 from .progress import Checkpoint
 from .section import Section
 from .styles import RULE, CellParagraph, table_style
@@ -63,9 +63,9 @@ class ChapterPages(Section):
                         s.figure,
                     )
                 )
-            image = chart_image(chapter_items_chart(scope, chapter, items=shown).figure, 170 * mm)
-            image.hAlign = "LEFT"
-            story += [image, Spacer(1, 3 * mm)]
+            chart = chapter_items_drawing(scope, chapter, 170 * mm, items=shown)
+            chart.hAlign = "LEFT"
+            story += [chart, Spacer(1, 3 * mm)]
         if chapter.items:
             story.append(self._chapter_table(chapter))
         else:
