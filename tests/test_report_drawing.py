@@ -170,3 +170,19 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_the_parse(tmp_path: Pa
 )
 def test_cache_dir(env: dict[str, str], platform: str, expected: Path):
     assert cache_dir(env, platform) == expected
+
+
+# --- plain cells in the long tables ----------------------------------------------------------
+
+
+def test_cells_are_plain_where_one_line_fits_and_wrap_otherwise():
+    from jingan_desktop.outputs.report.cells import Cells
+    from jingan_desktop.outputs.report.styles import CellParagraph, Styles
+
+    s = Styles()
+    cells = Cells([40.0, 160.0])
+    assert cells(0, "6.1", s.cell_center) == "6.1"
+    assert cells(1, '区<i>商务</i>委&"', s.cell) == '区<i>商务</i>委&"'  # printed as typed
+    for text in ("苏河湾中心、雅丰天际中心等项目实现竣工并投入使用", "牵头：甲\n配合：乙", "a  b"):
+        assert isinstance(cells(0, text, s.cell), CellParagraph), text
+    assert isinstance(cells(1, "短", s.cell_item), CellParagraph)  # another size: its paragraph
