@@ -7,13 +7,13 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, LongTable, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from ...plan.model import Chapter, Indicator, Item, ItemStatus
 from ...plan.numbers import format_number
 from ...plan.progress import Evaluation, Rag, year_to_date
 from ...workspace import Workspace
-from .cells import Cells
+from .cells import Cells, LongCellTable, merged
 from .figures import CHART_ITEMS, chapter_items_drawing
 from .progress import Checkpoint
 from .section import Section
@@ -104,12 +104,12 @@ class ChapterPages(Section):
             style += self._item_row(item, rows)
             for position, indicator in enumerate(item.indicators, 1):
                 style += self._indicator_row(item, position, indicator, rows)
-        return LongTable(
+        return LongCellTable(
             rows,
             colWidths=[w * mm for w in widths],
             repeatRows=1,
             splitInRow=1,  # a row taller than the page (a very long note) splits, not fails
-            style=table_style(style),
+            style=table_style(merged(style)),
         )
 
     def _item_row(self, item: Item, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
