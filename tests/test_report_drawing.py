@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,56 @@ def test_cells_are_plain_where_one_line_fits_and_wrap_otherwise():
     for text in ("苏河湾中心、雅丰天际中心等项目实现竣工并投入使用", "牵头：甲\n配合：乙", "a  b"):
         assert isinstance(cells(0, text, s.cell), CellParagraph), text
     assert isinstance(cells(1, "短", s.cell_item), CellParagraph)  # another size: its paragraph
+
+
+def test_one_cell_commands_merge_into_runs_after_the_row_wide_ones():
+    from jingan_desktop.outputs.report.cells import merged
+
+    row_fill = ("BACKGROUND", (0, 2), (-1, 2), "item")
+    commands = [
+        ("GRID", (0, 0), (-1, -1), 0.5, "rule"),
+        ("BACKGROUND", (5, 1), (5, 1), "green"),
+        row_fill,
+        ("BACKGROUND", (5, 2), (5, 2), "green"),
+        ("BACKGROUND", (5, 3), (5, 3), "green"),
+        ("BACKGROUND", (5, 4), (5, 4), "red"),
+        ("BACKGROUND", (5, 5), (5, 5), "green"),
+        ("TEXTCOLOR", (5, 1), (5, 1), "ink"),
+        ("TEXTCOLOR", (5, 2), (5, 2), "ink"),
+    ]
+    assert merged(commands) == [
+        ("GRID", (0, 0), (-1, -1), 0.5, "rule"),
+        row_fill,  # before the status fills, which win over it on row 2
+        ("BACKGROUND", (5, 1), (5, 3), "green"),
+        ("BACKGROUND", (5, 4), (5, 4), "red"),
+        ("BACKGROUND", (5, 5), (5, 5), "green"),
+        ("TEXTCOLOR", (5, 1), (5, 2), "ink"),
+    ]
+
+
+# --- a chapter over many pages ---------------------------------------------------------------
+
+
+def test_a_long_chapter_table_pages_every_row_once_under_its_header(tmp_path: Path):
+    from bench.synthetic import fill_sample_figures, synthetic_plan
+
+    plan = synthetic_plan(60, 300, chapters=1)  # one chapter of 360 rows: many pages
+    store = Store.create(tmp_path / "long.sqlite", plan)
+    try:
+        fill_sample_figures(store, plan.id or "", (1, 2))
+        workspace = Workspace(store, quarter=Q)
+        items = workspace.plan.items()
+        summary = build_report(workspace, tmp_path / "long.pdf", generated_on=ISSUED)
+    finally:
+        store.close()
+    pages = [page.extract_text() or "" for page in PdfReader(tmp_path / "long.pdf").pages]
+    table_pages = [p for p in pages if "截至本期实际" in p]
+    assert summary.pages == len(pages) and len(table_pages) >= 8
+    for page in table_pages:  # the header row on every page of the table
+        assert "事项 / 指标" in page and "进展情况" in page
+    names: list[str] = []  # "社会治理指标5-3": each indicator's row, page by page
+    for page in table_pages:
+        names += re.findall(r"^\S*指标\d+-\d+$", page, flags=re.MULTILINE)
+    expected = [n.name for i in items for n in i.indicators]
+    assert len(expected) == 300
+    assert names == expected  # every indicator row once, in order, none lost at a break

@@ -7,17 +7,18 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from ...plan.model import Chapter, Indicator, Item, ItemStatus
 from ...plan.numbers import format_number
 from ...plan.progress import Evaluation, Rag, year_to_date
 from ...workspace import Workspace
-from .cells import Cells, LongCellTable, merged
+from .cells import Cells
 from .figures import CHART_ITEMS, chapter_items_drawing
+from .paged import PagedTable, Rows
 from .progress import Checkpoint
 from .section import Section
-from .styles import RULE, CellParagraph, table_style
+from .styles import RULE, CellParagraph
 from .text import departments, markup, percent, target_text, unit_after
 
 
@@ -85,13 +86,12 @@ class ChapterPages(Section):
         ("进展情况", 0),  # the rest
     )
 
-    def _chapter_table(self, chapter: Chapter) -> Table:
+    def _chapter_table(self, chapter: Chapter) -> PagedTable:
         s = self.styles
         widths = [w for _h, w in self.CHAPTER_COLUMNS]
         widths[-1] = self.landscape_width / mm - sum(widths)
         self._cells = Cells([w * mm for w in widths])
-        rows: list[list[Any]] = [[CellParagraph(h, s.head) for h, _w in self.CHAPTER_COLUMNS]]
-        style: list[tuple[Any, ...]] = [
+        base: list[tuple[Any, ...]] = [
             *Cells.style(centred=(0, 5), right=(4,), ink=s.cell.textColor),
             ("GRID", (0, 0), (-1, -1), 0.5, RULE),
             ("BACKGROUND", (0, 0), (-1, 0), self.styles.header_fill),
@@ -100,17 +100,18 @@ class ChapterPages(Section):
             ("TOPPADDING", (0, 0), (-1, -1), 2.5),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ]
+        cells: list[list[Any]] = []
+        commands: list[list[tuple[Any, ...]]] = []  # each row's, its row numbered 0
         for item in chapter.items:
-            style += self._item_row(item, rows)
+            commands.append(self._item_row(item, cells))
             for position, indicator in enumerate(item.indicators, 1):
-                style += self._indicator_row(item, position, indicator, rows)
-        return LongCellTable(
-            rows,
-            colWidths=[w * mm for w in widths],
-            repeatRows=1,
-            splitInRow=1,  # a row taller than the page (a very long note) splits, not fails
-            style=table_style(merged(style)),
+                commands.append(self._indicator_row(item, position, indicator, cells))
+        header = [CellParagraph(h, s.head) for h, _w in self.CHAPTER_COLUMNS]
+        widths_pt = [w * mm for w in widths]
+        rows = Rows(
+            header, cells, commands, base, widths_pt, padding=5.5, page=self.landscape_height
         )
+        return PagedTable(rows)
 
     def _item_row(self, item: Item, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
         """Append the item's row to ``rows``; returns its style commands."""
@@ -118,7 +119,7 @@ class ChapterPages(Section):
         evaluation = self.scope.progress.items[item.id or ""]
         reported = self.ws.progress_of(item.id or "")
         status = reported.status if reported else None
-        r = len(rows)
+        r = 0  # this row
         label = evaluation.status.label
         if evaluation.status is not Rag.RED and evaluation.red_below:
             label += "（含滞后）"
@@ -154,7 +155,7 @@ class ChapterPages(Section):
         ind_eval = self.scope.progress.indicators[indicator.id or ""]
         value = _actual_to_date(ws, indicator)
         actual = ws.actual(indicator.id or "")
-        r = len(rows)
+        r = 0  # this row
         cell = self._cells
         actual_text = (
             "—"
