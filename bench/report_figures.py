@@ -68,8 +68,8 @@ def reports(name: str, path: Path, folder: Path, repeat: int) -> dict[str, Any]:
 
     Against LibreOffice (a fresh process printing the ledger) ours is a fresh process too:
     the ``report`` command, wall clock, imports and opening the file included, as the
-    clerk's click on a cold start pays them. Its very first run, before the bundled font's
-    parse is in the cache folder, is printed on its own. Against the floor (reportlab in
+    clerk's click on a cold start pays them. Its very first run, before the bytecode and the
+    bundled font's parse are cached (a fresh install's first report), is printed on its own. Against the floor (reportlab in
     this process) ours is ``build_report`` in this process."""
     from jingan_desktop.outputs.excel import export_excel
     from jingan_desktop.outputs.report import build_report
@@ -86,7 +86,7 @@ def reports(name: str, path: Path, folder: Path, repeat: int) -> dict[str, Any]:
         libreoffice_pdf(xlsx, folder / "lo-warm", profile)  # LibreOffice's first start
     env = child_env(folder)
     command = report_command(path, workspace.plan.year, folder / f"cold-{name}.pdf")
-    first = run_child(command, env)  # the first report on this machine: the font parsed
+    first = run_child(command, env)  # the first report here: bytecode and font not cached
     cold, cold_cpu, ours, ours_cpu, floors, office_s = [], [], [], [], [], []
     for _ in range(repeat):
         wall, cpu, _out = run_child(command, env)
@@ -132,7 +132,7 @@ def report_rows(names: list[str]) -> list[tuple[str, str, Goal]]:
              (lambda v, g=goal: v <= g, f"≤ {goal}×")),
             (f"report_libreoffice_s_{name}", "    LibreOffice, s", None),
             (f"report_cold_cpu_s_{name}", "    ours, CPU s", None),
-            (f"report_first_s_{name}", "    the first run (font parsed, not yet cached), s", None),
+            (f"report_first_s_{name}", "    the first run (bytecode compiled, font parsed: nothing cached), s", None),
             (f"report_s_{name}", "  build_report in a warm process, s", None),
             (f"report_floor_ratio_{name}", "    ÷ reportlab floor (CJK font, wrapped rows)", None),
         ]  # fmt: skip
