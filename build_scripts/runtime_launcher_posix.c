@@ -358,6 +358,8 @@ static void tidy(const char *root, const char *current)
             snprintf(marker, sizeof marker, "%s/%s", folder, partial ? ".extracting" : ".ready");
             if (stat(marker, &st) == 0 || stat(folder, &st) != 0 || !S_ISDIR(st.st_mode))
                 continue; /* in use (or not a folder of ours) */
+            if (partial && st.st_mtime > time(NULL) - 60)
+                continue; /* just made: its unpacker may not hold ".extracting" yet */
         }
         aside_name(aside, sizeof aside, root, e, "trash");
         if (rename(folder, aside) == 0)
