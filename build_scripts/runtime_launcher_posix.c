@@ -295,6 +295,7 @@ static int ensure_runtime(const Payload *p, const char *root, char *final, size_
         snprintf(lock, sizeof lock, "%s/.extracting", partial);
         locked = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     }
+    errno = 0; /* a damaged record sets none: then the message says EIO */
     if (locked < 0 || flock(locked, LOCK_EX) != 0 || !unpack(p, partial) ||
         syncfs(locked) != 0 || !write_marker(partial, p->name)) {
         error = errno ? errno : EIO;
