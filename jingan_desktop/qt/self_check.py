@@ -61,6 +61,9 @@ def run_self_check(args: argparse.Namespace) -> int:
             if not data.startswith(b"%PDF") or len(data) < 10_000:
                 raise RuntimeError("the PDF report is missing or too small")
             steps.append(f"PDF report written ({len(data)} bytes)")
+            from .self_check_outputs import check_outputs
+
+            check_outputs(window, root, steps)
             window.close()
     except Exception as exc:  # the point is to report any failure, whatever it is
         for step in steps:
