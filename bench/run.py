@@ -41,6 +41,7 @@ import itertools
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import statistics
 import sys
