@@ -961,7 +961,9 @@ def test_migration_numbering_gap_is_refused(
     folder.mkdir(parents=True)
     (folder / "0001_a.sql").write_text("CREATE TABLE a (x);\n", encoding="utf-8")
     (folder / "0003_c.sql").write_text("CREATE TABLE c (x);\n", encoding="utf-8")
-    monkeypatch.setattr(db, "resource_path", lambda relative: tmp_path / relative)
+    from jingan_desktop.storage import migrations
+
+    monkeypatch.setattr(migrations, "resource_path", lambda relative: tmp_path / relative)
     with pytest.raises(RuntimeError, match="not numbered"):
         migration_files()
 
