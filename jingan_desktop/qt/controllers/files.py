@@ -55,7 +55,11 @@ class FilesController(Controller):
                 store = session.store
                 self.window.share_sync.begin(session)
             else:
-                store = Store.open(path, before_migrate=lambda p: backup_file(p, "migration"))
+                # A big file is checked in the background once the plan is shown
+                # (shared_file.py reports what it finds; every write waits for the verdict).
+                store = Store.open(
+                    path, before_migrate=lambda p: backup_file(p, "migration"), check="auto"
+                )
         except (CorruptError, TruncatedError) as exc:
             if _damaged_master(exc) or is_network_path(path):
                 show_error(self.window, exc)  # a file on a share is never restored from here
@@ -72,6 +76,8 @@ class FilesController(Controller):
         except StoreError as exc:
             self.window.share_sync.abandon()
             store.close()
+            if isinstance(exc, CorruptError) and not is_network_path(path):
+                return self.window.shared_file.offer_restore(path, exc)  # found while reading
             show_error(self.window, exc)
             return False
         self.window.set_workspace(workspace)
