@@ -40,6 +40,7 @@ from .storage.loading import (
     chapter_from_row,
     indicator_from_row,
     item_from_row,
+    no_cyclic_collection,
     plan_from_row,
     progress_from_row,
 )
@@ -117,10 +118,11 @@ class Workspace:
         self, store: Store, plan_id: str | None = None, quarter: int | None = None
     ) -> None:
         self.store = store
-        self.data: PlanData = store.load(plan_id)
-        self.quarter = quarter or default_quarter(self.data.plan.year)
-        self._index()
-        self.progress: PlanProgress = evaluate_plan(self.data, self.quarter)
+        with no_cyclic_collection():  # the plan's objects, then their evaluations
+            self.data: PlanData = store.load(plan_id)
+            self.quarter = quarter or default_quarter(self.data.plan.year)
+            self._index()
+            self.progress: PlanProgress = evaluate_plan(self.data, self.quarter)
         # Rows whose warnings may have changed since the 预警 list last asked (None: all).
         self._warnings_stale: set[str] | None = None
         self._plan_names: dict[str, str] | None = None  # read from the history on first use
@@ -146,10 +148,11 @@ class Workspace:
 
     def reload(self) -> None:
         """Re-read the plan (after another user's commit, a merge or an import)."""
-        self.data = self.store.load(self.data.plan.id)
-        self._index()
-        self._plan_names = None
-        self.evaluate()
+        with no_cyclic_collection():
+            self.data = self.store.load(self.data.plan.id)
+            self._index()
+            self._plan_names = None
+            self.evaluate()
 
     def evaluate(self) -> None:
         self.progress = evaluate_plan(self.data, self.quarter)

@@ -176,7 +176,10 @@ def combine(parts: Iterable[tuple[Evaluation, float]]) -> Evaluation:
             expected_sum += evaluation.expected * weight
         if evaluation.completion is not None:
             completion_weight += weight
-            completion_sum += _clamp(evaluation.completion) * weight
+            completion = evaluation.completion
+            completion_sum += (
+                0.0 if completion < 0 else 1.0 if completion > 1 else completion
+            ) * weight
     if total_weight == 0:
         return Evaluation(None, None, None, Rag.GREY, red_below)
     score = score_sum / total_weight
@@ -234,17 +237,21 @@ def _evaluate_item_tree(
     data: PlanData, item: Item, quarter: int, indicators: dict[str, Evaluation]
 ) -> Evaluation:
     """Evaluate an item's indicators (into ``indicators``) and the item itself."""
+    actuals = data.actuals
     evaluations = []
     for indicator in item.indicators:
         assert indicator.id is not None
-        figures = {
-            q: a.value
-            for q in range(1, quarter + 1)
-            if (a := data.actuals.get((indicator.id, q))) is not None
-        }
-        evaluation = evaluate_indicator(
-            indicator, year_to_date(indicator, figures, quarter), quarter
-        )
+        if indicator.accumulation is Accumulation.PER_QUARTER:
+            figures = {
+                q: a.value
+                for q in range(1, quarter + 1)
+                if (a := actuals.get((indicator.id, q))) is not None
+            }
+            figure = year_to_date(indicator, figures, quarter)
+        else:  # year to date: this quarter's figure is the one that counts
+            found = actuals.get((indicator.id, quarter))
+            figure = None if found is None or found.value is None else float(found.value)
+        evaluation = evaluate_indicator(indicator, figure, quarter)
         indicators[indicator.id] = evaluation
         evaluations.append(evaluation)
     progress = data.progress.get((item.id or "", quarter))
