@@ -27,6 +27,7 @@ item makes it red whatever its figures say, and every level remembers whether an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -101,17 +102,30 @@ def _exact(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
+@functools.lru_cache(maxsize=4096)
+def _exact_target(value: float) -> Decimal:
+    """:func:`_exact` of a target or a pace, which repeat across a plan's indicators (25, 50,
+    100 …): worked out once each."""
+    return _exact(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _share(percent: float) -> Decimal:
+    """A pace or a tolerance in percent as an exact share (50 → 0.5)."""
+    return _exact(percent) / 100
+
+
 def evaluate_indicator(indicator: Indicator, actual: float | None, quarter: int) -> Evaluation:
     """Score one indicator's year-to-date figure at the end of ``quarter`` (1–4).
 
     Completion and score are worked out in decimal on the figures as typed, so a boundary is
     exact: 4.8 against 增长≥6% is 0.8 — 80 % and 预警 — not 0.7999999999999999 and 滞后."""
     target = indicator.value
-    pace_share = _exact(indicator.effective_pace()[quarter - 1]) / 100
+    pace_share = _share(indicator.effective_pace()[quarter - 1])
     pace = float(pace_share)
     if actual is None or target is None:
         return Evaluation(None, pace, None, Rag.GREY)
-    exact_actual, exact_target = _exact(actual), _exact(target)
+    exact_actual, exact_target = _exact(actual), _exact_target(target)
     if target:
         exact_completion = exact_actual / exact_target
     else:
@@ -128,7 +142,7 @@ def evaluate_indicator(indicator: Indicator, actual: float | None, quarter: int)
         else:
             score = AMBER_AT
     elif comparator is Comparator.ABOUT:
-        band = _exact(indicator.tolerance) / 100
+        band = _share(indicator.tolerance)
         deviation = abs(exact_completion - pace_share) if target else abs(exact_actual)
         score = _clamp(float(1 - max(Decimal(0), deviation - band)))
     else:  # EXACT
