@@ -157,15 +157,20 @@ def lock_from_row(lock: Row) -> QuarterLock:
 
 @contextlib.contextmanager
 def no_cyclic_collection() -> Iterator[None]:
-    """Tens of thousands of new objects and no garbage among them (a plan loaded, evaluated):
-    the cyclic collector would run dozens of times for nothing, each time walking the objects
-    made so far (~30 % of a big load). Off meanwhile, as it was afterwards."""
+    """Tens of thousands of new objects and no garbage among them (a plan loaded, evaluated,
+    its tree built): the cyclic collector would run dozens of times for nothing, each time
+    walking the objects made so far (~30 % of a big load). Off meanwhile; afterwards what was
+    made goes straight to the oldest generation (``freeze`` then ``unfreeze``, which walks
+    nothing), so the young collections that resume do not walk it all again on its way there
+    (a cycle among it is still found by the next full collection)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if collecting:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

@@ -17,6 +17,7 @@ from ...paths import data_dir
 from ...plan.model import Plan
 from ...storage.backup import backup_file, daily_backup_due, take_backup
 from ...storage.database import CorruptError, StoreError, TruncatedError
+from ...storage.loading import no_cyclic_collection
 from ...storage.store import PlanExistsError, Store
 from ...storage.sync.detect import is_network_path
 from ...workspace import Workspace
@@ -80,7 +81,8 @@ class FilesController(Controller):
                 return self.window.shared_file.offer_restore(path, exc)  # found while reading
             show_error(self.window, exc)
             return False
-        self.window.set_workspace(workspace)
+        with no_cyclic_collection():  # the tree's nodes: no garbage among them either
+            self.window.set_workspace(workspace)
         self.remember_recent(path)
         self.window.file_opened.emit(str(path))
         return True
