@@ -18,7 +18,10 @@ How it stays honest on a shared, loaded machine:
   rows in a plain QTreeWidget); the executable's start is divided by the bare window *from
   source*, wall clock, unpacking included: its first start (an empty runtime folder,
   ``JINGAN_RUNTIME_DIR``: it unpacks) and its later starts (the folder it unpacked) apart;
-* opening is timed in a fresh process against plain sqlite3 reading the same rows there;
+* opening is timed in a fresh process against plain sqlite3 reading the same rows there (and
+  beside it the same read building a plain dict per row); a big file's integrity check runs
+  after the plan is shown, on its own thread: its wall time and the UI's longest stall
+  meanwhile are printed on their own (bench/opening.py; ``--only open``);
 * the daily backup is timed on its own, as the longest stall of the UI thread while it runs
   (a 5 ms heartbeat timer), beside the longest heartbeat gap of the same idle window;
 * one edit includes the 预警 rebuild; a keystroke in the search box includes the debounce
@@ -37,12 +40,9 @@ Nothing here asserts: the test suite holds no timing checks; this prints figures
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
-import resource
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -95,16 +95,6 @@ tree.expandToDepth(0)
 w = QMainWindow(); w.setCentralWidget(tree); w.resize(1280, 800); w.show(); app.processEvents()
 print("startup-cpu", time.process_time(), flush=True)
 """
-TABLES = (
-    "plan",
-    "chapter",
-    "item",
-    "indicator",
-    "actual",
-    "progress",
-    "department",
-    "quarter_lock",
-)
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -219,98 +209,16 @@ def startup(seed: Path, folder: Path, repeat: int, exe: Path | None) -> dict[str
     return figures
 
 
-# --- opening and the daily backup, in a fresh process each -----------------------------------
-
-
-def raw_read(path: Path) -> int:
-    """The floor: plain sqlite3 reading every row the tree needs."""
-    conn = sqlite3.connect(path)
-    rows = sum(len(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in TABLES)
-    conn.close()
-    return rows
-
-
-def child_open(path: Path) -> None:
-    """(In the child.) Raw read, then open the plan in the window; then the daily backup with
-    a heartbeat on the UI thread. Prints one JSON line."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from jingan_desktop.qt.application import create_application
-    from jingan_desktop.qt.main_window import MainWindow
-
-    app = create_application()
-    window = MainWindow(scratch_settings())
-    window.resize(1400, 900)
-    window.shared_file.daily_backup_soon = lambda _store: None  # started by hand below
-    window.show()
-    app.processEvents()
-    started = time.process_time()
-    raw_read(path)
-    raw = time.process_time() - started
-    started = time.process_time()
-    ok = window.open_path(path, quarter=2)
-    app.processEvents()
-    opened = time.process_time() - started
-    assert ok and window.model.rowCount() > 0
-
-    beats: list[float] = []
-    heart = QTimer(interval=5)
-    heart.timeout.connect(lambda: beats.append(time.perf_counter()))
-
-    def longest_gap(until: Callable[[], bool], at_least: float) -> float:
-        beats.clear()
-        heart.start()
-        started = time.perf_counter()
-        while not until() or time.perf_counter() - started < at_least:
-            app.processEvents()
-            time.sleep(0.001)
-        heart.stop()
-        return max((b - a for a, b in itertools.pairwise(beats)), default=0.0)
-
-    idle = longest_gap(lambda: True, 0.5)
-    done: list[bool] = []
-    window.shared_file.backup_finished.connect(lambda: done.append(True))
-    started = time.perf_counter()
-    window.shared_file._daily_backup(window.workspace.store)
-    stall = longest_gap(lambda: bool(done), 0.0)
-    backup = time.perf_counter() - started
-    window.close()
-    QApplication.processEvents()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"raw": raw, "open": opened, "idle_gap": idle, "stall": stall,
-                      "backup": backup, "peak_mb": peak}))  # fmt: skip
+# --- opening and the daily backup, in a fresh process each (bench/opening.py) ----------------
 
 
 def open_and_backup(path: Path, items: int, folder: Path, repeat: int) -> dict[str, Any]:
+    from bench.opening import open_and_backup as measure
+
     env = child_env(folder)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child-open", str(path)]
-    runs = [json.loads(run_child(command, env)[2].splitlines()[-1]) for _ in range(repeat)]
-    key = f"_{items}"
-    return {
-        f"open_s{key}": spread([r["open"] for r in runs]),
-        f"open_raw_s{key}": spread([r["raw"] for r in runs]),
-        f"open_ratio{key}": spread([r["open"] / r["raw"] for r in runs]),
-        f"backup_stall_ms{key}": spread([r["stall"] * 1000 for r in runs]),
-        f"backup_idle_gap_ms{key}": spread([r["idle_gap"] * 1000 for r in runs]),
-        f"backup_s{key}": spread([r["backup"] for r in runs]),
-        f"peak_rss_mb{key}": spread([r["peak_mb"] for r in runs]),
-        # Every open runs the full integrity_check (part of open_s above); quick_check, which
-        # misses damaged indexes, for scale.
-        f"integrity_check_s{key}": spread([pragma_time(path, "integrity_check") for _ in runs]),
-        f"quick_check_s{key}": spread([pragma_time(path, "quick_check") for _ in runs]),
-    }
-
-
-def pragma_time(path: Path, name: str) -> float:
-    """CPU seconds of one of SQLite's own checks on ``path``, on a fresh connection."""
-    conn = sqlite3.connect(path)
-    try:
-        started = time.process_time()
-        conn.execute(f"PRAGMA {name}").fetchall()
-        return time.process_time() - started
-    finally:
-        conn.close()
+    return measure(
+        path, items, repeat, lambda command: run_child(command, env), Path(__file__).resolve()
+    )
 
 
 # --- inside one app session: edits, filtering -------------------------------------------------
@@ -461,11 +369,15 @@ def size_rows(sizes: tuple[int, ...]) -> list[tuple[str, str, Goal]]:
              (lambda v: v <= 2.5, "≤ 2.5×")),
             (f"open_s_{n}", f"  open {n:,} items, CPU s", None),
             (f"open_raw_s_{n}", "  raw sqlite3 read, CPU s", None),
+            (f"open_objects_ratio_{n}", "  open ÷ raw read building a dict per row", None),
+            (f"check_wall_s_{n}", "  integrity check after the plan is shown, wall s", None),
+            (f"check_stall_ms_{n}", "    longest UI stall meanwhile, ms",
+             (lambda v: v <= 100, "≤ 100")),
             (f"backup_stall_ms_{n}", "  longest UI stall during the daily backup, ms",
              (lambda v: v <= 100, "≤ 100")),
             (f"backup_idle_gap_ms_{n}", "    longest heartbeat gap when idle, ms", None),
             (f"backup_s_{n}", "    daily backup + integrity check, s", None),
-            (f"integrity_check_s_{n}", "    of it, the full integrity_check, CPU s", None),
+            (f"integrity_check_s_{n}", "    the full integrity_check alone, CPU s", None),
             (f"quick_check_s_{n}", "    (quick_check would take, CPU s)", None),
             (f"peak_rss_mb_{n}", "  peak memory, MB", None),
             (f"edit_ms_{n}", "  one edit incl. 预警 rebuild, CPU ms", (lambda v: v < 20, "< 20")),
@@ -507,6 +419,22 @@ def only_startup(repeat: int, json_path: Path | None) -> int:
     return 0
 
 
+def only_open(sizes: tuple[int, ...], repeat: int, json_path: Path | None) -> int:
+    figures: dict[str, Any] = {"load_average_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="jingan-bench-") as tmp:
+        for n in sizes:
+            print(f"{n:,} items: open, integrity check, daily backup …", flush=True)
+            runs = max(2, repeat // 2) if n > BIG else max(2, repeat - 2)
+            figures.update(open_and_backup(make_plan(Path(tmp), n), n, Path(tmp), runs))
+    figures["load_average_after"] = os.getloadavg()
+    keys = ("open_", "check_", "backup_", "integrity_", "quick_", "peak_")
+    print_table(figures, [row for row in size_rows(sizes) if row[0].startswith(keys)])
+    if json_path:
+        json_path.write_text(json.dumps(figures, indent=2, sort_keys=True), encoding="utf-8")
+    sys.stdout.flush()
+    os._exit(0)  # PySide6's teardown can crash at exit; the figures are out
+
+
 def app_figures(
     seed: Path,
     plans: dict[int, Path],
@@ -521,7 +449,7 @@ def app_figures(
     if exe is None:
         notes.append("no executable in dist/: build it with `python3 dev.py build`")
     for n, path in plans.items():
-        print(f"{n:,} items: open, daily backup, edits, filter …", flush=True)
+        print(f"{n:,} items: open, integrity check, daily backup, edits, filter …", flush=True)
         runs = max(2, repeat // 2) if n > BIG else max(2, repeat - 2)
         figures.update(open_and_backup(path, n, folder, runs))
         figures.update(session(path, n, max(1, repeat // 2) if n > BIG else repeat))
@@ -543,18 +471,28 @@ def main(argv: list[str] | None = None) -> int:
         help="only the start-up figures (the app, the bare window and the QTreeWidget floor)",
     )
     parser.add_argument(
-        "--only", choices=["report"], help="only these figures (report: seed and 2,000 items)"
+        "--only",
+        choices=["report", "open"],
+        help="only these figures (report: seed and 2,000 items; open: opening, its integrity"
+        " check and the daily backup at each size)",
     )
+    parser.add_argument("--sizes", help="plan sizes in items, comma-separated (500,2000,8000)")
     parser.add_argument("--child-open", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_open:
+        from bench.opening import child_open
+
         child_open(args.child_open)
         sys.stdout.flush()
         os._exit(0)  # skip PySide6's teardown, which can crash at exit (not ours to time)
     repeat = 2 if args.quick else 5
     if args.only_startup:
         return only_startup(repeat, args.json)
-    sizes = (BIG,) if args.quick or args.only else (500, BIG, 8000)
+    sizes = (BIG,) if args.quick or args.only == "report" else (500, BIG, 8000)
+    if args.sizes:
+        sizes = tuple(int(n) for n in args.sizes.split(","))
+    if args.only == "open":
+        return only_open(sizes, repeat, args.json)
     exe = args.exe or ROOT / "dist" / (
         "jingan-desktop.exe" if sys.platform.startswith("win") else "jingan-desktop"
     )
