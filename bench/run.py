@@ -1,8 +1,8 @@
 """The benchmark: start-up, opening, the daily backup, one edit, filter-as-you-type and the PDF
 report, at several plan sizes, each against its floor measured in the same run.
 
-    python3 dev.py bench [--json OUT.json] [--quick]
-    .venv/bin/python bench/run.py [--json OUT.json] [--quick] [--only-startup]
+    python3 dev.py bench [--json OUT.json] [--quick] [--only-startup | --only report]
+    .venv/bin/python bench/run.py [--json OUT.json] [--quick] [--only-startup | --only report]
 
 How it stays honest on a shared, loaded machine:
 
@@ -16,15 +16,21 @@ How it stays honest on a shared, loaded machine:
   every module on each start (``PYTHONDONTWRITEBYTECODE``) decides the ratio; the app is
   divided by a bare PySide6 window and shown beside the floor (the bundled font and the same
   rows in a plain QTreeWidget); the executable's start is divided by the bare window *from
-  source*, wall clock, unpacking included;
-* opening is timed in a fresh process against plain sqlite3 reading the same rows there;
+  source*, wall clock, unpacking included: its first start (an empty runtime folder,
+  ``JINGAN_RUNTIME_DIR``: it unpacks) and its later starts (the folder it unpacked) apart;
+* opening is timed in a fresh process against plain sqlite3 reading the same rows there (and
+  beside it the same read building a plain dict per row); a big file's integrity check runs
+  after the plan is shown, on its own thread: its wall time and the UI's longest stall
+  meanwhile are printed on their own (bench/opening.py; ``--only open``);
 * the daily backup is timed on its own, as the longest stall of the UI thread while it runs
   (a 5 ms heartbeat timer), beside the longest heartbeat gap of the same idle window;
 * one edit includes the 预警 rebuild; a keystroke in the search box includes the debounce
   (wall clock) and the filtering (CPU), and clearing the box is timed too;
 * the report's floor is reportlab with the same embedded CJK font and wrapped paragraphs;
   LibreOffice printing the app's own Excel export is the peer (when ``soffice`` exists:
-  ``apt-get install libreoffice-calc-nogui fonts-wqy-microhei``);
+  ``apt-get install libreoffice-calc-nogui fonts-wqy-microhei``), and against it ours is the
+  ``report`` command in a fresh process, wall clock, like LibreOffice's (``--only report``:
+  the report figures alone, seed and 2,000 items);
 * synthetic plans have departments, five indicators per item, four quarters of figures, at
   500 / 2,000 / 8,000 items (``--quick``: 2,000 only, fewer runs).
 
@@ -34,14 +40,10 @@ Nothing here asserts: the test suite holds no timing checks; this prints figures
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
-import resource
 import shutil
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +55,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+from bench.measure import child_env, run_child, spread  # noqa: E402 - after the path
+from bench.report_figures import report_rows, reports, soffice  # noqa: E402
 
 INDICATORS_PER_ITEM = 5
 BIG = 2000  # the size the goals are stated for
@@ -90,48 +95,9 @@ tree.expandToDepth(0)
 w = QMainWindow(); w.setCentralWidget(tree); w.resize(1280, 800); w.show(); app.processEvents()
 print("startup-cpu", time.process_time(), flush=True)
 """
-TABLES = (
-    "plan",
-    "chapter",
-    "item",
-    "indicator",
-    "actual",
-    "progress",
-    "department",
-    "quarter_lock",
-)
 
 
 # --- measuring ------------------------------------------------------------------------------
-
-
-def spread(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "low": min(values), "high": max(values)}
-
-
-def child_env(folder: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(
-        PYTHONPYCACHEPREFIX=str(folder / "pycache"),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])),
-        JINGAN_DATA_DIR=str(folder / "data"),
-        QT_QPA_PLATFORM="offscreen",
-        MPLBACKEND="Agg",
-    )
-    return env
-
-
-def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, CPU seconds (user + system of the child and its children), stdout."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        raise RuntimeError(f"{command[:4]} failed: {result.stderr[-800:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, result.stdout
 
 
 def scratch_settings() -> Any:
@@ -190,6 +156,8 @@ def startup(seed: Path, folder: Path, repeat: int, exe: Path | None) -> dict[str
     font = ROOT / "resources" / "fonts" / "wqy-microhei.ttf"
     floor = [sys.executable, "-c", TREE_FLOOR, str(seed), str(font)]
     exe_app = [str(exe), "--db", str(seed), "--startup-probe", "app"] if exe else None
+    # later starts of the executable run what its first start unpacked into this folder
+    env["JINGAN_RUNTIME_DIR"] = str(folder / "runtime")
     for command in (app, bare, floor, exe_app):  # compile the bytecode, warm the OS file cache
         if command:
             run_child(command, env)
@@ -203,7 +171,8 @@ def startup(seed: Path, folder: Path, repeat: int, exe: Path | None) -> dict[str
         [],
         [],
     )
-    for _ in range(repeat):
+    first_wall, first_ratios = [], []
+    for run in range(repeat):
         wall_a, _, out_a = run_child(app, env)
         wall_b, _, out_b = run_child(bare, env)
         cpu_a, cpu_b = startup_cpu(out_a), startup_cpu(out_b)
@@ -217,6 +186,11 @@ def startup(seed: Path, folder: Path, repeat: int, exe: Path | None) -> dict[str
             wall_e, _, _ = run_child(exe_app, env)
             exe_wall.append(wall_e)
             exe_ratios.append(wall_e / wall_b)
+            fresh = {**env, "JINGAN_RUNTIME_DIR": str(folder / f"runtime-first-{run}")}
+            wall_f, _, _ = run_child(exe_app, fresh)
+            shutil.rmtree(fresh["JINGAN_RUNTIME_DIR"], ignore_errors=True)
+            first_wall.append(wall_f)
+            first_ratios.append(wall_f / wall_b)
     figures: dict[str, Any] = {
         "startup_ratio": spread(ratios),
         "startup_floor_ratio": spread(floors),
@@ -229,102 +203,22 @@ def startup(seed: Path, folder: Path, repeat: int, exe: Path | None) -> dict[str
             exe_mb=exe.stat().st_size / 1024 / 1024,
             exe_startup_s=spread(exe_wall),
             exe_startup_ratio=spread(exe_ratios),
+            exe_first_startup_s=spread(first_wall),
+            exe_first_startup_ratio=spread(first_ratios),
         )
     return figures
 
 
-# --- opening and the daily backup, in a fresh process each -----------------------------------
-
-
-def raw_read(path: Path) -> int:
-    """The floor: plain sqlite3 reading every row the tree needs."""
-    conn = sqlite3.connect(path)
-    rows = sum(len(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in TABLES)
-    conn.close()
-    return rows
-
-
-def child_open(path: Path) -> None:
-    """(In the child.) Raw read, then open the plan in the window; then the daily backup with
-    a heartbeat on the UI thread. Prints one JSON line."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from jingan_desktop.qt.application import create_application
-    from jingan_desktop.qt.main_window import MainWindow
-
-    app = create_application()
-    window = MainWindow(scratch_settings())
-    window.resize(1400, 900)
-    window.shared_file.daily_backup_soon = lambda _store: None  # started by hand below
-    window.show()
-    app.processEvents()
-    started = time.process_time()
-    raw_read(path)
-    raw = time.process_time() - started
-    started = time.process_time()
-    ok = window.open_path(path, quarter=2)
-    app.processEvents()
-    opened = time.process_time() - started
-    assert ok and window.model.rowCount() > 0
-
-    beats: list[float] = []
-    heart = QTimer(interval=5)
-    heart.timeout.connect(lambda: beats.append(time.perf_counter()))
-
-    def longest_gap(until: Callable[[], bool], at_least: float) -> float:
-        beats.clear()
-        heart.start()
-        started = time.perf_counter()
-        while not until() or time.perf_counter() - started < at_least:
-            app.processEvents()
-            time.sleep(0.001)
-        heart.stop()
-        return max((b - a for a, b in itertools.pairwise(beats)), default=0.0)
-
-    idle = longest_gap(lambda: True, 0.5)
-    done: list[bool] = []
-    window.shared_file.backup_finished.connect(lambda: done.append(True))
-    started = time.perf_counter()
-    window.shared_file._daily_backup(window.workspace.store)
-    stall = longest_gap(lambda: bool(done), 0.0)
-    backup = time.perf_counter() - started
-    window.close()
-    QApplication.processEvents()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"raw": raw, "open": opened, "idle_gap": idle, "stall": stall,
-                      "backup": backup, "peak_mb": peak}))  # fmt: skip
+# --- opening and the daily backup, in a fresh process each (bench/opening.py) ----------------
 
 
 def open_and_backup(path: Path, items: int, folder: Path, repeat: int) -> dict[str, Any]:
+    from bench.opening import open_and_backup as measure
+
     env = child_env(folder)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child-open", str(path)]
-    runs = [json.loads(run_child(command, env)[2].splitlines()[-1]) for _ in range(repeat)]
-    key = f"_{items}"
-    return {
-        f"open_s{key}": spread([r["open"] for r in runs]),
-        f"open_raw_s{key}": spread([r["raw"] for r in runs]),
-        f"open_ratio{key}": spread([r["open"] / r["raw"] for r in runs]),
-        f"backup_stall_ms{key}": spread([r["stall"] * 1000 for r in runs]),
-        f"backup_idle_gap_ms{key}": spread([r["idle_gap"] * 1000 for r in runs]),
-        f"backup_s{key}": spread([r["backup"] for r in runs]),
-        f"peak_rss_mb{key}": spread([r["peak_mb"] for r in runs]),
-        # Every open runs the full integrity_check (part of open_s above); quick_check, which
-        # misses damaged indexes, for scale.
-        f"integrity_check_s{key}": spread([pragma_time(path, "integrity_check") for _ in runs]),
-        f"quick_check_s{key}": spread([pragma_time(path, "quick_check") for _ in runs]),
-    }
-
-
-def pragma_time(path: Path, name: str) -> float:
-    """CPU seconds of one of SQLite's own checks on ``path``, on a fresh connection."""
-    conn = sqlite3.connect(path)
-    try:
-        started = time.process_time()
-        conn.execute(f"PRAGMA {name}").fetchall()
-        return time.process_time() - started
-    finally:
-        conn.close()
+    return measure(
+        path, items, repeat, lambda command: run_child(command, env), Path(__file__).resolve()
+    )
 
 
 # --- inside one app session: edits, filtering -------------------------------------------------
@@ -392,94 +286,6 @@ def session(path: Path, items: int, repeat: int) -> dict[str, Any]:
     }
 
 
-# --- the report ------------------------------------------------------------------------------
-
-
-def floor_report(workspace: Any, target: Path) -> None:
-    """reportlab at its plainest with what the report must carry anyway: the embedded CJK
-    font and one table row per item and indicator, names and progress texts wrapped."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
-
-    from jingan_desktop.outputs.report.styles import ensure_pdf_font
-
-    font = ensure_pdf_font()
-    style = ParagraphStyle("cell", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
-    cell = lambda text: Paragraph(text, style)  # noqa: E731
-    rows = [[cell(t) for t in ("编号", "名称", "目标", "实际", "完成率", "进展")]]
-    for item in workspace.items.values():
-        progress = workspace.progress_of(item.id)
-        rows.append([cell(str(item.number)), cell(item.title), "", "", "",
-                     cell(progress.text if progress else "")])  # fmt: skip
-        for indicator in item.indicators:
-            actual = workspace.actual(indicator.id)
-            rows.append([
-                "", cell(indicator.name), cell(f"{indicator.value or ''}{indicator.unit}"),
-                cell("" if actual is None or actual.value is None else f"{actual.value:g}"),
-                "", "",
-            ])  # fmt: skip
-    widths = [12 * mm, 60 * mm, 25 * mm, 20 * mm, 15 * mm, 48 * mm]
-    SimpleDocTemplate(str(target), pagesize=A4).build([Table(rows, widths, repeatRows=1)])
-
-
-def soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def libreoffice_pdf(xlsx: Path, out: Path, profile: Path) -> None:
-    command = [soffice() or "soffice", f"-env:UserInstallation={profile.as_uri()}",
-               "--headless", "--convert-to", "pdf", "--outdir", str(out), str(xlsx)]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    if result.returncode != 0 or not (out / f"{xlsx.stem}.pdf").exists():
-        raise RuntimeError(f"LibreOffice failed: {result.stderr[-400:]}")
-
-
-def reports(name: str, path: Path, folder: Path, repeat: int) -> dict[str, Any]:
-    """Our report, the reportlab floor and LibreOffice, interleaved; wall clock (LibreOffice is
-    another process) and our CPU."""
-    from jingan_desktop.outputs.excel import export_excel
-    from jingan_desktop.outputs.report import build_report
-    from jingan_desktop.storage.store import Store
-    from jingan_desktop.workspace import Workspace
-
-    store = Store.open(path, readonly=True)
-    workspace = Workspace(store, quarter=2)
-    xlsx = folder / f"ledger-{name}.xlsx"
-    export_excel(workspace, xlsx)
-    office = soffice()
-    profile = folder / "lo-profile"
-    if office and not profile.exists():
-        libreoffice_pdf(xlsx, folder / "lo-warm", profile)  # LibreOffice's first start
-    ours, ours_cpu, floors, office_s = [], [], [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        build_report(workspace, folder / f"report-{name}.pdf")
-        ours.append(time.perf_counter() - wall)
-        ours_cpu.append(time.process_time() - cpu)
-        wall = time.perf_counter()
-        floor_report(workspace, folder / f"floor-{name}.pdf")
-        floors.append(time.perf_counter() - wall)
-        if office:
-            wall = time.perf_counter()
-            libreoffice_pdf(xlsx, folder / f"lo-{name}", profile)
-            office_s.append(time.perf_counter() - wall)
-    store.close()
-    figures: dict[str, Any] = {
-        f"report_s_{name}": spread(ours),
-        f"report_cpu_s_{name}": spread(ours_cpu),
-        f"report_floor_s_{name}": spread(floors),
-        f"report_floor_ratio_{name}": spread([a / b for a, b in zip(ours, floors, strict=True)]),
-    }
-    if office_s:
-        figures[f"report_libreoffice_s_{name}"] = spread(office_s)
-        figures[f"report_libreoffice_ratio_{name}"] = spread(
-            [a / b for a, b in zip(ours, office_s, strict=True)]
-        )
-    return figures
-
-
 # --- the parser ------------------------------------------------------------------------------
 
 PARSE_SIZES = (500, 2000, 8000)
@@ -540,6 +346,9 @@ ROWS: list[tuple[str, str, Goal]] = [
     ("startup_bare_cpu_s", "  bare window CPU, s", None),
     ("exe_startup_ratio", "executable start ÷ bare window from source (wall)",
      (lambda v: v <= 2, "≤ 2×")),
+    ("exe_startup_s", "  executable start, s", None),
+    ("exe_first_startup_ratio", "  its first start (unpacking) ÷ bare window from source", None),
+    ("exe_first_startup_s", "  its first start, s", None),
     ("exe_mb", "executable size, MiB (Linux)", (lambda v: v <= 75, "≤ 75")),
     ("parse_scaling_ratio", "parse: time per target, 8,000 ÷ 500 run-on targets", None),
     *[
@@ -560,31 +369,21 @@ def size_rows(sizes: tuple[int, ...]) -> list[tuple[str, str, Goal]]:
              (lambda v: v <= 2.5, "≤ 2.5×")),
             (f"open_s_{n}", f"  open {n:,} items, CPU s", None),
             (f"open_raw_s_{n}", "  raw sqlite3 read, CPU s", None),
+            (f"open_objects_ratio_{n}", "  open ÷ raw read building a dict per row", None),
+            (f"check_wall_s_{n}", "  integrity check after the plan is shown, wall s", None),
+            (f"check_stall_ms_{n}", "    longest UI stall meanwhile, ms",
+             (lambda v: v <= 100, "≤ 100")),
             (f"backup_stall_ms_{n}", "  longest UI stall during the daily backup, ms",
              (lambda v: v <= 100, "≤ 100")),
             (f"backup_idle_gap_ms_{n}", "    longest heartbeat gap when idle, ms", None),
             (f"backup_s_{n}", "    daily backup + integrity check, s", None),
-            (f"integrity_check_s_{n}", "    of it, the full integrity_check, CPU s", None),
+            (f"integrity_check_s_{n}", "    the full integrity_check alone, CPU s", None),
             (f"quick_check_s_{n}", "    (quick_check would take, CPU s)", None),
             (f"peak_rss_mb_{n}", "  peak memory, MB", None),
             (f"edit_ms_{n}", "  one edit incl. 预警 rebuild, CPU ms", (lambda v: v < 20, "< 20")),
             (f"filter_key_ms_{n}", "  filter keystroke, CPU ms", (lambda v: v <= 16, "≤ 16")),
             (f"filter_key_wall_ms_{n}", "    the same, wall incl. 120 ms debounce", None),
             (f"filter_clear_ms_{n}", "    clearing the box, CPU ms", (lambda v: v <= 16, "≤ 16")),
-        ]  # fmt: skip
-    return rows
-
-
-def report_rows(names: list[str]) -> list[tuple[str, str, Goal]]:
-    rows: list[tuple[str, str, Goal]] = []
-    for name in names:
-        goal = 0.5 if name == "seed" else 1.0
-        rows += [
-            (f"report_s_{name}", f"PDF report, {name} plan, s", None),
-            (f"report_floor_ratio_{name}", "  ÷ reportlab floor (CJK font, wrapped rows)", None),
-            (f"report_libreoffice_ratio_{name}", "  ÷ LibreOffice printing the Excel export",
-             (lambda v, g=goal: v <= g, f"≤ {goal}×")),
-            (f"report_libreoffice_s_{name}", "    LibreOffice, s", None),
         ]  # fmt: skip
     return rows
 
@@ -620,6 +419,43 @@ def only_startup(repeat: int, json_path: Path | None) -> int:
     return 0
 
 
+def only_open(sizes: tuple[int, ...], repeat: int, json_path: Path | None) -> int:
+    figures: dict[str, Any] = {"load_average_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="jingan-bench-") as tmp:
+        for n in sizes:
+            print(f"{n:,} items: open, integrity check, daily backup …", flush=True)
+            runs = max(2, repeat // 2) if n > BIG else max(2, repeat - 2)
+            figures.update(open_and_backup(make_plan(Path(tmp), n), n, Path(tmp), runs))
+    figures["load_average_after"] = os.getloadavg()
+    keys = ("open_", "check_", "backup_", "integrity_", "quick_", "peak_")
+    print_table(figures, [row for row in size_rows(sizes) if row[0].startswith(keys)])
+    if json_path:
+        json_path.write_text(json.dumps(figures, indent=2, sort_keys=True), encoding="utf-8")
+    sys.stdout.flush()
+    os._exit(0)  # PySide6's teardown can crash at exit; the figures are out
+
+
+def app_figures(
+    seed: Path,
+    plans: dict[int, Path],
+    folder: Path,
+    repeat: int,
+    exe: Path | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Start-up, then at each size: open, the daily backup, edits and the filter."""
+    print("start-up …", flush=True)
+    figures = startup(seed, folder, repeat, exe)
+    if exe is None:
+        notes.append("no executable in dist/: build it with `python3 dev.py build`")
+    for n, path in plans.items():
+        print(f"{n:,} items: open, integrity check, daily backup, edits, filter …", flush=True)
+        runs = max(2, repeat // 2) if n > BIG else max(2, repeat - 2)
+        figures.update(open_and_backup(path, n, folder, runs))
+        figures.update(session(path, n, max(1, repeat // 2) if n > BIG else repeat))
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -634,16 +470,29 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the start-up figures (the app, the bare window and the QTreeWidget floor)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["report", "open"],
+        help="only these figures (report: seed and 2,000 items; open: opening, its integrity"
+        " check and the daily backup at each size)",
+    )
+    parser.add_argument("--sizes", help="plan sizes in items, comma-separated (500,2000,8000)")
     parser.add_argument("--child-open", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_open:
+        from bench.opening import child_open
+
         child_open(args.child_open)
         sys.stdout.flush()
         os._exit(0)  # skip PySide6's teardown, which can crash at exit (not ours to time)
     repeat = 2 if args.quick else 5
     if args.only_startup:
         return only_startup(repeat, args.json)
-    sizes = (BIG,) if args.quick else (500, BIG, 8000)
+    sizes = (BIG,) if args.quick or args.only == "report" else (500, BIG, 8000)
+    if args.sizes:
+        sizes = tuple(int(n) for n in args.sizes.split(","))
+    if args.only == "open":
+        return only_open(sizes, repeat, args.json)
     exe = args.exe or ROOT / "dist" / (
         "jingan-desktop.exe" if sys.platform.startswith("win") else "jingan-desktop"
     )
@@ -655,15 +504,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"preparing the 2022 plan and synthetic plans of {sizes} items …", flush=True)
         seed = make_seed(folder)
         plans = {n: make_plan(folder, n) for n in sizes}
-        print("start-up …", flush=True)
-        figures.update(startup(seed, folder, repeat, exe))
-        if exe is None:
-            notes.append("no executable in dist/: build it with `python3 dev.py build`")
-        for n, path in plans.items():
-            print(f"{n:,} items: open, daily backup, edits, filter …", flush=True)
-            runs = max(2, repeat // 2) if n > BIG else max(2, repeat - 2)
-            figures.update(open_and_backup(path, n, folder, runs))
-            figures.update(session(path, n, max(1, repeat // 2) if n > BIG else repeat))
+        if not args.only:
+            figures.update(app_figures(seed, plans, folder, repeat, exe, notes))
         if soffice() is None:
             notes.append(
                 "LibreOffice not installed: no LibreOffice ratio "
@@ -672,12 +514,14 @@ def main(argv: list[str] | None = None) -> int:
         report_plans = {"seed": seed, **{str(n): plans[n] for n in sizes if n <= BIG}}
         for name, path in report_plans.items():
             print(f"report, {name} plan …", flush=True)
-            figures.update(reports(name, path, folder, repeat if name == "seed" else 1))
-        print("parser …", flush=True)
-        figures.update(parse_scaling(repeat))
+            figures.update(reports(name, path, folder, repeat if name == "seed" else 2))
+        if not args.only:
+            print("parser …", flush=True)
+            figures.update(parse_scaling(repeat))
     figures["load_average_after"] = os.getloadavg()
     figures["notes"] = notes
-    print_table(figures, ROWS + size_rows(sizes) + report_rows(list(report_plans)))
+    rows = [] if args.only else ROWS + size_rows(sizes)
+    print_table(figures, rows + report_rows(list(report_plans)))
     load = figures["load_average_before"][0], figures["load_average_after"][0]
     print(f"\nload average (1 min) before / after: {load[0]:.1f} / {load[1]:.1f}")
     for note in notes:

@@ -48,6 +48,24 @@ def data_dir(env: dict[str, str] | None = None, platform: str | None = None) -> 
     return Path(base) / APP_DIR_NAME
 
 
+def cache_dir(env: dict[str, str] | None = None, platform: str | None = None) -> Path:
+    """The per-user cache folder (what can be made again: the parsed font, say).
+
+    ``JINGAN_DATA_DIR`` set: its ``cache`` subfolder. Windows: %LOCALAPPDATA%; macOS:
+    ~/Library/Caches; elsewhere: $XDG_CACHE_HOME or ~/.cache.
+    """
+    env = dict(os.environ) if env is None else env
+    platform = sys.platform if platform is None else platform
+    if env.get("JINGAN_DATA_DIR"):
+        return Path(env["JINGAN_DATA_DIR"]) / "cache"
+    if platform.startswith("win"):
+        return data_dir(env, platform) / "cache"
+    if platform == "darwin":
+        return Path.home() / "Library" / "Caches" / APP_DIR_NAME
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / APP_DIR_NAME
+
+
 def default_db_path() -> Path:
     return data_dir() / DEFAULT_DB_NAME
 

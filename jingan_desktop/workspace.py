@@ -40,6 +40,7 @@ from .storage.loading import (
     chapter_from_row,
     indicator_from_row,
     item_from_row,
+    no_cyclic_collection,
     plan_from_row,
     progress_from_row,
 )
@@ -117,10 +118,11 @@ class Workspace:
         self, store: Store, plan_id: str | None = None, quarter: int | None = None
     ) -> None:
         self.store = store
-        self.data: PlanData = store.load(plan_id)
-        self.quarter = quarter or default_quarter(self.data.plan.year)
-        self._index()
-        self.progress: PlanProgress = evaluate_plan(self.data, self.quarter)
+        with no_cyclic_collection():  # the plan's objects, then their evaluations
+            self.data: PlanData = store.load(plan_id)
+            self.quarter = quarter or default_quarter(self.data.plan.year)
+            self._index()
+            self.progress: PlanProgress = evaluate_plan(self.data, self.quarter)
         # Rows whose warnings may have changed since the 预警 list last asked (None: all).
         self._warnings_stale: set[str] | None = None
         self._plan_names: dict[str, str] | None = None  # read from the history on first use
@@ -146,10 +148,11 @@ class Workspace:
 
     def reload(self) -> None:
         """Re-read the plan (after another user's commit, a merge or an import)."""
-        self.data = self.store.load(self.data.plan.id)
-        self._index()
-        self._plan_names = None
-        self.evaluate()
+        with no_cyclic_collection():
+            self.data = self.store.load(self.data.plan.id)
+            self._index()
+            self._plan_names = None
+            self.evaluate()
 
     def evaluate(self) -> None:
         self.progress = evaluate_plan(self.data, self.quarter)
@@ -524,7 +527,21 @@ def describe_target(indicator: Indicator) -> str:
 
 
 def search_text(parts: Iterable[str | None]) -> str:
-    return " ".join(p for p in parts if p).casefold()
+    return " ".join(filter(None, parts)).casefold()
+
+
+def _indicator_text(indicator: Indicator) -> str:
+    return search_text((indicator.name, indicator.text, indicator.unit))
+
+
+def _item_text(item: Item) -> str:
+    return search_text(
+        (str(item.number), item.title, item.text, item.lead_department, *item.co_departments)
+    )
+
+
+def _chapter_text(chapter: Chapter) -> str:
+    return search_text((chapter.numeral, chapter.title))
 
 
 class RowFilter:
@@ -556,30 +573,26 @@ class RowFilter:
 
     def warm(self) -> None:
         """Build every row's search text now (after opening), not on the first keystroke."""
-        for row_id in (*self.workspace.chapters, *self.workspace.items, *self.workspace.indicators):
-            self._text(row_id)
+        ws, cache = self.workspace, self._text_cache
+        for rows, text in (
+            (ws.chapters, _chapter_text),
+            (ws.items, _item_text),
+            (ws.indicators, _indicator_text),
+        ):
+            for row_id, row in rows.items():
+                if row_id not in cache:
+                    cache[row_id] = text(row)  # type: ignore[operator]
 
     def _text(self, row_id: str) -> str:
         cached = self._text_cache.get(row_id)
         if cached is None:
             ws = self.workspace
             if row_id in ws.indicators:
-                ind = ws.indicators[row_id]
-                cached = search_text((ind.name, ind.text, ind.unit))
+                cached = _indicator_text(ws.indicators[row_id])
             elif row_id in ws.items:
-                item = ws.items[row_id]
-                cached = search_text(
-                    (
-                        str(item.number),
-                        item.title,
-                        item.text,
-                        item.lead_department,
-                        *item.co_departments,
-                    )
-                )
+                cached = _item_text(ws.items[row_id])
             else:
-                chapter = ws.chapters[row_id]
-                cached = search_text((chapter.numeral, chapter.title))
+                cached = _chapter_text(ws.chapters[row_id])
             self._text_cache[row_id] = cached
         return cached
 

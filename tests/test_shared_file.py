@@ -411,3 +411,51 @@ def test_daily_backup_and_its_check_run_beside_the_clerk(qtbot, plan_file, monke
     assert [b.reason for b in list_backups(plan_file)] == ["daily"]
     window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 13.0))
     assert stored_actual(plan_file, ind) == 13.0
+
+
+def test_a_big_file_damaged_before_it_is_opened_is_flagged_once_shown(
+    qtbot, plan_file, messages, monkeypatch
+):
+    """A big file is shown before its integrity check ends (the check runs on its own thread
+    and connection): damage it finds is reported, the newest good backup is put in place and
+    the damaged file is kept aside, never written."""
+    from bench.proofs.common import damage_an_index
+    from jingan_desktop.storage import database
+
+    monkeypatch.setattr(database, "FULL_CHECK_BYTES", 0)  # every file counts as big here
+    store = Store.open(plan_file)
+    take_backup(store.database, "manual")
+    store.close()
+    damage_an_index(plan_file)
+    damaged = plan_file.read_bytes()
+    window = open_window(qtbot, plan_file)  # shown, not refused: the check has not ended
+    qtbot.waitUntil(
+        lambda: bool(list(plan_file.parent.glob("plan.damaged-*.sqlite"))), timeout=20000
+    )
+    (aside,) = plan_file.parent.glob("plan.damaged-*.sqlite")
+    assert aside.read_bytes() == damaged
+    assert window.workspace is not None and len(window.workspace.items) == 34
+    assert window.workspace.store.path == plan_file
+    with sqlite3.connect(plan_file) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+def test_a_big_damaged_file_without_a_backup_is_flagged_and_never_written(
+    qtbot, plan_file, messages, monkeypatch
+):
+    from bench.proofs.common import damage_an_index
+    from jingan_desktop.storage import database
+
+    monkeypatch.setattr(database, "FULL_CHECK_BYTES", 0)
+    damage_an_index(plan_file)
+    damaged = plan_file.read_bytes()
+    window = open_window(qtbot, plan_file)
+    qtbot.waitUntil(lambda: any("已损坏" in m for m in messages), timeout=20000)
+    assert window.readonly_banner.isVisibleTo(window)
+    assert "已损坏" in window.readonly_banner.text()
+    messages.clear()
+    index = window.model.index_of(first_indicator(window), PlanTreeModel.COL_ACTUAL)
+    window.model.setData(index, "123")
+    QApplication.processEvents()
+    assert any("已损坏" in m for m in messages)  # the edit is refused, and said so
+    assert plan_file.read_bytes() == damaged

@@ -961,7 +961,9 @@ def test_migration_numbering_gap_is_refused(
     folder.mkdir(parents=True)
     (folder / "0001_a.sql").write_text("CREATE TABLE a (x);\n", encoding="utf-8")
     (folder / "0003_c.sql").write_text("CREATE TABLE c (x);\n", encoding="utf-8")
-    monkeypatch.setattr(db, "resource_path", lambda relative: tmp_path / relative)
+    from jingan_desktop.storage import migrations
+
+    monkeypatch.setattr(migrations, "resource_path", lambda relative: tmp_path / relative)
     with pytest.raises(RuntimeError, match="not numbered"):
         migration_files()
 
@@ -1099,3 +1101,26 @@ def test_data_dir_macos_and_linux() -> None:
 def test_data_dir_reads_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JINGAN_DATA_DIR", str(tmp_path / "here"))
     assert data_dir() == tmp_path / "here"
+
+
+def test_a_file_of_two_years_loads_each_plan_with_its_own_figures(seed_store, seed_path) -> None:
+    """With more than one plan in the file, loading one reads none of the other's rows."""
+    from jingan_desktop.plan.parser import parse_plan
+
+    plan_2022 = seed_store.plan_id_for_year(2022)
+    text = seed_path.read_text(encoding="utf-8").replace("2022", "2023")
+    plan_2023 = seed_store.import_plan(parse_plan(text).plan)
+    ind_2022 = seed_store.load(plan_2022).plan.indicators()[0].id
+    ind_2023 = seed_store.load(plan_2023).plan.indicators()[0].id
+    item_2023 = seed_store.load(plan_2023).plan.items()[0].id
+    seed_store.set_actual(ind_2022, 1, 11)
+    seed_store.set_actual(ind_2023, 1, 23)
+    seed_store.set_progress(item_2023, 1, text="二〇二三年的进展")
+    with sqlite3.connect(seed_store.path) as conn:
+        counts = dict(conn.execute("SELECT quarter, count(*) FROM actual GROUP BY quarter"))
+    assert counts == {1: 2}
+    for plan_id, indicator, value in ((plan_2022, ind_2022, 11), (plan_2023, ind_2023, 23)):
+        data = seed_store.load(plan_id)
+        assert {key: a.value for key, a in data.actuals.items()} == {(indicator, 1): value}
+    assert list(seed_store.load(plan_2022).progress) == []
+    assert [p.text for p in seed_store.load(plan_2023).progress.values()] == ["二〇二三年的进展"]

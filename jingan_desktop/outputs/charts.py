@@ -1,7 +1,7 @@
 """The built-in charts, as matplotlib Figures (never pyplot's global state).
 
-Used by the Qt charts tab (inside a FigureCanvas), the PDF report (as PNG) and the export
-buttons (PNG / SVG). All text uses the bundled CJK font, so no glyph is missing on a machine
+Used by the Qt charts tab (inside a FigureCanvas) and its export buttons (PNG / SVG); the
+PDF report draws the same rows (``chart_rows``) as vector graphics without matplotlib. All text uses the bundled CJK font, so no glyph is missing on a machine
 without Chinese fonts.
 """
 
@@ -18,15 +18,10 @@ from matplotlib.ticker import MaxNLocator
 from ..paths import BUNDLED_FONT, FONT_FAMILY
 from ..plan.model import Quarter
 from ..plan.numbers import format_number
-from ..plan.progress import Rag, coverage, coverage_text, year_to_date
+from ..plan.progress import year_to_date
 from ..workspace import Workspace
+from .chart_rows import PACE_COLOUR, RAG_COLOURS, chapter_rows, status_bars, value_limit
 
-RAG_COLOURS = {
-    Rag.GREEN: "#3a9d4a",
-    Rag.AMBER: "#e0a100",
-    Rag.RED: "#d2382f",
-    Rag.GREY: "#b5b5b5",
-}
 _registered = False
 
 
@@ -70,45 +65,27 @@ def chapter_completion(workspace: Workspace, figsize: tuple[float, float] = (7.0
     with rc_context(_style()):
         figure = Figure(figsize=figsize, layout="constrained")
         axes = figure.add_subplot()
-        chapters = workspace.plan.chapters
-        labels, values, expected, colours, ids = [], [], [], [], []
-        for chapter in chapters:
-            evaluation = workspace.progress.chapters.get(chapter.id or "")
-            labels.append(f"{chapter.numeral}、{_short(chapter.title)}")
-            completion = evaluation.completion if evaluation else None
-            values.append(None if completion is None else completion * 100)
-            expected.append(
-                (evaluation.expected or 0.0) * 100
-                if evaluation and evaluation.expected is not None
-                else None
-            )
-            colours.append(RAG_COLOURS[evaluation.status if evaluation else Rag.GREY])
-            ids.append(chapter.id or "")
-        positions = list(range(len(chapters)))[::-1]
+        rows = chapter_rows(workspace)
+        positions = list(range(len(rows)))[::-1]
         bars = axes.barh(
-            positions, [v or 0.0 for v in values], color=colours, height=0.6, picker=True
+            positions,
+            [row.value or 0.0 for row in rows],
+            color=[row.colour for row in rows],
+            height=0.6,
+            picker=True,
         )
         chart = Chart(figure)
-        for bar, chapter_id in zip(bars, ids, strict=True):
-            chart.targets[bar] = chapter_id
-        for position, pace in zip(positions, expected, strict=True):
-            if pace is not None:
+        for bar, row in zip(bars, rows, strict=True):
+            chart.targets[bar] = row.target
+        for position, row in zip(positions, rows, strict=True):
+            if row.pace is not None:
                 axes.plot(
-                    [pace, pace], [position - 0.4, position + 0.4], color="#1d3c78", linewidth=2
-                )
-        covered = [
-            coverage([n for i in c.items for n in i.indicators], workspace.progress)
-            for c in chapters
-        ]
-        for position, value, (reported, total) in zip(positions, values, covered, strict=True):
-            if not total:
-                label = "无量化指标" if value is None else f"{value:.0f}%"
-            else:
-                label = "未填报" if value is None else f"{value:.0f}%"
-                label += f"（{coverage_text(reported, total)}）"
-            axes.text((value or 0) + 1, position, label, va="center", fontsize=8)
-        axes.set_yticks(positions, labels, fontsize=8)
-        axes.set_xlim(0, max(110.0, max((v or 0 for v in values), default=0) + 12))
+                    [row.pace, row.pace], [position - 0.4, position + 0.4], color=PACE_COLOUR,
+                    linewidth=2,
+                )  # fmt: skip
+            axes.text((row.value or 0) + 1, position, row.text, va="center", fontsize=8)
+        axes.set_yticks(positions, [row.label for row in rows], fontsize=8)
+        axes.set_xlim(0, value_limit(rows, 110.0, 12))
         axes.set_xlabel("完成率（%）  竖线：本季度应达进度")
         axes.set_title(f"各章节完成情况 · {workspace.quarter_label}", fontsize=11)
         axes.grid(axis="x", alpha=0.3)
@@ -120,18 +97,17 @@ def status_counts(workspace: Workspace, figsize: tuple[float, float] = (4.5, 3.2
     with rc_context(_style()):
         figure = Figure(figsize=figsize, layout="constrained")
         axes = figure.add_subplot()
-        counts = workspace.progress.counts()
-        order = [Rag.GREEN, Rag.AMBER, Rag.RED, Rag.GREY]
+        counted = status_bars(workspace)
         bars = axes.bar(
-            [r.label for r in order],
-            [counts[r] for r in order],
-            color=[RAG_COLOURS[r] for r in order],
+            [rag.label for rag, _n in counted],
+            [n for _rag, n in counted],
+            color=[RAG_COLOURS[rag] for rag, _n in counted],
         )
-        for bar, rag in zip(bars, order, strict=True):
+        for bar, (_rag, n) in zip(bars, counted, strict=True):
             axes.text(
                 bar.get_x() + bar.get_width() / 2,
                 bar.get_height(),
-                str(counts[rag]),
+                str(n),
                 ha="center",
                 va="bottom",
                 fontsize=9,

@@ -106,7 +106,7 @@ class Quarter:
         return self.code
 
 
-@dataclass
+@dataclass(slots=True)
 class Indicator:
     name: str
     value: float
@@ -127,7 +127,7 @@ class Indicator:
         return self.pace if self.pace is not None else default_pace(self.kind)
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     number: int
     title: str
@@ -144,7 +144,7 @@ class Item:
     id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Chapter:
     numeral: str
     title: str
@@ -182,7 +182,7 @@ class Department:
     position: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Actual:
     """An indicator's reported figure for one quarter."""
 
@@ -194,7 +194,7 @@ class Actual:
     modified_by: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Progress:
     """An item's status and progress text for one quarter."""
 

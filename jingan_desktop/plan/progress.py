@@ -27,6 +27,7 @@ item makes it red whatever its figures say, and every level remembers whether an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -101,17 +102,30 @@ def _exact(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
+@functools.lru_cache(maxsize=4096)
+def _exact_target(value: float) -> Decimal:
+    """:func:`_exact` of a target or a pace, which repeat across a plan's indicators (25, 50,
+    100 …): worked out once each."""
+    return _exact(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _share(percent: float) -> Decimal:
+    """A pace or a tolerance in percent as an exact share (50 → 0.5)."""
+    return _exact(percent) / 100
+
+
 def evaluate_indicator(indicator: Indicator, actual: float | None, quarter: int) -> Evaluation:
     """Score one indicator's year-to-date figure at the end of ``quarter`` (1–4).
 
     Completion and score are worked out in decimal on the figures as typed, so a boundary is
     exact: 4.8 against 增长≥6% is 0.8 — 80 % and 预警 — not 0.7999999999999999 and 滞后."""
     target = indicator.value
-    pace_share = _exact(indicator.effective_pace()[quarter - 1]) / 100
+    pace_share = _share(indicator.effective_pace()[quarter - 1])
     pace = float(pace_share)
     if actual is None or target is None:
         return Evaluation(None, pace, None, Rag.GREY)
-    exact_actual, exact_target = _exact(actual), _exact(target)
+    exact_actual, exact_target = _exact(actual), _exact_target(target)
     if target:
         exact_completion = exact_actual / exact_target
     else:
@@ -128,7 +142,7 @@ def evaluate_indicator(indicator: Indicator, actual: float | None, quarter: int)
         else:
             score = AMBER_AT
     elif comparator is Comparator.ABOUT:
-        band = _exact(indicator.tolerance) / 100
+        band = _share(indicator.tolerance)
         deviation = abs(exact_completion - pace_share) if target else abs(exact_actual)
         score = _clamp(float(1 - max(Decimal(0), deviation - band)))
     else:  # EXACT
@@ -176,7 +190,10 @@ def combine(parts: Iterable[tuple[Evaluation, float]]) -> Evaluation:
             expected_sum += evaluation.expected * weight
         if evaluation.completion is not None:
             completion_weight += weight
-            completion_sum += _clamp(evaluation.completion) * weight
+            completion = evaluation.completion
+            completion_sum += (
+                0.0 if completion < 0 else 1.0 if completion > 1 else completion
+            ) * weight
     if total_weight == 0:
         return Evaluation(None, None, None, Rag.GREY, red_below)
     score = score_sum / total_weight
@@ -234,17 +251,21 @@ def _evaluate_item_tree(
     data: PlanData, item: Item, quarter: int, indicators: dict[str, Evaluation]
 ) -> Evaluation:
     """Evaluate an item's indicators (into ``indicators``) and the item itself."""
+    actuals = data.actuals
     evaluations = []
     for indicator in item.indicators:
         assert indicator.id is not None
-        figures = {
-            q: a.value
-            for q in range(1, quarter + 1)
-            if (a := data.actuals.get((indicator.id, q))) is not None
-        }
-        evaluation = evaluate_indicator(
-            indicator, year_to_date(indicator, figures, quarter), quarter
-        )
+        if indicator.accumulation is Accumulation.PER_QUARTER:
+            figures = {
+                q: a.value
+                for q in range(1, quarter + 1)
+                if (a := actuals.get((indicator.id, q))) is not None
+            }
+            figure = year_to_date(indicator, figures, quarter)
+        else:  # year to date: this quarter's figure is the one that counts
+            found = actuals.get((indicator.id, quarter))
+            figure = None if found is None or found.value is None else float(found.value)
+        evaluation = evaluate_indicator(indicator, figure, quarter)
         indicators[indicator.id] = evaluation
         evaluations.append(evaluation)
     progress = data.progress.get((item.id or "", quarter))

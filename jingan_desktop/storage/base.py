@@ -79,6 +79,14 @@ class StoreBase:
         except sqlite3.Error as exc:
             raise classify_error(exc, str(self.path)) from exc
 
+    def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Bulk reads as plain tuples (the cheapest row SQLite's module builds), for loaders
+        that name the columns they select and take them by position."""
+        try:
+            return self.database.conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.Error as exc:
+            raise classify_error(exc, str(self.path)) from exc
+
     def meta(self) -> dict[str, str]:
         return {row["key"]: row["value"] for row in self.rows("SELECT key, value FROM meta")}
 

@@ -8,14 +8,19 @@ clerks at once, so:
 * the connection runs in autocommit mode and every write is our own ``BEGIN IMMEDIATE …
   COMMIT``: Python's lazily-started transactions let a read-then-write fail at once with
   "database is locked" whatever the busy timeout (cpython #124510);
-* a file is judged from its raw header before SQLite reads it, so a file that is not ours
-  is never touched, let alone written;
-* every open runs SQLite's full ``integrity_check`` (``quick_check`` misses damaged indexes),
-  so a damaged file — the master, a merge source, a backup being restored, a copy from a
-  stick — is refused before anything reads it as good or writes it. On a big file that
-  costs time (about three quick checks); ``check="background"`` runs it in a thread after a
-  quick check instead, and every write waits for its verdict, so a damaged file is still
-  never written.
+* a file is judged from its raw header before SQLite reads it (:mod:`.ondisk`), so a file
+  that is not ours is never touched, let alone written;
+* SQLite's full ``integrity_check`` (``quick_check`` misses damaged indexes) stands between
+  a damaged file — the master, a merge source, a backup being restored, a copy from a stick —
+  and anything that would read it as good or write it. By default every open runs it before
+  returning. It reads every page, the change log's too, so on a big file it costs more than
+  reading the plan: ``check="background"`` runs it in a thread on its own connection instead
+  (:mod:`.checking`) and every write waits for its verdict, so a damaged file is still never
+  written; ``check="auto"`` (the window) checks a small file at once and a big one in the
+  background.
+
+The errors (:mod:`.failures`), the file on disk (:mod:`.ondisk`) and the migrations
+(:mod:`.migrations`) live in their own modules; their names are importable from here.
 """
 
 from __future__ import annotations
@@ -24,249 +29,95 @@ import contextlib
 import functools
 import os
 import sqlite3
-import struct
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
-from ..paths import resource_path
+from .checking import BackgroundCheck, Verdict, refuse_damage
+from .failures import (
+    BUSY_DETAIL,
+    INTERRUPTED_DETAIL,
+    JOURNAL_HELD_DETAIL,
+    BusyError,
+    CorruptError,
+    EmptyFileError,
+    FileMissingError,
+    InterruptedSaveError,
+    JournalHeldError,
+    NewerSchemaError,
+    NotOurFileError,
+    NotSQLiteError,
+    ReadOnlyError,
+    StoreError,
+    TruncatedError,
+    WriteFailedError,
+    classify_error,
+)
 from .files import tidy_leftovers
+from .migrations import SCHEMA_VERSION, migration_files, split_sql
+from .ondisk import (
+    SQLITE_MAGIC,
+    Header,
+    has_hot_journal,
+    identity,
+    is_writable,
+    journal_path,
+    move_stale_journal,
+    read_header,
+    size_on_disk,
+    sqlite_uri,
+    unlink_quietly,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
 
+__all__ = [
+    "APPLICATION_ID",
+    "BUSY_DETAIL",
+    "INTERRUPTED_DETAIL",
+    "JOURNAL_HELD_DETAIL",
+    "SCHEMA_VERSION",
+    "SQLITE_MAGIC",
+    "BusyError",
+    "CorruptError",
+    "Database",
+    "EmptyFileError",
+    "FileMissingError",
+    "Header",
+    "InterruptedSaveError",
+    "JournalHeldError",
+    "NewerSchemaError",
+    "NotOurFileError",
+    "NotSQLiteError",
+    "ReadOnlyError",
+    "StoreError",
+    "TruncatedError",
+    "WriteFailedError",
+    "classify_error",
+    "has_hot_journal",
+    "is_writable",
+    "journal_path",
+    "migration_files",
+    "move_stale_journal",
+    "read_header",
+    "split_sql",
+    "sqlite_uri",
+]
+
 APPLICATION_ID = 0x4A475150  # "JGQP": identifies a jingan_desktop plan file
-SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 BUSY_RETRIES = 3
 BACKUP_STEP_PAGES = 1024
 # How Database.open checks a file: "full" integrity_check before returning; "quick"
 # quick_check only (the caller runs the full check itself and reports what it finds);
-# "background" quick_check, then integrity_check in a thread that every write waits for.
-CHECKS = ("full", "quick", "background")
-
-
-# --- errors ---------------------------------------------------------------------------------
-
-
-class StoreError(Exception):
-    """Base class: something about the plan file prevents the operation."""
-
-    def __init__(self, path: str | os.PathLike[str] | None, detail: str = "") -> None:
-        self.path = str(path) if path is not None else None
-        self.detail = detail
-        super().__init__(f"{self.path}: {detail}" if self.path else detail)
-
-
-class FileMissingError(StoreError):
-    """The file does not exist (or vanished, e.g. a USB stick was pulled)."""
-
-
-class EmptyFileError(StoreError):
-    """The file is zero bytes long."""
-
-
-class NotSQLiteError(StoreError):
-    """The file is not an SQLite database."""
-
-
-class NotOurFileError(StoreError):
-    """The file is an SQLite database, but not a jingan_desktop plan file."""
-
-
-class NewerSchemaError(StoreError):
-    """The file was written by a newer version of the app."""
-
-    def __init__(self, path: str | os.PathLike[str], found: int, supported: int) -> None:
-        super().__init__(path, f"schema version {found}, this app supports up to {supported}")
-        self.found = found
-        self.supported = supported
-
-
-class TruncatedError(StoreError):
-    """The file is shorter than its own header says: an interrupted copy."""
-
-
-class CorruptError(StoreError):
-    """SQLite's own check found damage in the file."""
-
-
-class ReadOnlyError(StoreError):
-    """The file is open read-only (write-protected stick, read-only share) or became so."""
-
-
-class InterruptedSaveError(ReadOnlyError):
-    """A save was interrupted (its journal is still beside the file) and the file cannot be
-    written here to roll it back, so it cannot be read either."""
-
-
-class BusyError(StoreError):
-    """Another user keeps the file locked (someone else is saving, or reading for long)."""
-
-
-# The words of every lock wait that ran out, whichever statement met the lock.
-BUSY_DETAIL = "the file stayed locked by another user saving or reading it; try again in a moment"
-INTERRUPTED_DETAIL = (
-    "a save to this file was interrupted (its -journal file is still beside it) and the"
-    " folder is read-only here, so it cannot be rolled back: copy the file together with its"
-    " -journal file to a writable folder and open it there"
-)
-
-
-class JournalHeldError(BusyError):
-    """Windows: another program (a backup, sync or antivirus tool) holds the file's -journal
-    open, so SQLite cannot delete it to end a save or the roll-back of an interrupted one.
-    Nothing is lost: the journal stays, and the next try after that program lets go ends it."""
-
-
-JOURNAL_HELD_DETAIL = (
-    "its -journal file is open in another program (a backup, sync or antivirus tool?), so the"
-    " save cannot be finished; nothing was lost: close that program and try again"
-)
-
-
-class WriteFailedError(StoreError):
-    """The write did not reach the disk: full disk, no permission, the medium went away."""
-
-
-# --- paths ----------------------------------------------------------------------------------
-
-
-def sqlite_uri(path: str | os.PathLike[str], mode: str, windows: bool | None = None) -> str:
-    """A ``file:`` URI for sqlite3.connect(uri=True) that survives odd paths.
-
-    Handles drive letters (``C:\\x.sqlite``), UNC shares (``\\\\server\\share\\x.sqlite``, which
-    SQLite wants as ``file:////server/share/…``), and names with ``?``, ``#``, ``%`` or
-    non-ASCII (GBK-era) characters, which are percent-encoded as UTF-8.
-    """
-    windows = sys.platform.startswith("win") if windows is None else windows
-    text = os.fspath(path)
-    if windows:
-        win = PureWindowsPath(text)
-        if not win.is_absolute():
-            win = PureWindowsPath(os.path.abspath(text)) if sys.platform.startswith("win") else win
-        posix = win.as_posix()
-        if posix.startswith("//"):  # UNC share
-            location = "//" + posix
-        elif win.drive:
-            location = "/" + posix
-        else:
-            location = posix
-    else:
-        posix = PurePosixPath(text)
-        if not posix.is_absolute() and not sys.platform.startswith("win"):
-            posix = PurePosixPath(Path(text).absolute())
-        location = str(posix)
-    return f"file:{quote(location, safe='/:')}?mode={mode}"
-
-
-# --- the raw header -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Header:
-    page_size: int
-    page_count: int | None  # None when the header's in-file size is not valid (old writers)
-    application_id: int
-    user_version: int
-
-
-def read_header(path: str | os.PathLike[str]) -> Header:
-    """Judge a file from its first 100 bytes, without handing it to SQLite."""
-    if os.path.isdir(path):  # Windows refuses to open a folder with PermissionError
-        raise NotSQLiteError(path, "is a folder, not a file")
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(100)
-            size = os.fstat(handle.fileno()).st_size
-    except FileNotFoundError as exc:
-        raise FileMissingError(path, "file not found") from exc
-    except IsADirectoryError as exc:
-        raise NotSQLiteError(path, "is a folder, not a file") from exc
-    except OSError as exc:
-        raise FileMissingError(path, exc.strerror or str(exc)) from exc
-    if size == 0:
-        raise EmptyFileError(path, "file is empty")
-    if not head.startswith(SQLITE_MAGIC):
-        raise NotSQLiteError(path, "not an SQLite database")
-    if len(head) < 100:
-        raise TruncatedError(path, f"only {size} bytes")
-    (page_size,) = struct.unpack(">H", head[16:18])
-    page_size = 65536 if page_size == 1 else page_size
-    change_counter, page_count = struct.unpack(">II", head[24:32])
-    (valid_for,) = struct.unpack(">I", head[92:96])
-    (user_version,) = struct.unpack(">i", head[60:64])
-    (application_id,) = struct.unpack(">I", head[68:72])
-    count = page_count if page_count and valid_for == change_counter else None
-    if page_size < 512 or page_size & (page_size - 1):
-        raise CorruptError(path, f"impossible page size {page_size}")
-    if count is not None and size < count * page_size and not has_hot_journal(Path(path)):
-        # (With a hot journal beside it the file is mid-commit, not truncated: SQLite rolls
-        # the journal back on open and the file is whole again.)
-        raise TruncatedError(path, f"{size} bytes on disk, header promises {count * page_size}")
-    return Header(page_size, count, application_id, user_version)
-
-
-# --- migrations -----------------------------------------------------------------------------
-
-
-def migration_files() -> list[tuple[int, Path]]:
-    folder = resource_path("db/migrations")
-    found = []
-    for path in sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.sql")):
-        found.append((int(path.name[:4]), path))
-    numbers = [number for number, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"migrations in {folder} are not numbered 1..n: {numbers}")
-    return found
-
-
-SCHEMA_VERSION = len(migration_files())
-
-
-def split_sql(script: str) -> list[str]:
-    """Split a migration into statements (executescript would commit our transaction)."""
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip() and not all(
-        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
-    ):
-        raise ValueError(f"incomplete SQL statement at the end: {buffer[:80]!r}")
-    return statements
-
-
-# --- the connection -------------------------------------------------------------------------
-
-
-def classify_error(exc: sqlite3.Error, path: str) -> StoreError:
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    message = str(exc)
-    if name == "SQLITE_IOERR_DELETE":  # Windows: a sharing violation on the journal
-        return JournalHeldError(path, JOURNAL_HELD_DETAIL)
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
-        return BusyError(path, BUSY_DETAIL)
-    if name == "SQLITE_READONLY_ROLLBACK":
-        return InterruptedSaveError(path, INTERRUPTED_DETAIL)
-    if name.startswith("SQLITE_READONLY") or "readonly" in message:
-        return ReadOnlyError(path, message)
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in message:
-        return CorruptError(path, message)
-    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM")) or any(
-        word in message for word in ("disk", "I/O", "unable to open")
-    ):
-        return WriteFailedError(path, message)
-    return StoreError(path, message)
+# "background" integrity_check in a thread of its own, started by start_full_check() or by
+# the first write, which waits for its verdict; "auto" full for a file of up to
+# FULL_CHECK_BYTES (a few tens of milliseconds), background for a bigger one.
+CHECKS = ("full", "quick", "background", "auto")
+FULL_CHECK_BYTES = 4 * 1024 * 1024
 
 
 class Database:
@@ -278,10 +129,10 @@ class Database:
         self.readonly = readonly
         self.busy_retries = BUSY_RETRIES
         self._in_write = False
-        self._identity = _identity(path)
-        self._had_content = _size(path) > 0
+        self._identity = identity(path)
+        self._had_content = size_on_disk(path) > 0
         self.recovered_journal = False  # opening rolled back a save interrupted by a crash
-        self._full_check: _BackgroundCheck | None = None
+        self._full_check: BackgroundCheck | None = None
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:
@@ -371,8 +222,8 @@ class Database:
             os.replace(temp, path)
         except BaseException as exc:
             conn.close()
-            _unlink_quietly(temp)
-            _unlink_quietly(temp.with_name(temp.name + "-journal"))
+            unlink_quietly(temp)
+            unlink_quietly(temp.with_name(temp.name + "-journal"))
             if isinstance(exc, sqlite3.Error):
                 raise classify_error(exc, str(path)) from exc
             if isinstance(exc, OSError):
@@ -381,11 +232,32 @@ class Database:
         return cls.open(path)
 
     def _check_on_open(self, check: str) -> None:
-        _refuse_damage(
-            self.path, self.conn, "integrity_check" if check == "full" else "quick_check"
-        )
+        if check == "auto":
+            check = "full" if size_on_disk(self.path) <= FULL_CHECK_BYTES else "background"
         if check == "background":
-            self._full_check = _BackgroundCheck(self.path)
+            self._full_check = BackgroundCheck(self.path, lambda p: _connect(p, readonly=True))
+        else:
+            pragma = "integrity_check" if check == "full" else "quick_check"
+            refuse_damage(self.path, self.conn, pragma)
+
+    @property
+    def full_check_pending(self) -> bool:
+        """The background integrity check has not given its verdict yet."""
+        return self._full_check is not None and not self._full_check.done
+
+    def start_full_check(self) -> None:
+        """Start the background integrity check now (the first write would start it anyway)."""
+        if self._full_check is not None:
+            self._full_check.start()
+
+    def when_full_check_done(self, callback: Callable[[Verdict], None]) -> None:
+        """``callback(problems)`` once the background check has its verdict (on the check's
+        thread; at once if there is none to wait for): a list of problems, empty when sound,
+        None when it could not run (then the first write checks the file itself)."""
+        if self._full_check is None:
+            callback([])
+        else:
+            self._full_check.when_done(callback)
 
     def await_full_check(self) -> None:
         """Wait for the background integrity check, if one runs; raise CorruptError if it
@@ -394,7 +266,8 @@ class Database:
             return
         problems = self._full_check.result()
         if problems is None:  # it could not run (locked out, interrupted): check here
-            _refuse_damage(self.path, self.conn, "integrity_check")
+            refuse_damage(self.path, self.conn, "integrity_check")
+            self._full_check = None
         elif problems:
             raise CorruptError(self.path, "; ".join(problems[:5]))
         else:
@@ -478,12 +351,12 @@ class Database:
         """The file must still be the one we opened. A pulled USB stick, or a file deleted
         or swapped underneath us, would otherwise take writes into a file nobody will see
         again (POSIX keeps an unlinked file's data reachable through the open handle)."""
-        identity = _identity(self.path)
-        if identity is None:
+        now = identity(self.path)
+        if now is None:
             raise FileMissingError(self.path, "file is gone (removed, renamed or medium pulled)")
-        if self._had_content and _size(self.path) == 0:
+        if self._had_content and size_on_disk(self.path) == 0:
             raise FileMissingError(self.path, "file was emptied since it was opened")
-        if self._identity is not None and identity != self._identity:
+        if self._identity is not None and now != self._identity:
             raise FileMissingError(
                 self.path, "file was replaced by another file since it was opened"
             )
@@ -566,67 +439,12 @@ class Database:
                 os.fsync(handle.fileno())
             os.replace(temp, destination)
         except sqlite3.Error as exc:
-            _unlink_quietly(temp)
+            unlink_quietly(temp)
             raise classify_error(exc, str(destination)) from exc
         except BaseException:
-            _unlink_quietly(temp)
+            unlink_quietly(temp)
             raise
         return destination
-
-
-def _refuse_damage(path: Path, conn: sqlite3.Connection, pragma: str) -> None:
-    """Run ``PRAGMA integrity_check`` or ``quick_check``; CorruptError unless it says ok."""
-    try:
-        rows = conn.execute(f"PRAGMA {pragma}").fetchall()
-    except sqlite3.DatabaseError as exc:
-        error = classify_error(exc, str(path))
-        if type(error) is StoreError:  # nothing more specific: SQLite found damage
-            error = CorruptError(path, str(exc))
-        raise error from exc
-    problems = [row[0] for row in rows if row[0] != "ok"]
-    if problems:
-        raise CorruptError(path, "; ".join(problems[:5]))
-
-
-class _BackgroundCheck:
-    """``PRAGMA integrity_check`` on a connection of its own, in a thread."""
-
-    def __init__(self, path: Path) -> None:
-        self._conn: sqlite3.Connection | None = None
-        self._problems: list[str] | None = None
-        self._started = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
-        self._thread.start()
-        self._started.wait()
-
-    def _run(self, path: Path) -> None:
-        try:
-            self._conn = _connect(path, readonly=True)
-        except StoreError:
-            return
-        finally:
-            self._started.set()
-        try:
-            rows = self._conn.execute("PRAGMA integrity_check").fetchall()
-            self._problems = [row[0] for row in rows if row[0] != "ok"]
-        except sqlite3.DatabaseError as exc:
-            if "interrupted" not in str(exc) and not isinstance(
-                classify_error(exc, str(path)), BusyError
-            ):
-                self._problems = [str(exc)]  # damaged beyond reading
-        finally:
-            self._conn.close()
-
-    def result(self) -> list[str] | None:
-        """The problems found (empty: sound), or None if the check could not run."""
-        self._thread.join()
-        return self._problems
-
-    def stop(self) -> None:
-        if self._conn is not None and self._thread.is_alive():
-            with contextlib.suppress(sqlite3.Error):
-                self._conn.interrupt()
-        self._thread.join()
 
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
@@ -669,56 +487,3 @@ def _roll_back_journal(path: Path) -> None:
         raise classify_error(exc, str(path)) from exc
     finally:
         conn.close()
-
-
-def is_writable(path: Path) -> bool:
-    """Whether we may write the file and create its journal beside it."""
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        return False
-    try:
-        with open(path, "r+b"):
-            pass
-    except OSError:
-        return False
-    return True
-
-
-def has_hot_journal(path: Path) -> bool:
-    """A rollback journal left by a writer that died mid-commit (its header is not zeroed)."""
-    try:
-        with open(journal_path(path), "rb") as handle:
-            return any(handle.read(8))
-    except OSError:
-        return False
-
-
-def journal_path(path: Path) -> Path:
-    return path.with_name(path.name + "-journal")
-
-
-def move_stale_journal(path: Path) -> None:
-    """Before putting a new file under ``path``: a journal left there belongs to the old file
-    and would be played into the new one, so it goes aside (kept, never deleted)."""
-    journal = journal_path(path)
-    if journal.exists():
-        journal.replace(journal.with_name(f"{journal.name}.stale-{uuid.uuid4().hex[:8]}"))
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_dev, stat.st_ino)
-
-
-def _size(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return -1
-
-
-def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()

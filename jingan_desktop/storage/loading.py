@@ -4,11 +4,13 @@ row after an edit)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
+from itertools import starmap
 from typing import Any
 
 from ..plan.model import (
@@ -56,56 +58,91 @@ def chapter_from_row(row: Row) -> Chapter:
     return Chapter(row["numeral"], row["title"], intro=row["intro"], id=row["id"])
 
 
+# The columns each bulk read fetches, in the order the builders below take them: exactly what
+# the model holds, nothing more (a row's version and stamps stay in the file).
+ITEM_COLUMNS = (
+    "chapter_id", "number", "title", "text", "section", "lead_department_id",
+    "co_department_ids", "due_date", "weight", "id",
+)  # fmt: skip
+INDICATOR_COLUMNS = (
+    "item_id", "name", "value", "unit", "comparator", "kind", "text", "span_start", "span_end",
+    "stretch_value", "weight", "pace_q1", "pace_q2", "pace_q3", "pace_q4", "tolerance",
+    "accumulation", "id",
+)  # fmt: skip
+ACTUAL_COLUMNS = ("indicator_id", "quarter", "value", "note", "modified_at", "modified_by")
+PROGRESS_COLUMNS = ("item_id", "quarter", "status", "text", "modified_at", "modified_by")
+_DEFAULT_PACES = {kind: default_pace(kind) for kind in Kind}
+_STATUSES: dict[str | None, ItemStatus | None] = {s.value: s for s in ItemStatus}
+_STATUSES[None] = _STATUSES[""] = None
+_NO_DEPARTMENTS = "[]"
+
+
+def _values(row: Row, columns: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(row[name] for name in columns)
+
+
+def build_item(values: Sequence[Any], names: Mapping[str, str]) -> Item:
+    """An item without its indicators from :data:`ITEM_COLUMNS`; ``names``: department names."""
+    _chapter, number, title, text, section, lead, co, due, weight, row_id = values
+    return Item(
+        number,
+        title,
+        text,
+        [],
+        section,
+        names.get(lead) if lead else None,
+        [] if co == _NO_DEPARTMENTS else [names[d] for d in json.loads(co) if d in names],
+        date.fromisoformat(due) if due else None,
+        weight,
+        id=row_id,
+    )
+
+
 def item_from_row(row: Row, names: Mapping[str, str]) -> Item:
     """An item without its indicators; ``names`` maps department ids to names."""
-    return Item(
-        number=row["number"],
-        title=row["title"],
-        text=row["text"],
-        section=row["section"],
-        lead_department=names.get(row["lead_department_id"]),
-        co_departments=[names[d] for d in json.loads(row["co_department_ids"]) if d in names],
-        due_date=_day(row["due_date"]),
-        weight=row["weight"],
-        id=row["id"],
+    return build_item(_values(row, ITEM_COLUMNS), names)
+
+
+def build_indicator(values: Sequence[Any]) -> Indicator:
+    """An indicator from :data:`INDICATOR_COLUMNS`."""
+    (_item, name, value, unit, comparator, kind, text, start, end, stretch, weight,
+     q1, q2, q3, q4, tolerance, accumulation, row_id) = values  # fmt: skip
+    kind = _KINDS[kind]
+    pace = (q1, q2, q3, q4)
+    return Indicator(
+        name,
+        value,
+        unit,
+        _COMPARATORS[comparator],
+        kind,
+        text,
+        None if start is None else (start, end),
+        None,
+        stretch,
+        weight,
+        None if pace == _DEFAULT_PACES[kind] else pace,
+        tolerance,
+        _ACCUMULATIONS[accumulation],
+        row_id,
     )
 
 
 def indicator_from_row(n: Row) -> Indicator:
-    kind = _KINDS[n["kind"]]
-    pace = (n["pace_q1"], n["pace_q2"], n["pace_q3"], n["pace_q4"])
-    return Indicator(
-        name=n["name"],
-        value=n["value"],
-        unit=n["unit"],
-        comparator=_COMPARATORS[n["comparator"]],
-        kind=kind,
-        text=n["text"],
-        span=(n["span_start"], n["span_end"]) if n["span_start"] is not None else None,
-        stretch_value=n["stretch_value"],
-        weight=n["weight"],
-        pace=None if pace == default_pace(kind) else pace,
-        tolerance=n["tolerance"],
-        accumulation=_ACCUMULATIONS[n["accumulation"]],
-        id=n["id"],
-    )
+    return build_indicator(_values(n, INDICATOR_COLUMNS))
 
 
 def actual_from_row(a: Row) -> Actual:
-    return Actual(
-        a["indicator_id"], a["quarter"], a["value"], a["note"], a["modified_at"], a["modified_by"]
-    )
+    return Actual(*_values(a, ACTUAL_COLUMNS))
+
+
+def build_progress(values: Sequence[Any]) -> Progress:
+    """A progress record from :data:`PROGRESS_COLUMNS`."""
+    item_id, quarter, status, text, modified_at, modified_by = values
+    return Progress(item_id, quarter, _STATUSES[status], text, modified_at, modified_by)
 
 
 def progress_from_row(p: Row) -> Progress:
-    return Progress(
-        p["item_id"],
-        p["quarter"],
-        ItemStatus(p["status"]) if p["status"] else None,
-        p["text"],
-        p["modified_at"],
-        p["modified_by"],
-    )
+    return build_progress(_values(p, PROGRESS_COLUMNS))
 
 
 def lock_from_row(lock: Row) -> QuarterLock:
@@ -118,6 +155,50 @@ def lock_from_row(lock: Row) -> QuarterLock:
     )
 
 
+@contextlib.contextmanager
+def no_cyclic_collection() -> Iterator[None]:
+    """Tens of thousands of new objects and no garbage among them (a plan loaded, evaluated,
+    its tree built): the cyclic collector would run dozens of times for nothing, each time
+    walking the objects made so far (~30 % of a big load). Off meanwhile; afterwards what was
+    made goes straight to the oldest generation (``freeze`` then ``unfreeze``, which walks
+    nothing), so the young collections that resume do not walk it all again on its way there
+    (a cycle among it is still found by the next full collection)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.unfreeze()
+            gc.enable()
+
+
+# Bulk reads of one plan's rows. The quarterly rows of a file holding one plan (the usual case)
+# are read without joining them to their plan: the joins cost more than the rows themselves.
+_CHAPTERS = "SELECT id, numeral, title, intro FROM chapter WHERE plan_id = ? ORDER BY position"
+_ITEMS = (
+    f"SELECT {', '.join(ITEM_COLUMNS)} FROM item"
+    " WHERE chapter_id IN (SELECT id FROM chapter WHERE plan_id = ?) ORDER BY chapter_id, position"
+)
+_INDICATORS = (
+    f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM indicator WHERE item_id IN"
+    " (SELECT i.id FROM item i JOIN chapter c ON c.id = i.chapter_id WHERE c.plan_id = ?)"
+    " ORDER BY item_id, position"
+)
+_ACTUALS_ALL = f"SELECT {', '.join(ACTUAL_COLUMNS)} FROM actual"
+_ACTUALS_OF_PLAN = (
+    f"SELECT {', '.join('a.' + c for c in ACTUAL_COLUMNS)} FROM actual a"
+    " JOIN indicator n ON n.id = a.indicator_id JOIN item i ON i.id = n.item_id"
+    " JOIN chapter c ON c.id = i.chapter_id WHERE c.plan_id = ?"
+)
+_PROGRESS_ALL = f"SELECT {', '.join(PROGRESS_COLUMNS)} FROM progress"
+_PROGRESS_OF_PLAN = (
+    f"SELECT {', '.join('p.' + c for c in PROGRESS_COLUMNS)} FROM progress p"
+    " JOIN item i ON i.id = p.item_id JOIN chapter c ON c.id = i.chapter_id WHERE c.plan_id = ?"
+)
+
+
 class Loading(Departments):
     """Reading a whole plan into the model."""
 
@@ -127,15 +208,8 @@ class Loading(Departments):
             plan_id = plan_id or self.plan_id_for_year()
             if plan_id is None:
                 raise RowMissingError(self.path, "the file holds no plan")
-            # Tens of thousands of new objects and no garbage among them: the cyclic
-            # collector would run dozens of times for nothing (~30 % of a big load).
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
+            with no_cyclic_collection():
                 return self._load(plan_id)
-            finally:
-                if collecting:
-                    gc.enable()
 
     def _load(self, plan_id: str) -> PlanData:
         row = self.row("plan", plan_id)
@@ -145,40 +219,23 @@ class Loading(Departments):
         departments = self.departments()
         names = {d.id: d.name for d in departments}
         chapters: dict[str, Chapter] = {}
-        for c in self._scan(
-            "SELECT * FROM chapter WHERE plan_id = ? ORDER BY position", (plan_id,)
-        ):
-            chapters[c["id"]] = chapter_from_row(c)
-            plan.chapters.append(chapters[c["id"]])
+        for row_id, numeral, title, intro in self._fetch(_CHAPTERS, (plan_id,)):
+            chapters[row_id] = chapter = Chapter(numeral, title, [], intro, id=row_id)
+            plan.chapters.append(chapter)
         items: dict[str, Item] = {}
-        for i in self._scan(
-            "SELECT i.* FROM item i JOIN chapter c ON c.id = i.chapter_id WHERE c.plan_id = ?"
-            " ORDER BY c.position, i.position",
-            (plan_id,),
-        ):
-            items[i["id"]] = item_from_row(i, names)
-            chapters[i["chapter_id"]].items.append(items[i["id"]])
-        for n in self._scan(
-            "SELECT n.* FROM indicator n JOIN item i ON i.id = n.item_id"
-            " JOIN chapter c ON c.id = i.chapter_id WHERE c.plan_id = ?"
-            " ORDER BY c.position, i.position, n.position",
-            (plan_id,),
-        ):
-            items[n["item_id"]].indicators.append(indicator_from_row(n))
+        for values in self._fetch(_ITEMS, (plan_id,)):
+            items[values[-1]] = item = build_item(values, names)
+            chapters[values[0]].items.append(item)
+        for values in self._fetch(_INDICATORS, (plan_id,)):
+            items[values[0]].indicators.append(build_indicator(values))
         data = PlanData(plan, departments=departments)
-        for a in self._scan(
-            "SELECT a.* FROM actual a JOIN indicator n ON n.id = a.indicator_id"
-            " JOIN item i ON i.id = n.item_id JOIN chapter c ON c.id = i.chapter_id"
-            " WHERE c.plan_id = ?",
-            (plan_id,),
-        ):
-            data.actuals[(a["indicator_id"], a["quarter"])] = actual_from_row(a)
-        for p in self._scan(
-            "SELECT p.* FROM progress p JOIN item i ON i.id = p.item_id"
-            " JOIN chapter c ON c.id = i.chapter_id WHERE c.plan_id = ?",
-            (plan_id,),
-        ):
-            data.progress[(p["item_id"], p["quarter"])] = progress_from_row(p)
+        alone = self._fetch("SELECT count(*) FROM plan")[0][0] == 1
+        actuals = self._fetch(_ACTUALS_ALL) if alone else self._fetch(_ACTUALS_OF_PLAN, (plan_id,))
+        data.actuals = {(a.indicator_id, a.quarter): a for a in starmap(Actual, actuals)}
+        progress = (
+            self._fetch(_PROGRESS_ALL) if alone else self._fetch(_PROGRESS_OF_PLAN, (plan_id,))
+        )
+        data.progress = {(p[0], p[1]): build_progress(p) for p in progress}
         for lock in self._scan("SELECT * FROM quarter_lock WHERE plan_id = ?", (plan_id,)):
             data.locks[lock["quarter"]] = lock_from_row(lock)
         return data

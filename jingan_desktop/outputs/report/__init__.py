@@ -1,4 +1,4 @@
-"""The quarterly progress report as a PDF (reportlab + matplotlib; no Qt).
+"""The quarterly progress report as a PDF (reportlab alone: no matplotlib, no Qt).
 
 :func:`build_report` writes, for the workspace's quarter:
 
@@ -33,22 +33,23 @@ no file behind.
 The package: ``build`` (the story and :func:`build_report`), ``document`` (page templates,
 header and footer, page numbering, metadata), ``cover``, ``summary`` and ``chapters`` (the
 pages, each a :class:`~.section.Section`), ``styles`` (font, paragraph styles, colours),
-``figures`` (the charts), ``scope`` (what a report covers), ``text`` (escaping and wording),
-``progress`` (progress and cancelling).
+``font`` (the bundled font's parse, kept in the user's cache folder), ``figures`` (the charts,
+as reportlab vector drawings of ``outputs.chart_rows``: a report never imports matplotlib),
+``scope`` (what a report covers), ``text`` (escaping and wording), ``progress`` (progress and
+cancelling).
 """
 
 from __future__ import annotations
 
 from .build import ReportError, ReportSummary, build_report, report_story
 from .document import LANDSCAPE, PORTRAIT
-from .figures import CHART_DPI, CHART_ITEMS, chapter_items_chart
+from .figures import CHART_ITEMS, chapter_items_drawing
 from .progress import ProgressCallback, ReportCancelled
 from .scope import ReportScope, involves, report_scope
 from .styles import PDF_FONT, RAG_ORDER, ensure_pdf_font
 from .text import chinese_date, markup, percent, target_text
 
 __all__ = [
-    "CHART_DPI",
     "CHART_ITEMS",
     "LANDSCAPE",
     "PDF_FONT",
@@ -60,7 +61,7 @@ __all__ = [
     "ReportScope",
     "ReportSummary",
     "build_report",
-    "chapter_items_chart",
+    "chapter_items_drawing",
     "chinese_date",
     "ensure_pdf_font",
     "involves",

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from matplotlib import rc_context
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBreak
 
@@ -21,7 +20,6 @@ from ...workspace import Workspace
 from .chapters import ChapterPages
 from .cover import CoverPage
 from .document import canvas_class, document, furniture_and_metadata
-from .figures import chart_style
 from .gongwen import GongwenPages
 from .progress import Checkpoint, Progress, ProgressCallback
 from .scope import ReportScope, involves, report_scope
@@ -126,8 +124,7 @@ def build_report(
     furniture, meta = furniture_and_metadata(plan, quarter, department, office, generated_on)
     if style == "gongwen":
         furniture.page_number = "— {number} —"
-    with rc_context(chart_style()):
-        story = report_story(workspace, scope, office, generated_on, tracker, style)
+    story = report_story(workspace, scope, office, generated_on, tracker, style)
     buffer = io.BytesIO()
     doc = document(buffer, furniture, meta, first="gongwen" if style == "gongwen" else "cover")
     doc.build(story, canvasmaker=canvas_class(furniture))

@@ -7,16 +7,18 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from ...plan.model import Chapter, Indicator, Item, ItemStatus
 from ...plan.numbers import format_number
 from ...plan.progress import Evaluation, Rag, year_to_date
 from ...workspace import Workspace
-from .figures import CHART_ITEMS, chapter_items_chart, chart_image
+from .cells import Cells
+from .figures import CHART_ITEMS, chapter_items_drawing
+from .paged import PagedTable, Rows
 from .progress import Checkpoint
 from .section import Section
-from .styles import RULE, CellParagraph, table_style
+from .styles import RULE, CellParagraph
 from .text import departments, markup, percent, target_text, unit_after
 
 
@@ -63,9 +65,9 @@ class ChapterPages(Section):
                         s.figure,
                     )
                 )
-            image = chart_image(chapter_items_chart(scope, chapter, items=shown).figure, 170 * mm)
-            image.hAlign = "LEFT"
-            story += [image, Spacer(1, 3 * mm)]
+            chart = chapter_items_drawing(scope, chapter, 170 * mm, items=shown)
+            chart.hAlign = "LEFT"
+            story += [chart, Spacer(1, 3 * mm)]
         if chapter.items:
             story.append(self._chapter_table(chapter))
         else:
@@ -84,12 +86,13 @@ class ChapterPages(Section):
         ("进展情况", 0),  # the rest
     )
 
-    def _chapter_table(self, chapter: Chapter) -> Table:
+    def _chapter_table(self, chapter: Chapter) -> PagedTable:
         s = self.styles
         widths = [w for _h, w in self.CHAPTER_COLUMNS]
         widths[-1] = self.landscape_width / mm - sum(widths)
-        rows: list[list[Any]] = [[CellParagraph(h, s.head) for h, _w in self.CHAPTER_COLUMNS]]
-        style: list[tuple[Any, ...]] = [
+        self._cells = Cells([w * mm for w in widths])
+        base: list[tuple[Any, ...]] = [
+            *Cells.style(centred=(0, 5), right=(4,), ink=s.cell.textColor),
             ("GRID", (0, 0), (-1, -1), 0.5, RULE),
             ("BACKGROUND", (0, 0), (-1, 0), self.styles.header_fill),
             ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
@@ -97,17 +100,18 @@ class ChapterPages(Section):
             ("TOPPADDING", (0, 0), (-1, -1), 2.5),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ]
+        cells: list[list[Any]] = []
+        commands: list[list[tuple[Any, ...]]] = []  # each row's, its row numbered 0
         for item in chapter.items:
-            style += self._item_row(item, rows)
+            commands.append(self._item_row(item, cells))
             for position, indicator in enumerate(item.indicators, 1):
-                style += self._indicator_row(item, position, indicator, rows)
-        return Table(
-            rows,
-            colWidths=[w * mm for w in widths],
-            repeatRows=1,
-            splitInRow=1,  # a row taller than the page (a very long note) splits, not fails
-            style=table_style(style),
+                commands.append(self._indicator_row(item, position, indicator, cells))
+        header = [CellParagraph(h, s.head) for h, _w in self.CHAPTER_COLUMNS]
+        widths_pt = [w * mm for w in widths]
+        rows = Rows(
+            header, cells, commands, base, widths_pt, padding=5.5, page=self.landscape_height
         )
+        return PagedTable(rows)
 
     def _item_row(self, item: Item, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
         """Append the item's row to ``rows``; returns its style commands."""
@@ -115,31 +119,31 @@ class ChapterPages(Section):
         evaluation = self.scope.progress.items[item.id or ""]
         reported = self.ws.progress_of(item.id or "")
         status = reported.status if reported else None
-        r = len(rows)
+        r = 0  # this row
         label = evaluation.status.label
         if evaluation.status is not Rag.RED and evaluation.red_below:
             label += "（含滞后）"
+        cell = self._cells
         rows.append(
             [
-                CellParagraph(str(item.number), s.cell_center),
+                cell(0, str(item.number), s.cell_center),
                 CellParagraph(markup(item.title), s.cell_item),
-                CellParagraph(
-                    f"完成时限：{item.due_date.isoformat()}" if item.due_date else "",
+                cell(2, f"完成时限：{item.due_date.isoformat()}" if item.due_date else "", s.cell),
+                cell(
+                    3,
+                    f"填报：{status.value}" if isinstance(status, ItemStatus) else "未填报",
                     s.cell,
                 ),
-                CellParagraph(
-                    f"填报：{markup(status.value)}" if isinstance(status, ItemStatus) else "未填报",
-                    s.cell,
-                ),
-                CellParagraph(percent(evaluation.completion), s.cell_right),
-                CellParagraph(markup(label), s.status[evaluation.status]),
-                CellParagraph(markup(departments(item)), s.cell),
-                CellParagraph(markup(reported.text if reported else ""), s.cell),
+                cell(4, percent(evaluation.completion), s.cell_right),
+                cell(5, label, s.status[evaluation.status]),
+                cell(6, departments(item), s.cell),
+                cell(7, reported.text if reported else "", s.cell),
             ]
         )
         return [
             ("BACKGROUND", (0, r), (-1, r), s.item_fill),
             ("BACKGROUND", (5, r), (5, r), s.status_fills[evaluation.status]),
+            ("TEXTCOLOR", (5, r), (5, r), s.status[evaluation.status].textColor),
             ("LINEABOVE", (0, r), (-1, r), 0.9, colors.HexColor("#6b7687")),
         ]
 
@@ -151,27 +155,29 @@ class ChapterPages(Section):
         ind_eval = self.scope.progress.indicators[indicator.id or ""]
         value = _actual_to_date(ws, indicator)
         actual = ws.actual(indicator.id or "")
-        r = len(rows)
+        r = 0  # this row
+        cell = self._cells
+        actual_text = (
+            "—"
+            if value is None
+            else f"{format_number(round(value, 4))}{unit_after(indicator.unit)}"
+        )
         rows.append(
             [
-                CellParagraph(f"{item.number}.{position}", s.cell_center),
-                CellParagraph(markup(indicator.name), s.cell),
-                CellParagraph(markup(target_text(indicator)), s.cell),
-                CellParagraph(
-                    markup(
-                        "—"
-                        if value is None
-                        else f"{format_number(round(value, 4))}{unit_after(indicator.unit)}"
-                    ),
-                    s.cell,
-                ),
-                CellParagraph(percent(ind_eval.completion), s.cell_right),
-                CellParagraph(ind_eval.status.label, s.status[ind_eval.status]),
-                CellParagraph("", s.cell),
-                CellParagraph(markup(actual.note if actual else ""), s.cell),
+                cell(0, f"{item.number}.{position}", s.cell_center),
+                cell(1, indicator.name, s.cell),
+                cell(2, target_text(indicator), s.cell),
+                cell(3, actual_text, s.cell),
+                cell(4, percent(ind_eval.completion), s.cell_right),
+                cell(5, ind_eval.status.label, s.status[ind_eval.status]),
+                "",
+                cell(7, actual.note if actual else "", s.cell),
             ]
         )
-        return [("BACKGROUND", (5, r), (5, r), s.status_fills[ind_eval.status])]
+        return [
+            ("BACKGROUND", (5, r), (5, r), s.status_fills[ind_eval.status]),
+            ("TEXTCOLOR", (5, r), (5, r), s.status[ind_eval.status].textColor),
+        ]
 
 
 def _actual_to_date(workspace: Workspace, indicator: Indicator) -> float | None:

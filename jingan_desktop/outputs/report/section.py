@@ -35,6 +35,7 @@ class Section:
         self.styles = styles
         self.portrait_width = PORTRAIT[0] - 2 * 20 * mm
         self.landscape_width = LANDSCAPE[0] - 2 * 15 * mm
+        self.landscape_height = LANDSCAPE[1] - 20 * mm - 19 * mm  # document.py's frame
 
     @classmethod
     def of(cls, other: Section) -> Self:

@@ -9,11 +9,11 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, TableStyle
 
-from ...paths import BUNDLED_FONT
+from ...paths import BUNDLED_FONT, cache_dir
 from ...plan.progress import Rag
+from .font import load_font
 
 PDF_FONT = "WenQuanYiMicroHei"  # the name reportlab knows the bundled font by
 RAG_ORDER = (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.GREY)
@@ -43,10 +43,12 @@ _font_registered = False
 
 
 def ensure_pdf_font() -> str:
-    """Register the bundled TrueType font with reportlab once (embedded as a subset)."""
+    """Register the bundled TrueType font with reportlab once (embedded as a subset); its
+    parse is kept in the user's cache folder (``font``)."""
     global _font_registered
     if not _font_registered:
-        pdfmetrics.registerFont(TTFont(PDF_FONT, str(BUNDLED_FONT)))
+        font, _cached = load_font(PDF_FONT, BUNDLED_FONT, cache_dir())
+        pdfmetrics.registerFont(font)
         # No bold or italic face: map them to the same font so any <b>/<i> still resolves.
         pdfmetrics.registerFontFamily(
             PDF_FONT, normal=PDF_FONT, bold=PDF_FONT, italic=PDF_FONT, boldItalic=PDF_FONT

@@ -4,17 +4,14 @@ and items by status with the status chart, the lagging items, completion by chap
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from matplotlib.ticker import MaxNLocator
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from ...plan.model import Chapter, Item
 from ...plan.progress import Evaluation, Rag, coverage
-from ...workspace import Workspace
-from .. import charts
-from .figures import chart_image
+from .figures import chapters_drawing, status_drawing
 from .section import Section
 from .styles import HEADER_FILL, ITEM_FILL, RAG_ORDER, RULE, STATUS_FILLS, table_style
 from .text import markup, percent
@@ -73,13 +70,10 @@ class SummaryPages(Section):
     def _status_counts(self) -> Table:
         """The counts by status (indicators and items) beside the status chart."""
         scope = self.scope
-        status_chart = charts.status_counts(cast(Workspace, scope), figsize=(3.6, 2.3))
-        for axes in status_chart.figure.axes:  # counts: whole numbers on the axis
-            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         counts_table = self._counts_table(scope.progress.counts(), scope.item_counts)
         chart_width = self.portrait_width - sum(counts_table._colWidths) - 4 * mm
         return Table(
-            [[counts_table, chart_image(status_chart.figure, chart_width)]],
+            [[counts_table, status_drawing(scope, chart_width, chart_width * 0.66)]],
             colWidths=[self.portrait_width - chart_width, chart_width],
             style=table_style(
                 [
@@ -92,15 +86,10 @@ class SummaryPages(Section):
 
     def _chapter_completion(self) -> KeepTogether:
         """Each chapter's completion against pace, as one chart under its heading."""
-        chapters = self.scope.plan.chapters
-        height = min(9.0, 0.75 + 0.3 * len(chapters))
-        chapter_chart = charts.chapter_completion(
-            cast(Workspace, self.scope), figsize=(7.0, height)
-        )
         return KeepTogether(
             [
                 Paragraph("三、各章节完成情况", self.styles.h2),
-                chart_image(chapter_chart.figure, self.portrait_width),
+                chapters_drawing(self.scope, self.portrait_width),
             ]
         )
 

@@ -25,6 +25,12 @@ def markup(text: object) -> str:
     return "<br/>".join(escape(line, _ENTITIES) for line in plain.split("\n"))
 
 
+def is_plain(text: str) -> bool:
+    """Whether ``text`` prints as itself on one line without markup: no line breaks, tabs,
+    runs of spaces or characters that are not text."""
+    return not _NOT_TEXT.search(text) and " ".join(text.split()) == text
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 

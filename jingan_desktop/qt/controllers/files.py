@@ -17,6 +17,7 @@ from ...paths import data_dir
 from ...plan.model import Plan
 from ...storage.backup import backup_file, daily_backup_due, take_backup
 from ...storage.database import CorruptError, StoreError, TruncatedError
+from ...storage.loading import no_cyclic_collection
 from ...storage.store import PlanExistsError, Store
 from ...storage.sync.detect import is_network_path
 from ...workspace import Workspace
@@ -55,7 +56,11 @@ class FilesController(Controller):
                 store = session.store
                 self.window.share_sync.begin(session)
             else:
-                store = Store.open(path, before_migrate=lambda p: backup_file(p, "migration"))
+                # A big file is checked in the background once the plan is shown
+                # (shared_file.py reports what it finds; every write waits for the verdict).
+                store = Store.open(
+                    path, before_migrate=lambda p: backup_file(p, "migration"), check="auto"
+                )
         except (CorruptError, TruncatedError) as exc:
             if _damaged_master(exc) or is_network_path(path):
                 show_error(self.window, exc)  # a file on a share is never restored from here
@@ -72,9 +77,12 @@ class FilesController(Controller):
         except StoreError as exc:
             self.window.share_sync.abandon()
             store.close()
+            if isinstance(exc, CorruptError) and not is_network_path(path):
+                return self.window.shared_file.offer_restore(path, exc)  # found while reading
             show_error(self.window, exc)
             return False
-        self.window.set_workspace(workspace)
+        with no_cyclic_collection():  # the tree's nodes: no garbage among them either
+            self.window.set_workspace(workspace)
         self.remember_recent(path)
         self.window.file_opened.emit(str(path))
         return True

@@ -23,7 +23,7 @@ from ...storage.backup import (
     restore_damaged,
     take_backup,
 )
-from ...storage.database import StoreError
+from ...storage.database import CorruptError, StoreError
 from ...storage.presence import REFRESH_SECONDS, PresenceBoard
 from ...storage.store import Store
 from ...workspace import Workspace
@@ -32,6 +32,9 @@ from .base import Controller
 from .files import PLAN_FILE_FILTER
 
 POLL_MS = 2000
+# A big file's integrity check starts this long after its plan is shown, so that it does not
+# take the CPU from drawing the tree (a write before then starts it and waits for it).
+FULL_CHECK_DELAY_MS = 500
 
 
 class FileWatcher(QObject):
@@ -129,11 +132,13 @@ class DailyBackup(QObject):
 
 class SharedFileController(Controller):
     backup_finished = Signal()  # the daily backup and its check are done (or failed)
+    file_checked = Signal(object, object)  # the store, its integrity check's problems (or None)
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.watcher: FileWatcher | None = None
         self.daily: DailyBackup | None = None
+        self.file_checked.connect(self._file_checked)
 
     def attach(self, workspace: Workspace) -> None:
         self.watcher = FileWatcher(workspace.store, self.window)
@@ -151,6 +156,39 @@ class SharedFileController(Controller):
             f"部门填报文件：{scope.removeprefix('department:')}。填报后请交回规划办，用“合并副本”并入主文件。"
         )
         window.scope_banner.setVisible(scope.startswith("department:"))
+        self._check_in_background(workspace.store)
+
+    # -- the integrity check of a big file, once it is shown --
+
+    def _check_in_background(self, store: Store) -> None:
+        database = store.database
+        if not database.full_check_pending:
+            return
+
+        def done(problems: list[str] | None) -> None:  # on the check's thread
+            try:
+                self.file_checked.emit(store, problems)  # queued to the UI thread
+            except RuntimeError:  # the window closed meanwhile
+                pass
+
+        database.when_full_check_done(done)
+        QTimer.singleShot(FULL_CHECK_DELAY_MS, self, database.start_full_check)
+
+    def _file_checked(self, store: Store, problems: list[str] | None) -> None:
+        """Damage found in the open file: nothing more is written to it (every write is
+        refused), the clerk is told so and offered the newest good backup."""
+        if not problems or self.workspace is None or self.workspace.store is not store:
+            return
+        banner = self.window.readonly_banner
+        banner.setText(
+            "此文件已损坏：修改不会保存。请用“从备份恢复”恢复到较早的备份，并联系信息管理人员。"
+        )
+        banner.setVisible(True)
+        error = CorruptError(store.path, "; ".join(problems[:5]))
+        if self.window.share_sync.session is not None:
+            show_error(self.window, error)  # a replica: the share's master is not restored here
+            return
+        self.offer_restore(store.path, error, open_store=store)
 
     def stop_watching(self) -> None:
         """Before another file is opened: no more polling, no presence entry for this one."""
@@ -235,8 +273,9 @@ class SharedFileController(Controller):
                 f"并联系信息管理人员。\n\n技术信息：{'; '.join(problems[:3])}",
             )
 
-    def offer_restore(self, path: Path, exc: StoreError) -> bool:
-        """A damaged file: say so, and offer the newest good backup (never write the file)."""
+    def offer_restore(self, path: Path, exc: StoreError, open_store: Store | None = None) -> bool:
+        """A damaged file: say so, and offer the newest good backup (never write the file).
+        ``open_store``: the damaged file is open here, closed before it is moved aside."""
         title, text = describe(exc)
         backup = newest_good_backup(path)
         if backup is None:
@@ -249,6 +288,9 @@ class SharedFileController(Controller):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return False
+        if open_store is not None:
+            self.stop_watching()
+            open_store.close()  # (Windows renames no file that is open)
         try:
             aside = restore_damaged(path, backup.path)
         except (StoreError, OSError) as restore_error:

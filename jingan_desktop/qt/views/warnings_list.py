@@ -57,6 +57,7 @@ class WarningsList(QListWidget):
         self.itemActivated.connect(self.activate)
         self.itemClicked.connect(self.activate)
         self._workspace: Workspace | None = None
+        self._icons: dict[str, QIcon] = {}  # one drawn icon per kind, not one per entry
         # After the first edit: one sort key per entry, in the list's order (0 indicator |
         # 1 item, plan position, n-th warning of the row), and the keys of each row.
         self._keys: list[tuple[int, int, int]] | None = None
@@ -110,9 +111,11 @@ class WarningsList(QListWidget):
         keys.append((rank, position, len(keys)))
         return keys[-1]
 
-    @staticmethod
-    def _entry(warning: Warning) -> QListWidgetItem:
-        entry = QListWidgetItem(warning_icon(warning.kind), warning.message)
+    def _entry(self, warning: Warning) -> QListWidgetItem:
+        icon = self._icons.get(warning.kind)
+        if icon is None:
+            icon = self._icons[warning.kind] = warning_icon(warning.kind)
+        entry = QListWidgetItem(icon, warning.message)
         entry.setData(KIND_ROLE, warning.kind)
         entry.setData(Qt.ItemDataRole.UserRole, warning.row_id)
         return entry
