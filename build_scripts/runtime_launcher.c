@@ -214,6 +214,12 @@ static int write_file(const wchar_t *path, const uint8_t *data, size_t size)
         }
         done += written;
     }
+    /* On disk before the folder is renamed complete: after a power cut the renamed folder
+       never holds files that were still in the cache. */
+    if (!FlushFileBuffers(f)) {
+        CloseHandle(f);
+        return 0;
+    }
     return CloseHandle(f);
 }
 
