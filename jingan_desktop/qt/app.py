@@ -82,10 +82,15 @@ def print_startup_cpu() -> None:
 
 def _painted_and_filled(app, window) -> bool:
     """The start-up probe's end: the tree holds the plan's rows and has drawn them."""
-    for _ in range(20):  # the first paint is posted by show(); a few rounds at most
-        app.processEvents()
-        if window.tree.painted:
-            break
+    import time
+
+    from PySide6.QtCore import QEventLoop
+
+    # The first paint is posted by show(); on a slow or emulated system (Wine) the exposure
+    # that triggers it can take many rounds: wait for it, not for a fixed number of rounds.
+    give_up = time.monotonic() + 60
+    while not window.tree.painted and time.monotonic() < give_up:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
     return window.tree.painted and window.model is not None and window.model.rowCount() > 0
 
 
