@@ -3,7 +3,8 @@
 Printing the tree to PDF needs Qt's print support (QtPrintSupport and its plugins); the
 Excel workbook needs openpyxl and lxml; a chart saved as SVG matplotlib's SVG backend;
 matching plans written in traditional characters zhconv's table; sorting Chinese the way
-Qt's own file dialog does (by pinyin, 北京 before 上海) ICU's Chinese collation data. A build
+Qt's own file dialog does (by pinyin, 北京 before 上海) ICU's Chinese collation data; Qt's
+own buttons in Chinese its qtbase_zh_CN translation; the F1 guide its page and pictures. A build
 that leaves any of them out fails here instead of in a clerk's hands.
 """
 
@@ -18,6 +19,8 @@ def check_outputs(window, root: Path, steps: list[str]) -> None:
     _check_svg_chart(window, root, steps)
     _check_traditional(steps)
     _check_chinese_sorting(steps)
+    _check_qt_chinese(steps)
+    _check_guide(window, steps)
 
 
 def _check_print(window, root: Path, steps: list[str]) -> None:
@@ -76,3 +79,30 @@ def _check_chinese_sorting(steps: list[str]) -> None:
     if ordered != ["安徽", "北京", "重庆", "上海"]:
         raise RuntimeError(f"Qt sorts Chinese wrongly (ICU collation data?): {ordered}")
     steps.append("Qt sorts Chinese by pinyin (" + " ".join(ordered) + ")")
+
+
+def _check_qt_chinese(steps: list[str]) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    cancel = QCoreApplication.translate("QPlatformTheme", "Cancel")
+    if cancel == "Cancel":
+        raise RuntimeError("Qt's own buttons are not Chinese (qtbase_zh_CN.qm missing?)")
+    steps.append(f"Qt's own buttons speak Chinese (Cancel → {cancel})")
+
+
+def _check_guide(window, steps: list[str]) -> None:
+    from PySide6.QtGui import QTextDocument
+
+    from .dialogs.help import HelpDialog
+
+    dialog = HelpDialog(window)
+    document = dialog.browser.document()
+    pictures = [
+        name
+        for name in ("paste.png", "history.png", "toolbar.png", "tree.png")
+        if document.resource(QTextDocument.ResourceType.ImageResource, name) is not None
+    ]
+    dialog.close()
+    if "填报一个季度" not in document.toPlainText() or len(pictures) < 4:
+        raise RuntimeError(f"the F1 guide or its pictures are missing ({pictures})")
+    steps.append(f"the F1 guide opens with its {len(pictures)} pictures")
