@@ -97,6 +97,8 @@ class ShareSyncController(Controller):
         self._again = False  # a sync was asked for while one ran
         self._installs = 0  # the session's installs when the running sync began
         self._seen_pending = 0
+        self.first = QTimer(self, singleShot=True, interval=0)  # once the window is shown
+        self.first.timeout.connect(self.sync_soon)
         self.debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self.debounce.timeout.connect(self.sync_soon)
         self.poll = QTimer(self, interval=POLL_MS)
@@ -128,7 +130,7 @@ class ShareSyncController(Controller):
             self._announce_beside_master()
             self.poll.start()
             self.tick.start()
-            QTimer.singleShot(0, self, self.sync_soon)
+            self.first.start()
         label = self.window.share_status
         label.setVisible(self.session is not None)
         if self.session is None:
@@ -160,6 +162,8 @@ class ShareSyncController(Controller):
         return result
 
     def stop(self) -> None:
+        """No sync starts by itself any more (one running goes on: see wait_for_sync)."""
+        self.first.stop()
         self.debounce.stop()
         self.poll.stop()
         self.tick.stop()
