@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit
 
 from jingan_desktop.qt.application import create_application, settings
+from jingan_desktop.qt.controllers import share_sync
 from jingan_desktop.qt.dialogs.share_conflicts import ShareConflictDialog
 from jingan_desktop.qt.main_window import MainWindow
 from jingan_desktop.qt.views.tree_model import PlanTreeModel
@@ -151,3 +153,115 @@ def test_closing_the_window_publishes_what_waits(qtbot, share_window, master):
     assert shared_actual(master, ind) is None
     window.close()
     assert shared_actual(master, ind) == 4200
+
+
+# --- the sync runs on a worker thread ----------------------------------------------------------
+
+HOUR_MS = 3_600_000
+WAIT_MS = 120_000  # generous: a loaded machine, never a figure asserted
+
+
+@pytest.fixture
+def held(share_window, monkeypatch):
+    """A sync that stops on the worker right after copying the master until the test lets it
+    go, and no sync the test did not start (no debounce or retry fires during a test)."""
+    monkeypatch.setattr(share_sync, "DEBOUNCE_MS", HOUR_MS)
+    monkeypatch.setattr(share_sync, "RETRY_MS", HOUR_MS)
+    controller = share_window.share_sync
+    controller.wait_for_sync()
+    controller.stop()
+    reached, release = threading.Event(), threading.Event()
+    threads: list[threading.Thread] = []
+
+    def hold() -> None:
+        threads.append(threading.current_thread())
+        reached.set()
+        release.wait(WAIT_MS / 1000)
+
+    controller.session.hooks["fetched"] = hold
+    yield reached, release, threads
+    release.set()
+
+
+def two_indicators(window: MainWindow) -> tuple[str, str]:
+    item = next(i for i in window.workspace.items.values() if i.number == 2)
+    return item.indicators[0].id, item.indicators[1].id
+
+
+def test_the_window_takes_edits_while_a_sync_runs_and_the_next_sync_publishes_them(
+    qtbot, share_window, master, held
+):
+    window, (reached, release, threads) = share_window, held
+    controller = window.share_sync
+    first, second = two_indicators(window)
+    type_figure(qtbot, window, first, "5200")
+    controller.debounce.stop()
+    assert controller.sync_soon()
+    qtbot.waitUntil(reached.is_set, timeout=WAIT_MS)  # the sync is stopped on the worker
+    assert "正在同步" in status(window)
+    assert not controller.sync_soon()  # one sync at a time
+    type_figure(qtbot, window, second, "6300")  # the UI thread is free: typed and saved
+    assert window.model.index_of(second, PlanTreeModel.COL_ACTUAL).data() == "6300"
+    assert "2 项待同步" in status(window)
+    assert shared_actual(master, first) is None
+    with qtbot.waitSignal(controller.synced, timeout=WAIT_MS) as blocker:
+        release.set()
+    result = blocker.args[0]
+    assert threads and threads[0] is not threading.main_thread()
+    assert result.ok and result.published == 1 and result.deferred
+    assert shared_actual(master, first) == 5200 and shared_actual(master, second) is None
+    assert "1 项待同步" in status(window) and "正在同步" not in status(window)
+    assert controller.debounce.isActive()  # the edit of meanwhile goes with the next sync
+    controller.session.hooks.clear()
+    controller.debounce.stop()
+    assert controller.sync_now().ok
+    assert shared_actual(master, second) == 6300 and "0 项待同步" in status(window)
+    assert window.model.index_of(second, PlanTreeModel.COL_ACTUAL).data() == "6300"
+
+
+def test_a_conflict_found_on_the_worker_is_asked_on_the_ui_thread_and_decided_by_the_clerk(
+    qtbot, share_window, master, tmp_path, monkeypatch, held
+):
+    window, (_reached, release, threads) = share_window, held
+    controller = window.share_sync
+    ind = first_indicator(window)
+    other = ShareSession.open(master, data_folder=tmp_path / "other", actor=("bob", "pc-bob"))
+    other.store.set_actual(ind, 2, 777)
+    assert other.sync().ok
+    other.close()
+    type_figure(qtbot, window, ind, "5000")
+    controller.debounce.stop()
+    asked_on: list[threading.Thread] = []
+
+    def keep_mine(dialog: ShareConflictDialog) -> int:
+        asked_on.append(threading.current_thread())
+        assert shared_actual(master, ind) == 777  # nothing written before the decision
+        dialog.choices[0][1].setCurrentIndex(0)  # 保留本机的值
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ShareConflictDialog, "exec", keep_mine)
+    release.set()  # this test does not hold the worker
+    with qtbot.waitSignal(controller.synced, timeout=WAIT_MS) as blocker:
+        assert controller.sync_soon()
+    assert asked_on == [threading.main_thread()]
+    assert len(threads) == 2 and threading.main_thread() not in threads  # both syncs
+    assert blocker.args[0].ok and shared_actual(master, ind) == 5000
+    assert "0 项待同步" in status(window) and "冲突" not in status(window)
+
+
+def test_closing_during_a_sync_waits_for_it_then_publishes_what_was_typed_meanwhile(
+    qtbot, share_window, master, held
+):
+    window, (reached, release, _threads) = share_window, held
+    controller = window.share_sync
+    first, second = two_indicators(window)
+    replica = controller.session.replica_path
+    type_figure(qtbot, window, first, "5200")
+    assert controller.sync_soon()
+    qtbot.waitUntil(reached.is_set, timeout=WAIT_MS)
+    type_figure(qtbot, window, second, "6300")
+    release.set()
+    window.close()  # no event processed in between: the running sync is waited for
+    assert controller.session is None
+    assert (shared_actual(master, first), shared_actual(master, second)) == (5200, 6300)
+    assert (shared_actual(replica, first), shared_actual(replica, second)) == (5200, 6300)

@@ -602,6 +602,67 @@ def test_a_missing_master_is_reported_and_the_edits_wait(share, pcs, indicators)
     assert result.pending == 1 and not share.exists()
 
 
+def test_an_edit_saved_while_a_sync_runs_goes_with_the_next_sync_and_nothing_is_lost(
+    share, pcs, indicators
+):
+    """The window saves edits into the replica while its sync runs on a worker: that sync
+    takes in only the base (the share holds what it published), never the share's content
+    over the edit; the next sync publishes the edit and brings the other PC's change."""
+    alice, bob = pcs("alice"), pcs("bob")
+    bob.store.set_actual(indicators[2], 1, 30)
+    assert bob.sync().ok
+    alice.store.set_actual(indicators[0], 1, 10)
+    alice.hooks["fetched"] = lambda: alice.store.set_actual(indicators[1], 1, 11)
+    result = alice.exchange()
+    assert result.ok and result.take_in is not None
+    assert sha(alice.replica_path) != sha(result.take_in.verified)  # replica not touched yet
+    result = alice.finish_sync(result)
+    assert result.ok and result.deferred and result.published == 1 and result.pending == 1
+    assert (actual(share, indicators[0]), actual(share, indicators[1])) == (10, None)
+    assert actual(alice.replica_path, indicators[1]) == 11  # the edit of meanwhile is kept
+    alice.hooks.clear()
+    again = alice.sync()
+    assert again.ok and not again.deferred and again.pending == 0 and again.published == 1
+    for indicator, value in zip(indicators[:3], (10, 11, 30), strict=True):
+        assert actual(share, indicator) == value
+        assert actual(alice.replica_path, indicator) == value
+    assert edit_ids(alice) | edit_ids(bob) <= master_ids(share)
+    assert master_ok(share)
+
+
+def test_the_share_part_of_a_sync_never_uses_the_windows_connection(share, pcs, indicators):
+    """exchange() runs on a worker thread: it reads the replica through a connection of its
+    own (a snapshot), never through the one the window saves with."""
+    import threading
+
+    alice, bob = pcs("alice"), pcs("bob")
+    bob.store.set_actual(indicators[2], 1, 30)
+    assert bob.sync().ok
+    alice.store.set_actual(indicators[0], 1, 10)
+
+    class Watched:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn, self.threads = conn, set()
+
+        def __getattr__(self, name: str):
+            self.threads.add(threading.current_thread().name)
+            return getattr(self.conn, name)
+
+    database = alice.store.database
+    watched = Watched(database.conn)
+    database.conn = watched  # type: ignore[assignment]
+    results = []
+    worker = threading.Thread(target=lambda: results.append(alice.exchange()), name="worker")
+    worker.start()
+    worker.join()
+    assert "worker" not in watched.threads
+    database.conn = watched.conn
+    result = alice.finish_sync(results[0])
+    assert result.ok and result.published == 1 and not result.deferred and result.pending == 0
+    assert actual(alice.replica_path, indicators[2]) == 30  # the other PC's change taken in
+    assert actual(share, indicators[0]) == 10 and master_ok(share)
+
+
 def test_one_program_per_replica(share, pcs):
     pcs("alice")
     with pytest.raises(ReplicaInUseError):

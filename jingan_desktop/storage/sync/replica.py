@@ -1,19 +1,21 @@
 """This PC's replica of a master on a share: where it lives (keyed by the master's full
-path), the OS lock that keeps it to one program, and the state the status bar shows after a
-restart."""
+path), the OS lock that keeps it to one program, the state the status bar shows after a
+restart, and the snapshot a sync merges (so the window may keep saving into the replica while
+a sync runs on a thread of its own)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ...paths import data_dir
-from ..database import StoreError
+from ..database import BUSY_TIMEOUT_MS, Database, StoreError, classify_error, sqlite_uri
 
 
 class ReplicaInUseError(StoreError):
@@ -94,3 +96,49 @@ class SyncState:
         temp = path.with_suffix(".tmp")
         temp.write_text(json.dumps(self.__dict__, ensure_ascii=False), encoding="utf-8")
         os.replace(temp, path)
+
+
+def change_counter(path: Path) -> bytes:
+    """The file change counter in an SQLite file's header (bytes 24–27): in rollback-journal
+    mode (the app's files never use WAL) every commit that changes the file changes it."""
+    with open(path, "rb") as handle:
+        handle.seek(24)
+        return handle.read(4)
+
+
+def take_snapshot(replica: Path, target: Path) -> bytes:
+    """A consistent copy of the replica at ``target`` (SQLite's backup API, on a read-only
+    connection of its own, so it may run on a thread of its own while the window's connection
+    keeps saving edits); returns the replica's change counter read *before* the copy began.
+
+    The copy holds at least everything saved up to that counter, perhaps more: whoever later
+    finds the replica's counter unchanged knows the replica is exactly the copy."""
+    counter = change_counter(replica)
+    conn = sqlite3.connect(sqlite_uri(replica, "ro"), uri=True, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        Database(replica, conn, readonly=True).backup_to(target)
+    except sqlite3.Error as exc:
+        raise classify_error(exc, str(replica)) from exc
+    finally:
+        conn.close()
+    return counter
+
+
+@dataclass
+class Snapshot:
+    """The replica as one sync merges it (see :func:`take_snapshot`)."""
+
+    path: Path
+    counter: bytes  # the replica's change counter when the copy began
+    ids: set[str]  # its change-log entries
+
+
+@dataclass
+class TakeIn:
+    """A file known to be the master's content (as fetched, or as published and confirmed),
+    for :meth:`.session.ShareSession.finish_sync` to make the replica and the base."""
+
+    verified: Path
+    base_next: Path  # a copy of it, to become the base
+    counter: bytes  # the replica's change counter the merge was made from

@@ -20,6 +20,14 @@ only through :meth:`ShareSession.sync`:
    is known to hold becomes the *base*: the replica's change-log entries the base lacks are
    the edits still 待同步.
 
+Steps 1–3 (:meth:`ShareSession.exchange`) never touch the replica's open connection
+(``store``): they merge a snapshot of the replica taken with a connection of their own, so the
+window runs them on a worker thread while the clerk keeps saving edits into the replica. Step
+4 (:meth:`ShareSession.finish_sync`) runs on the thread that owns ``store``; it replaces the
+replica only if nothing was saved into it since the snapshot (its change counter is the same),
+else it only takes in the base, and the edits saved meanwhile go with the next sync (which
+then brings the others' changes in too). :meth:`ShareSession.sync` is both in one go.
+
 Nothing depends on the share's byte-range locks. If a lock is wrongly broken and two PCs
 publish at once, one publish may replace the other's, but each replica keeps its changes and
 its next sync merges them in again (the merge compares the actual master, not a memory of what
@@ -58,7 +66,16 @@ from .fetch import (
 from .lock import BEAT_SECONDS, LockBusy, LockInfo, ShareLock
 from .pending import KnownToShare, waiting_edits, waiting_ids
 from .publish import LockLost, MasterChanged, publish, tidy_publish_temps
-from .replica import InUse, ReplicaInUseError, SyncState, replica_folder
+from .replica import (
+    InUse,
+    ReplicaInUseError,
+    Snapshot,
+    SyncState,
+    TakeIn,
+    change_counter,
+    replica_folder,
+    take_snapshot,
+)
 
 PUBLISH_ATTEMPTS = 3
 LOCK_WAIT_SECONDS = 10.0
@@ -91,6 +108,10 @@ class SyncResult:
     holder: LockInfo | None = None
     broken_locks: list[LockInfo] = field(default_factory=list)
     pending: int = 0  # edits (transactions) still only in the replica afterwards
+    # The share's content was not taken into the replica: edits were saved into it while the
+    # sync ran (the base was taken in; the next sync publishes them and brings the rest).
+    deferred: bool = False
+    take_in: TakeIn | None = None  # what finish_sync still has to do (None after it)
 
     @property
     def ok(self) -> bool:
@@ -240,9 +261,6 @@ class ShareSession:
 
     # -- what is waiting --
 
-    def _base_change_ids(self) -> set[str]:
-        return self._known.ids()
-
     def pending_ids(self) -> set[str]:
         """Change-log entries of the replica that the share is not known to hold."""
         return waiting_ids(self.store.database, self._known.ids())
@@ -265,32 +283,47 @@ class ShareSession:
         if hook is not None:
             hook()
 
-    def _fetch(self) -> tuple[Path, str]:
-        """A verified local copy of the master and the sha256 of its bytes."""
+    def _fetch(self, like: Path | None = None) -> tuple[Path, str]:
+        """A verified local copy of the master and the sha256 of its bytes (it must have the
+        file id of ``like``, the replica by default)."""
         file_id = None
-        if self.replica_path.exists():
+        like = like or self.replica_path
+        if like.exists():
             with contextlib.suppress(sqlite3.Error):
-                file_id = file_id_of(self.replica_path)
+                file_id = file_id_of(like)
         target, sha = fetch_master(self.master, self.work / "incoming.sqlite", file_id)
         self._hook("fetched")
         return target, sha
 
-    def _install(self, verified: Path) -> None:
-        """Make a file known to be the master's content both the replica and the base.
+    def _stage(self, verified: Path, snapshot: Snapshot) -> TakeIn:
+        """(On the sync's thread.) What finish_sync will take in: ``verified`` and its copy
+        for the base."""
+        base_next = self.work / "base.next"
+        shutil.copyfile(verified, base_next)
+        return TakeIn(verified, base_next, snapshot.counter)
+
+    def _install(self, take: TakeIn) -> bool:
+        """Make a file known to be the master's content both the replica and the base; only
+        the base (False) when the replica was saved into since the sync's snapshot, whose
+        edits the file lacks (the next sync publishes them and brings the file's content).
 
         Only ever done with the master as fetched (nothing of ours pending) or as we
         published and confirmed it: the replica never takes in others' changes through a
         merge of its own, whose log entries would look like new edits of the same fields
         to every other PC."""
-        shutil.copyfile(verified, self.work / "base.next")
+        if self.store.database.in_write or change_counter(self.replica_path) != take.counter:
+            os.replace(take.base_next, self.base_path)
+            return False
         self.store.database.close()
         try:
             move_stale_journal(self.replica_path)
-            os.replace(verified, self.replica_path)
-            os.replace(self.work / "base.next", self.base_path)
+            os.replace(take.verified, self.replica_path)
+            os.replace(take.base_next, self.base_path)
         finally:
-            self.store.database = Database.open(self.replica_path)
+            # quick_check: the file passed the full check (verify_file) in this sync.
+            self.store.database = Database.open(self.replica_path, check="quick")
             self.installs += 1
+        return True
 
     def sync(
         self,
@@ -302,6 +335,21 @@ class ShareSession:
         """Pull the share's changes into the replica and publish ours (see the module
         docstring). ``resolutions`` / ``prefer`` decide conflicts: "ours" keeps the share's
         value, "theirs" this PC's. Never raises for the share's state: see SyncResult."""
+        return self.finish_sync(
+            self.exchange(resolutions=resolutions, prefer=prefer, lock_wait=lock_wait)
+        )
+
+    def exchange(
+        self,
+        *,
+        resolutions: Mapping[tuple[str, str, str | None], Side] | None = None,
+        prefer: Side | None = None,
+        lock_wait: float = LOCK_WAIT_SECONDS,
+    ) -> SyncResult:
+        """Steps 1–3 of a sync, on any thread: never uses ``store`` (its connection belongs
+        to the thread that opened it), leaves the replica and the base as they are; the
+        result goes to :meth:`finish_sync` on the thread that owns ``store``. At most one
+        exchange at a time per session."""
         try:
             result = self._sync(resolutions, prefer, lock_wait)
         except DamagedMasterError as exc:
@@ -319,6 +367,21 @@ class ShareSession:
             result = SyncResult("failed", REFUSED)
         except OSError as exc:
             result = SyncResult("failed", exc.strerror or str(exc))
+        return result
+
+    def finish_sync(self, result: SyncResult) -> SyncResult:
+        """Step 4, on the thread that owns ``store``: take the share's content in (see
+        :meth:`_install`), count what waits, keep the state for the status bar."""
+        take, result.take_in = result.take_in, None
+        if take is not None:
+            try:
+                result.deferred = not self._install(take)
+            except StoreError as exc:
+                result = SyncResult("failed", exc.detail or str(exc))
+            except OSError as exc:
+                result = SyncResult("failed", exc.strerror or str(exc))
+            if result.deferred:
+                result.pulled = 0
         result.pending = self.pending()
         self.state.last_status = result.status
         self.state.last_message = result.message
@@ -335,31 +398,33 @@ class ShareSession:
         prefer: Side | None,
         lock_wait: float,
     ) -> SyncResult:
+        snapshot = self._snapshot()
         if self.new:
-            return self._publish_new(lock_wait)
+            return self._publish_new(snapshot, lock_wait)
         lock: ShareLock | None = None
         try:
-            if self.pending_ids():
+            if snapshot.ids - self._known.ids():
                 # Something to publish: hold the lock from the copy to the rename, so nobody
                 # publishes in between (unless our lock is wrongly broken: see the docstring).
                 lock = self._take_lock(lock_wait)
             for _attempt in range(PUBLISH_ATTEMPTS):
                 if lock is not None and not lock.beat():
                     raise LockLost()
-                merged = self._merge_master(lock, resolutions, prefer)
+                merged = self._merge_master(snapshot, lock, resolutions, prefer)
                 if isinstance(merged, SyncResult):
                     return merged
                 if not merged.ours_new:
-                    self._install(merged.incoming)
                     if lock is None:
                         self._lock().clear_if_dead()
-                    return SyncResult("ok", "in step with the share", pulled=merged.pulled)
+                    result = SyncResult("ok", "in step with the share", pulled=merged.pulled)
+                    result.take_in = self._stage(merged.incoming, snapshot)
+                    return result
                 if lock is None:
                     # The share lacks entries we thought it had (a publish of ours was
                     # replaced): take the lock and merge again under it.
                     lock = self._take_lock(lock_wait)
                     continue
-                result = self._publish_merged(lock, merged)
+                result = self._publish_merged(lock, merged, snapshot)
                 if result is not None:
                     return result
             return SyncResult("busy", "the share kept changing while we synced; changes wait")
@@ -380,23 +445,32 @@ class ShareSession:
             if lock is not None:
                 lock.release()
 
+    def _snapshot(self) -> Snapshot:
+        """The replica as this sync merges it: a copy in the work folder under the replica's
+        own name (the merge names its source in the change log)."""
+        path = self.work / "snapshot" / self.replica_path.name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        counter = take_snapshot(self.replica_path, path)
+        return Snapshot(path, counter, change_ids(path))
+
     def _merge_master(
         self,
+        snapshot: Snapshot,
         lock: ShareLock | None,
         resolutions: Mapping[tuple[str, str, str | None], Side] | None,
         prefer: Side | None,
     ) -> _Merged | SyncResult:
         """Fetch the master and merge the replica into a copy of it (written only under the
         lock); a SyncResult instead when conflicts wait for the clerk."""
-        incoming, master_sha = self._fetch()
+        incoming, master_sha = self._fetch(snapshot.path)
         outgoing = self.work / "outgoing.sqlite"
         unlink_quietly(outgoing)
         shutil.copyfile(incoming, outgoing)
-        pending_before = self.pending_ids()
+        pending_before = snapshot.ids - self._known.ids()
         merged = Store.open(outgoing)
         merged.actor = self.actor
         try:
-            preview = plan_merge(merged, self.replica_path)
+            preview = plan_merge(merged, snapshot.path)
             decided = resolutions or {}
             undecided = [c for c in preview.conflicts if decided.get(c.key, prefer) is None]
             # Changes the share refuses (a quarter locked there, a department name
@@ -415,14 +489,16 @@ class ShareSession:
                     conflicts=list(preview.conflicts) + refused,
                 )
             ours_new = bool(preview.new_entries)
-            pulled = len(change_ids(incoming) - self._replica_ids())
+            pulled = len(change_ids(incoming) - snapshot.ids)
             if ours_new and lock is not None:
                 apply_merge(merged, preview, prefer=prefer, resolutions=resolutions, backup=False)
         finally:
             merged.close()
         return _Merged(incoming, outgoing, master_sha, pending_before, ours_new, pulled)
 
-    def _publish_merged(self, lock: ShareLock, merged: _Merged) -> SyncResult | None:
+    def _publish_merged(
+        self, lock: ShareLock, merged: _Merged, snapshot: Snapshot
+    ) -> SyncResult | None:
         """Publish the merged file and take it in; None when the master changed meanwhile
         (published by someone who broke our lock: merge again)."""
         problems = verify_file(merged.outgoing)
@@ -433,8 +509,8 @@ class ShareSession:
         except MasterChanged:
             return None
         if confirmed:
-            self._install(merged.outgoing)
-            published = merged.pending_before & self._base_change_ids()
+            take_in = self._stage(merged.outgoing, snapshot)
+            published = merged.pending_before & change_ids(take_in.base_next)
             return SyncResult(
                 "ok",
                 "published to the share",
@@ -442,6 +518,7 @@ class ShareSession:
                 published=len(published),
                 published_ids=published,
                 broken_locks=list(lock.broken),
+                take_in=take_in,
             )
         return SyncResult(
             "failed",
@@ -459,10 +536,12 @@ class ShareSession:
         self._hook("locked")
         return lock
 
-    def _publish_new(self, lock_wait: float) -> SyncResult:
+    def _publish_new(self, snapshot: Snapshot, lock_wait: float) -> SyncResult:
         """The first publish of a file made here: the master must still not exist."""
-        outgoing = self.store.database.backup_to(self.work / "outgoing.sqlite")
-        pending_before = self.pending_ids()
+        outgoing = self.work / "outgoing.sqlite"
+        unlink_quietly(outgoing)
+        shutil.copyfile(snapshot.path, outgoing)
+        pending_before = set(snapshot.ids)
         lock = self._lock()
         try:
             lock.acquire(timeout=lock_wait)
@@ -481,16 +560,13 @@ class ShareSession:
         if not confirmed:
             return SyncResult("failed", "the share did not keep the published file")
         self.new = False
-        self._install(outgoing)
         return SyncResult(
             "ok",
             "published to the share",
             published=len(pending_before),
             published_ids=pending_before,
+            take_in=self._stage(outgoing, snapshot),
         )
-
-    def _replica_ids(self) -> set[str]:
-        return {row[0] for row in self.store.database.execute("SELECT id FROM change_log")}
 
     def _publish(self, lock: ShareLock, outgoing: Path, master_sha: str | None) -> bool:
         return publish(
