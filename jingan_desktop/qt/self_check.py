@@ -19,7 +19,11 @@ def run_self_check(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     steps: list[str] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="jingan-self-check-") as folder:
+        # ignore_cleanup_errors: on Windows a file still open when a step failed cannot be
+        # removed, and that must not hide the step's own error.
+        with tempfile.TemporaryDirectory(
+            prefix="jingan-self-check-", ignore_cleanup_errors=True
+        ) as folder:
             root = Path(folder)
             from ..outputs import charts
             from ..outputs.report import build_report
@@ -63,8 +67,10 @@ def run_self_check(args: argparse.Namespace) -> int:
             steps.append(f"PDF report written ({len(data)} bytes)")
             from .self_check_outputs import check_outputs
 
-            check_outputs(window, root, steps)
-            window.close()
+            try:
+                check_outputs(window, root, steps)
+            finally:
+                window.close()
     except Exception as exc:  # the point is to report any failure, whatever it is
         for step in steps:
             print(f"ok: {step}")
