@@ -142,15 +142,16 @@ class NavigationController(Controller):
         and the count goes. The tree is laid out once, after all the opening and closing."""
         window, model, tree = self.window, self.window.model, self.window.tree
         before = set(self._expanded_before or [])
+        now = {model.node(index).row_id: index for index in self._expanded_indexes()}
+        to_close = [index for row_id, index in now.items() if row_id not in before]
+        to_open = [model.index_of(row_id) for row_id in before if row_id not in now]
         self._opening = True
         try:
-            tree.scheduleDelayedItemsLayout()  # until then, opening a row only notes it
-            for index in model.persistent_indexes():
-                if index.isValid() and index.column() == 0 and tree.isExpanded(index):
-                    if index.data(PlanTreeModel.RowIdRole) not in before:
-                        tree.collapse(index)
-            for row_id in before:
-                index = model.index_of(row_id)
+            if to_close or to_open:
+                tree.scheduleDelayedItemsLayout()  # until then, opening a row only notes it
+            for index in to_close:
+                tree.collapse(index)
+            for index in to_open:
                 if index.isValid():
                     tree.expand(index)
         finally:
@@ -252,10 +253,13 @@ class NavigationController(Controller):
     def _expanded_ids(self) -> list[str]:
         """The rows open in the tree. The view keeps them as persistent indexes of the model,
         so they are looked for among those, not by walking every row shown."""
+        model = self.window.model
+        return list(dict.fromkeys(model.node(index).row_id for index in self._expanded_indexes()))
+
+    def _expanded_indexes(self) -> list[QModelIndex]:
         model, tree = self.window.model, self.window.tree
-        found = [
-            index.data(PlanTreeModel.RowIdRole)
+        return [
+            index
             for index in model.persistent_indexes()
             if index.isValid() and index.column() == 0 and tree.isExpanded(index)
         ]
-        return list(dict.fromkeys(found))
