@@ -73,12 +73,14 @@ class RowFilter:
         self._all: _TextHits | None = None
         self._built_for: tuple[int, int] | None = None
         self._recent: dict[tuple[str, str], _TextHits] = {}
-        self._last: tuple[_TextHits, str, str, frozenset[str]] | None = None
+        # The sets handed out for recent searches, by what they were made from: the same rows
+        # asked for again get the very same set (which the tree knows already).
+        self._found: dict[tuple[int, str, str], tuple[_TextHits, frozenset[str]]] = {}
 
     def invalidate(self, row_ids: Iterable[str] | None = None) -> None:
         """The given rows changed (all rows when None): their haystacks are built again."""
         self._recent.clear()
-        self._last = None
+        self._found.clear()
         if row_ids is None or self._all is None:
             self._all = None
             return
@@ -99,7 +101,7 @@ class RowFilter:
         if self._all is not None and self._built_for == built_for:
             return self._all
         self._recent.clear()
-        self._last = None
+        self._found.clear()
         chapters: list[list[Any]] = []
         items: list[list[Any]] = []
         indicators: list[list[Any]] = []
@@ -193,9 +195,10 @@ class RowFilter:
         if not needle and not department and not status:
             return None
         hits = self._text_hits(needle, department)
-        last = self._last
-        if last is not None and last[0] is hits and last[1:3] == (department, status):
-            return last[3]  # the same rows as the last search: the same set, at no cost
+        key = (id(hits), department, status)
+        known = self._found.get(key)
+        if known is not None and known[0] is hits:
+            return known[1]
         if status:
             ok = self._status_ok
             found = {e[0] for e in hits.items if ok(e[0], status)}
@@ -206,5 +209,7 @@ class RowFilter:
             if not department:
                 found.update(e[0] for e in hits.chapters)
         result = frozenset(found)
-        self._last = (hits, department, status, result)
+        if len(self._found) >= self.RECENT:
+            self._found.pop(next(iter(self._found)))
+        self._found[key] = (hits, result)
         return result

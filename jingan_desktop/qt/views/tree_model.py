@@ -104,12 +104,18 @@ class PlanTreeModel(QAbstractItemModel):
                 for n_row, indicator in enumerate(item.indicators):
                     self._add(Node("indicator", indicator.id or "", i_node, n_row))
         self._shown_set: set[Node] | None = None  # every node the filter shows; None: all
+        # The nodes shown for the last few sets the filter handed over (it hands back the very
+        # same set for a search it has seen), held with the set so that its id stays its own.
+        self._memo: dict[int, tuple[Set[str], set[Node] | None]] = {}
         self._show(self._shown_nodes(self.allowed))
 
     def _shown_nodes(self, allowed: Set[str] | None) -> set[Node] | None:
         """The nodes allowed and their ancestors; None when that is every node."""
         if allowed is None:
             return None
+        memo = self._memo.get(id(allowed))
+        if memo is not None and memo[0] is allowed:  # a search typed again, a backspace
+            return memo[1]
         shown = set(map(self._by_id.get, allowed))
         shown.discard(None)  # type: ignore[arg-type]
         above = set(map(_PARENT, shown)) - shown
@@ -117,7 +123,11 @@ class PlanTreeModel(QAbstractItemModel):
             above.discard(self._root)
             shown |= above
             above = set(map(_PARENT, above)) - shown
-        return None if len(shown) == len(self._nodes) else shown
+        result = None if len(shown) == len(self._nodes) else shown
+        if len(self._memo) >= 8:
+            self._memo.pop(next(iter(self._memo)))
+        self._memo[id(allowed)] = (allowed, result)
+        return result
 
     def _show(self, shown: set[Node] | None) -> None:
         """Set each parent's shown children, and their rows among them."""
