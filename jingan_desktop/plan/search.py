@@ -11,6 +11,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from typing import Any, ClassVar, Protocol
 
 from .model import Chapter, Indicator, Item, PlanData, Progress
@@ -37,6 +39,7 @@ def search_text(parts: Iterable[str | None]) -> str:
     return unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).casefold()
 
 
+_ID = itemgetter(0)
 _SEPARATOR = "\x1f"  # between an item's own text and its progress text: never in a needle
 
 
@@ -201,14 +204,11 @@ class RowFilter:
             return known[1]
         if status:
             ok = self._status_ok
-            found = {e[0] for e in hits.items if ok(e[0], status)}
-            found.update(e[0] for e in hits.indicators if ok(e[0], status))
+            rows = chain(hits.items, hits.indicators)
+            result = frozenset(e[0] for e in rows if ok(e[0], status))
         else:
-            found = {e[0] for e in hits.items}
-            found.update(e[0] for e in hits.indicators)
-            if not department:
-                found.update(e[0] for e in hits.chapters)
-        result = frozenset(found)
+            parts = [hits.items, hits.indicators, [] if department else hits.chapters]
+            result = frozenset(map(_ID, chain.from_iterable(parts)))
         if len(self._found) >= self.RECENT:
             self._found.pop(next(iter(self._found)))
         self._found[key] = (hits, result)
