@@ -13,15 +13,12 @@ event), the debounce, the filtering, the tree laid out and painted; then clearin
 
 from __future__ import annotations
 
-import statistics
 import time
 from typing import Any
 
+from bench.measure import spread
+
 TYPED = "指标12"  # "指" and "指标" match every row of a synthetic plan; "指标12" a few hundred
-
-
-def spread(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "low": min(values), "high": max(values)}
 
 
 def forget_searches(navigation: Any) -> None:
@@ -113,3 +110,21 @@ def filter_figures(app: Any, window: Any, items: int, repeat: int) -> dict[str, 
             [round_[position][1] * 1000 for round_ in keys]
         )
     return figures
+
+
+def filter_rows(n: int) -> list[tuple[str, str, Any]]:
+    """The benchmark table's rows for the filter at ``n`` items (key, label, goal)."""
+    return [
+        (f"filter_key_ms_{n}", "  filter keystroke, CPU ms", (lambda v: v <= 16, "≤ 16")),
+        (f"filter_key_wall_ms_{n}", "    the same, wall incl. 120 ms debounce", None),
+        *[
+            (f"filter_key_ms_{n}_{p}", f"    typed “{TYPED[:p]}”, CPU ms", None)
+            for p in range(1, len(TYPED) + 1)
+        ],
+        (f"filter_key_changed_ms_{n}", "    the keystrokes that changed the tree, CPU ms",
+         None),
+        (f"filter_clear_ms_{n}", "    clearing the box, CPU ms", (lambda v: v <= 16, "≤ 16")),
+        (f"filter_relayout_ms_{n}", "    floor: one relayout of the unfiltered tree, ms",
+         None),
+        (f"filter_repaint_ms_{n}", "    floor: one repaint of the tree, ms", None),
+    ]  # fmt: skip

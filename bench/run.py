@@ -55,7 +55,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.filtering import TYPED, filter_figures  # noqa: E402
+from bench.filtering import filter_figures, filter_rows  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -366,18 +366,7 @@ def size_rows(sizes: tuple[int, ...]) -> list[tuple[str, str, Goal]]:
             (f"quick_check_s_{n}", "    (quick_check would take, CPU s)", None),
             (f"peak_rss_mb_{n}", "  peak memory, MB", None),
             (f"edit_ms_{n}", "  one edit incl. 预警 rebuild, CPU ms", (lambda v: v < 20, "< 20")),
-            (f"filter_key_ms_{n}", "  filter keystroke, CPU ms", (lambda v: v <= 16, "≤ 16")),
-            (f"filter_key_wall_ms_{n}", "    the same, wall incl. 120 ms debounce", None),
-            *[
-                (f"filter_key_ms_{n}_{p}", f"    typed “{TYPED[:p]}”, CPU ms", None)
-                for p in range(1, len(TYPED) + 1)
-            ],
-            (f"filter_key_changed_ms_{n}", "    the keystrokes that changed the tree, CPU ms",
-             None),
-            (f"filter_clear_ms_{n}", "    clearing the box, CPU ms", (lambda v: v <= 16, "≤ 16")),
-            (f"filter_relayout_ms_{n}", "    floor: one relayout of the unfiltered tree, ms",
-             None),
-            (f"filter_repaint_ms_{n}", "    floor: one repaint of the tree, ms", None),
+            *filter_rows(n),
         ]  # fmt: skip
     return rows
 
