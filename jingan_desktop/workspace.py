@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 from .plan.model import (
     Accumulation,
@@ -35,6 +35,7 @@ from .plan.progress import (
     quarter_snapshot,
     reevaluate_item,
 )
+from .plan.search import RowFilter  # noqa: F401  (the workspace's filter, imported from here)
 from .storage.loading import (
     actual_from_row,
     chapter_from_row,
@@ -524,121 +525,3 @@ def describe_target(indicator: Indicator) -> str:
     if indicator.stretch_value is not None:
         text += f"（力争 {format_number(indicator.stretch_value)}）"
     return text
-
-
-def search_text(parts: Iterable[str | None]) -> str:
-    return " ".join(filter(None, parts)).casefold()
-
-
-def _indicator_text(indicator: Indicator) -> str:
-    return search_text((indicator.name, indicator.text, indicator.unit))
-
-
-def _item_text(item: Item) -> str:
-    return search_text(
-        (str(item.number), item.title, item.text, item.lead_department, *item.co_departments)
-    )
-
-
-def _chapter_text(chapter: Chapter) -> str:
-    return search_text((chapter.numeral, chapter.title))
-
-
-class RowFilter:
-    """Which rows the tree shows for a search text, a department and a status filter.
-
-    Kept here (not in the Qt proxy) so it is plain Python and cheap: each row's search text
-    is built once and reused until the plan changes.
-    """
-
-    STATUS_FILTERS: ClassVar[dict[str, str]] = {
-        "": "全部状态",
-        "red": "只看滞后",
-        "amber": "只看预警及滞后",
-        "grey": "只看未填报",
-        "green": "只看正常",
-    }
-
-    def __init__(self, workspace: Workspace) -> None:
-        self.workspace = workspace
-        self._text_cache: dict[str, str] = {}
-
-    def invalidate(self, row_ids: Iterable[str] | None = None) -> None:
-        """Forget the search text of the given rows (all rows when None)."""
-        if row_ids is None:
-            self._text_cache.clear()
-        else:
-            for row_id in row_ids:
-                self._text_cache.pop(row_id, None)
-
-    def warm(self) -> None:
-        """Build every row's search text now (after opening), not on the first keystroke."""
-        ws, cache = self.workspace, self._text_cache
-        for rows, text in (
-            (ws.chapters, _chapter_text),
-            (ws.items, _item_text),
-            (ws.indicators, _indicator_text),
-        ):
-            for row_id, row in rows.items():
-                if row_id not in cache:
-                    cache[row_id] = text(row)  # type: ignore[operator]
-
-    def _text(self, row_id: str) -> str:
-        cached = self._text_cache.get(row_id)
-        if cached is None:
-            ws = self.workspace
-            if row_id in ws.indicators:
-                cached = _indicator_text(ws.indicators[row_id])
-            elif row_id in ws.items:
-                cached = _item_text(ws.items[row_id])
-            else:
-                cached = _chapter_text(ws.chapters[row_id])
-            self._text_cache[row_id] = cached
-        return cached
-
-    def _status_ok(self, row_id: str, status: str) -> bool:
-        rag = self.workspace.evaluation(row_id).status
-        if status == "amber":
-            return rag in (Rag.AMBER, Rag.RED)
-        return rag.value == status
-
-    def matching(self, text: str = "", department: str = "", status: str = "") -> set[str] | None:
-        """Ids of the rows that match (their ancestors are shown by the view); None: all."""
-        needle = text.strip().casefold()
-        if not needle and not department and not status:
-            return None
-        ws = self.workspace
-        found: set[str] = set()
-        progress_texts = {
-            item_id: p.text.casefold()
-            for (item_id, q), p in ws.data.progress.items()
-            if q == ws.quarter
-        }
-        for chapter_id, chapter in ws.chapters.items():
-            chapter_hit = bool(needle) and needle in self._text(chapter_id)
-            for item in chapter.items:
-                item_id = item.id or ""
-                if (
-                    department
-                    and item.lead_department != department
-                    and department not in item.co_departments
-                ):
-                    continue
-                item_text_hit = (
-                    not needle
-                    or chapter_hit
-                    or needle in self._text(item_id)
-                    or needle in progress_texts.get(item_id, "")
-                )
-                indicator_hits = [
-                    ind.id
-                    for ind in item.indicators
-                    if (item_text_hit or needle in self._text(ind.id or ""))
-                    and (not status or self._status_ok(ind.id or "", status))
-                ]
-                found.update(i for i in indicator_hits if i)
-                if item_text_hit and (not status or self._status_ok(item_id, status)):
-                    found.add(item_id)
-            if chapter_hit and not department and not status:
-                found.add(chapter_id)
-        return found

@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
     def _build_tree(self) -> None:
         self.tree = PlanTreeView()
         self.tree.refused.connect(self.ledger.typed_refused)
+        self.tree.expanded.connect(self.navigation.expansion_touched)
+        self.tree.collapsed.connect(self.navigation.expansion_touched)
         self.delegate = install_delegates(
             self.tree, self.navigation.department_names, self.show_message
         )
@@ -211,7 +213,7 @@ class MainWindow(QMainWindow):
             controller.attach(workspace)
         self.tree.setModel(self.model)
         self.tree.selectionModel().currentChanged.connect(self.navigation.current_changed)
-        self.tree.expandToDepth(0)
+        self.navigation.open_rows("chapters")
         self.window_layout.attach(workspace)
         self.detail.set_workspace(workspace)
         self.charts.set_workspace(workspace)

@@ -19,6 +19,10 @@ class NavigationController(Controller):
         super().__init__(window)
         self.row_filter: RowFilter | None = None
         self._expanded_before: list[str] | None = None
+        # How the tree is opened, as last set here: "chapters" (the chapters only), "all" (every
+        # shown row); None once the clerk opened or closed a row, or the tree was rebuilt.
+        self._shape: str | None = None
+        self._opening = False
         self.filter_timer = QTimer(self, singleShot=True, interval=120)
         self.filter_timer.timeout.connect(self.apply_filter)
         self.warnings_timer = QTimer(self, singleShot=True, interval=300)
@@ -97,29 +101,65 @@ class NavigationController(Controller):
         if model.allowed is None and allowed is not None:
             self._expanded_before = self._expanded_ids()  # put back when the filter is cleared
         was_filtered = model.allowed is not None
-        model.set_filter(allowed)
+        changed = model.set_filter(allowed)
         if allowed is None and was_filtered:
             self._restore_expansion()
         if allowed is not None:
             # Expanding thousands of rows costs more than the filtering itself; a broad
-            # match opens the chapters only.
-            if len(allowed) <= 400:
-                tree.expandAll()
-            else:
-                tree.expandToDepth(0)
+            # match opens the chapters only. The same rows opened the same way stay as they
+            # are (typing on in a search that keeps its rows costs no layout).
+            shape = "all" if len(allowed) <= 400 else "chapters"
+            if changed or shape != self._shape:
+                self.open_rows(shape)
             window.statusBar().showMessage(f"筛选结果：{len(allowed)} 条")
-        if keep:
+        if keep and keep != tree.currentIndex().data(PlanTreeModel.RowIdRole):
             index = model.index_of(keep, column)
             if index.isValid():
                 tree.setCurrentIndex(index)
 
+    def open_rows(self, shape: str = "chapters") -> None:
+        """Open the chapters only ("chapters", as after opening a file) or every row shown
+        ("all"), in one layout of the tree."""
+        tree = self.window.tree
+        self._opening = True
+        try:
+            if shape == "all":
+                tree.expandAll()
+            else:
+                tree.expandToDepth(0)
+        finally:
+            self._opening = False
+        self._shape = shape
+
+    def expansion_touched(self, _index: QModelIndex) -> None:
+        """A row was opened or closed (by the clerk, or a rebuild): the shape is no longer
+        the one set here."""
+        if not self._opening:
+            self._shape = None
+
     def _restore_expansion(self) -> None:
-        """The filter was cleared: the rows open before it are open again, and the count goes."""
-        window, model = self.window, self.window.model
-        for row_id in self._expanded_before or []:
-            index = model.index_of(row_id)
-            if index.isValid():
-                window.tree.setExpanded(index, True)
+        """The filter was cleared: the rows open before it are open again (and only those),
+        and the count goes. The tree is laid out once, after all the opening and closing."""
+        window, model, tree = self.window, self.window.model, self.window.tree
+        before = set(self._expanded_before or [])
+        now = {model.node(index).row_id: index for index in self._expanded_indexes()}
+        to_close = [index for row_id, index in now.items() if row_id not in before]
+        to_open = [model.index_of(row_id) for row_id in before if row_id not in now]
+        self._opening = True
+        try:
+            if to_close or to_open:
+                tree.scheduleDelayedItemsLayout()  # until then, opening a row only notes it
+            for index in to_close:
+                tree.collapse(index)
+            for index in to_open:
+                if index.isValid():
+                    tree.expand(index)
+        finally:
+            self._opening = False
+        chapters = {
+            model.index(row, 0).data(PlanTreeModel.RowIdRole) for row in range(model.rowCount())
+        }
+        self._shape = "chapters" if before == chapters else None
         self._expanded_before = None
         if window.statusBar().currentMessage().startswith("筛选结果"):
             window.statusBar().clearMessage()
@@ -155,7 +195,7 @@ class NavigationController(Controller):
             return
         if window.model is not None:
             window.model.rebuild()
-            window.tree.expandToDepth(0)
+            self.open_rows("chapters")
         self.refresh_after_change()
 
     def refresh_after_change(self) -> None:
@@ -202,6 +242,7 @@ class NavigationController(Controller):
         select = select or (current.data(PlanTreeModel.RowIdRole) if current.isValid() else None)
         expanded = self._expanded_ids()
         model.rebuild()
+        self._shape = None
         for row_id in expanded:
             index = model.index_of(row_id)
             if index.isValid():
@@ -210,14 +251,15 @@ class NavigationController(Controller):
             self.select_row(select)
 
     def _expanded_ids(self) -> list[str]:
+        """The rows open in the tree. The view keeps them as persistent indexes of the model,
+        so they are looked for among those, not by walking every row shown."""
+        model = self.window.model
+        return list(dict.fromkeys(model.node(index).row_id for index in self._expanded_indexes()))
+
+    def _expanded_indexes(self) -> list[QModelIndex]:
         model, tree = self.window.model, self.window.tree
-        found = []
-        pending = [QModelIndex()]
-        while pending:
-            parent = pending.pop()
-            for row in range(model.rowCount(parent)):
-                index = model.index(row, 0, parent)
-                if tree.isExpanded(index):
-                    found.append(index.data(PlanTreeModel.RowIdRole))
-                    pending.append(index)
-        return found
+        return [
+            index
+            for index in model.persistent_indexes()
+            if index.isValid() and index.column() == 0 and tree.isExpanded(index)
+        ]

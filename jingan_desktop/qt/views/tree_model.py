@@ -10,8 +10,9 @@ model reset, which keeps filter-as-you-type fast on plans of thousands of rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
@@ -36,9 +37,18 @@ RAG_FOREGROUND = {
     Rag.RED: QColor("#b3261e"),
     Rag.GREY: QColor("#6b6b6b"),
 }
+_BACKGROUNDS = {rag: QBrush(colour) for rag, colour in RAG_BACKGROUND.items()}
+_FOREGROUNDS = {rag: QBrush(colour) for rag, colour in RAG_FOREGROUND.items()}
+_UNSAVED_BRUSH = QBrush(QColor("#ffd54f"))
 
 
-@dataclass(eq=False)
+def _unsaved_font() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
+@dataclass(eq=False, slots=True)
 class Node:
     kind: str  # "root", "chapter", "item", "indicator"
     row_id: str
@@ -47,6 +57,10 @@ class Node:
     children: list[Node] = field(default_factory=list)
     shown: list[Node] = field(default_factory=list)  # the children the filter lets through
     position: int = 0  # the place among all siblings (for numbering)
+    key: int = -1  # the place in the model's node list: the internal id of its indexes
+
+
+_PARENT = attrgetter("parent")
 
 
 class PlanTreeModel(QAbstractItemModel):
@@ -54,6 +68,7 @@ class PlanTreeModel(QAbstractItemModel):
         range(8)
     )
     HEADERS = ("编号", "名称", "目标", "单位", "本期实际", "完成率", "状态", "牵头单位")
+    COLUMNS = len(HEADERS)
     RowIdRole = Qt.ItemDataRole.UserRole + 1
     KindRole = Qt.ItemDataRole.UserRole + 2
     RagRole = Qt.ItemDataRole.UserRole + 3
@@ -65,7 +80,7 @@ class PlanTreeModel(QAbstractItemModel):
         # runs it through the undo stack and turns errors into messages.
         self.submit_edit: Callable[[Edit], bool] = self._apply_directly
         self.last_error: str | None = None
-        self.allowed: set[str] | None = None
+        self.allowed: Set[str] | None = None
         self.pending: dict[tuple, Edit] = {}  # unsaved edits, shown as typed (set by the window)
         self._build()
 
@@ -78,41 +93,92 @@ class PlanTreeModel(QAbstractItemModel):
     def _build(self) -> None:
         self._root = Node("root", "", None, 0)
         self._nodes: list[Node] = []
-        self._position: dict[int, int] = {}  # id(node) → its place in _nodes (the internal id)
         self._by_id: dict[str, Node] = {}
+        self._parents: list[Node] = [self._root]  # the nodes that may have children, in order
         for c_row, chapter in enumerate(self.workspace.plan.chapters):
             c_node = self._add(Node("chapter", chapter.id or "", self._root, c_row))
+            self._parents.append(c_node)
             for i_row, item in enumerate(chapter.items):
                 i_node = self._add(Node("item", item.id or "", c_node, i_row))
+                self._parents.append(i_node)
                 for n_row, indicator in enumerate(item.indicators):
                     self._add(Node("indicator", indicator.id or "", i_node, n_row))
-        self._apply_filter()
+        self._shown_set: set[Node] | None = None  # every node the filter shows; None: all
+        # The nodes shown for the last few sets the filter handed over (it hands back the very
+        # same set for a search it has seen), held with the set so that its id stays its own.
+        self._memo: dict[int, tuple[Set[str], set[Node] | None]] = {}
+        self._show(self._shown_nodes(self.allowed))
 
-    def _apply_filter(self) -> None:
-        """Set each node's shown children: those allowed, and the ancestors of those."""
-        allowed = self.allowed
+    def _shown_nodes(self, allowed: Set[str] | None) -> set[Node] | None:
+        """The nodes allowed and their ancestors; None when that is every node."""
+        if allowed is None:
+            return None
+        memo = self._memo.get(id(allowed))
+        if memo is not None and memo[0] is allowed:  # a search typed again, a backspace
+            return memo[1]
+        shown = set(map(self._by_id.get, allowed))
+        shown.discard(None)  # type: ignore[arg-type]
+        above = set(map(_PARENT, shown)) - shown
+        while above:
+            above.discard(self._root)
+            shown |= above
+            above = set(map(_PARENT, above)) - shown
+        result = None if len(shown) == len(self._nodes) else shown
+        if len(self._memo) >= 8:
+            self._memo.pop(next(iter(self._memo)))
+        self._memo[id(allowed)] = (allowed, result)
+        return result
 
-        def visit(node: Node) -> bool:
-            shown = [child for child in node.children if visit(child)]
-            for row, child in enumerate(shown):
-                child.row = row
-            node.shown = shown
-            return allowed is None or bool(shown) or node.row_id in allowed
+    def _show(self, shown: set[Node] | None) -> None:
+        """Set each parent's shown children, and their rows among them."""
+        self._shown_set = shown
+        if shown is None:
+            for parent in self._parents:
+                parent.shown = parent.children
+            for node in self._nodes:
+                node.row = node.position
+            return
+        for parent in self._parents:
+            if parent in shown or parent is self._root:
+                parent.shown = kept = [child for child in parent.children if child in shown]
+                for row, child in enumerate(kept):
+                    child.row = row
 
-        visit(self._root)
+    def set_filter(self, allowed: Set[str] | None) -> bool:
+        """Show only the rows in ``allowed`` (with their ancestors); None shows everything.
 
-    def set_filter(self, allowed: set[str] | None) -> None:
-        """Show only the rows in ``allowed`` (with their ancestors); None shows everything."""
-        self.beginResetModel()
+        Returns whether the rows shown changed. The views hear of a change as one layout
+        change (not a reset): the rows still shown keep their expansion and selection, and
+        a view lays itself out once. Nothing is sent when the same rows stay shown.
+        """
+        if allowed is self.allowed:  # the filter hands back the same set for the same rows
+            return False
+        shown = self._shown_nodes(allowed)
         self.allowed = allowed
-        self._apply_filter()
-        self.endResetModel()
+        if shown == self._shown_set:
+            return False
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        self._show(shown)
+        self.changePersistentIndexList(before, [self._moved(index) for index in before])
+        self.layoutChanged.emit()
+        return True
+
+    def persistent_indexes(self) -> list[QModelIndex]:
+        """The indexes views hold on to: the current cell, the selection, the open rows."""
+        return self.persistentIndexList()
+
+    def _moved(self, index: QModelIndex) -> QModelIndex:
+        node = self._nodes[index.internalId()]
+        if not self._is_shown(node):
+            return QModelIndex()
+        return self.createIndex(node.row, index.column(), node.key)
 
     def _add(self, node: Node) -> Node:
         assert node.parent is not None
         node.position = len(node.parent.children)
         node.parent.children.append(node)
-        self._position[id(node)] = len(self._nodes)
+        node.key = len(self._nodes)
         self._nodes.append(node)
         self._by_id[node.row_id] = node
         return node
@@ -151,39 +217,37 @@ class PlanTreeModel(QAbstractItemModel):
         node = self._by_id.get(row_id)
         if node is None or not self._is_shown(node):
             return QModelIndex()
-        return self.createIndex(node.row, column, self._position[id(node)])
+        return self.createIndex(node.row, column, node.key)
 
     def _is_shown(self, node: Node) -> bool:
-        while node.parent is not None:
-            parent = node.parent
-            if node.row >= len(parent.shown) or parent.shown[node.row] is not node:
-                return False
-            node = parent
-        return True
+        return self._shown_set is None or node in self._shown_set
+
+    # The views call index(), parent(), rowCount() and flags() for every row they lay out:
+    # these stay a few lookups each.
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        parent_node = self.node(parent)
-        if not (0 <= row < len(parent_node.shown)) or not (0 <= column < len(self.HEADERS)):
-            return QModelIndex()
-        child = parent_node.shown[row]
-        return self.createIndex(row, column, self._position[id(child)])
+        shown = (self._nodes[parent.internalId()] if parent.isValid() else self._root).shown
+        if 0 <= row < len(shown) and 0 <= column < self.COLUMNS:
+            return self.createIndex(row, column, shown[row].key)
+        return QModelIndex()
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         if not index.isValid():
             return QModelIndex()
-        node = self.node(index)
-        parent = node.parent
+        parent = self._nodes[index.internalId()].parent
         if parent is None or parent is self._root:
             return QModelIndex()
-        return self.createIndex(parent.row, 0, self._position[id(parent)])
+        return self.createIndex(parent.row, 0, parent.key)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid() and parent.column() != 0:
+        if not parent.isValid():
+            return len(self._root.shown)
+        if parent.column():
             return 0
-        return len(self.node(parent).shown)
+        return len(self._nodes[parent.internalId()].shown)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(self.HEADERS)
+        return self.COLUMNS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -194,11 +258,44 @@ class PlanTreeModel(QAbstractItemModel):
 
     # -- data --
 
+    # A view asks for seven roles of every cell it paints: each answer is a few lookups, the
+    # brushes and fonts are made once, and roles the tree does not use are refused first.
+    _DISPLAY, _EDIT = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.EditRole)
+    _BACKGROUND, _FOREGROUND = (
+        int(Qt.ItemDataRole.BackgroundRole),
+        int(Qt.ItemDataRole.ForegroundRole),
+    )
+    _FONT, _TOOLTIP = int(Qt.ItemDataRole.FontRole), int(Qt.ItemDataRole.ToolTipRole)
+    _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+    _ROLES = frozenset(
+        {_DISPLAY, _EDIT, _BACKGROUND, _FOREGROUND, _FONT, _TOOLTIP, _ALIGNMENT, RowIdRole,
+         KindRole, RagRole}
+    )  # fmt: skip
+    _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    _RIGHT_COLUMNS = frozenset({COL_TARGET, COL_ACTUAL, COL_COMPLETION})
+    _RAG_COLUMNS = frozenset({COL_STATUS, COL_COMPLETION})
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in self._ROLES or not index.isValid():
             return None
-        node = self.node(index)
+        node = self._nodes[index.internalId()]
         column = index.column()
+        if role == self._DISPLAY or role == self._EDIT:
+            return self._text(node, column, role == self._EDIT)
+        if role == self._BACKGROUND:
+            if column == self.COL_ACTUAL and self.pending and self._unsaved(node):
+                return _UNSAVED_BRUSH
+            return _BACKGROUNDS[self.workspace.evaluation(node.row_id).status]
+        if role == self._FOREGROUND:
+            if column in self._RAG_COLUMNS:
+                return _FOREGROUNDS[self.workspace.evaluation(node.row_id).status]
+            return None
+        if role == self._ALIGNMENT:
+            return self._RIGHT if column in self._RIGHT_COLUMNS else None
+        if role == self._FONT:
+            if column == self.COL_ACTUAL and self.pending and self._unsaved(node):
+                return _unsaved_font()
+            return None
         if role == self.RowIdRole:
             return node.row_id
         if role == self.KindRole:
@@ -206,75 +303,17 @@ class PlanTreeModel(QAbstractItemModel):
         evaluation = self.workspace.evaluation(node.row_id)
         if role == self.RagRole:
             return evaluation.status.value
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return self._text(node, column, evaluation, role == Qt.ItemDataRole.EditRole)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if column == self.COL_ACTUAL and self._unsaved(node):
-                return QBrush(QColor("#ffd54f"))
-            return QBrush(RAG_BACKGROUND[evaluation.status])
-        if role == Qt.ItemDataRole.FontRole and column == self.COL_ACTUAL and self._unsaved(node):
-            font = QFont()
-            font.setItalic(True)
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole and column in (
-            self.COL_STATUS,
-            self.COL_COMPLETION,
-        ):
-            return QBrush(RAG_FOREGROUND[evaluation.status])
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == self.COL_COMPLETION and node.kind != "indicator":
-                reported, total = self._coverage(node)
-                return f"已填报 {reported} 项指标，共 {total} 项" if total else None
-            return self._tooltip(node, evaluation)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
-            self.COL_TARGET,
-            self.COL_ACTUAL,
-            self.COL_COMPLETION,
-        ):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        if column == self.COL_COMPLETION and node.kind != "indicator":
+            reported, total = self._coverage(node)
+            return f"已填报 {reported} 项指标，共 {total} 项" if total else None
+        return self._tooltip(node, evaluation)
 
-    def _text(self, node: Node, column: int, evaluation: Evaluation, editing: bool) -> Any:
+    def _text(self, node: Node, column: int, editing: bool) -> Any:
         ws = self.workspace
-        if node.kind == "chapter":
-            chapter = ws.chapters[node.row_id]
-            values = {self.COL_NUMBER: chapter.numeral, self.COL_NAME: chapter.title}
-        elif node.kind == "item":
-            item = ws.items[node.row_id]
-            progress = ws.progress_of(node.row_id)
-            status = progress.status.value if progress and progress.status else ""
-            unsaved = self.pending.get(("progress", node.row_id, "status", ws.quarter))
-            if unsaved is not None:
-                status = unsaved.new or ""
-            values = {
-                self.COL_NUMBER: str(item.number),
-                self.COL_NAME: item.title,
-                self.COL_ACTUAL: status,
-                self.COL_LEAD: item.lead_department or "",
-            }
-        else:
-            indicator = ws.indicators[node.row_id]
-            item = ws.items[ws.parent[node.row_id]]
-            actual = ws.actual(node.row_id)
-            actual_value = actual.value if actual else None
-            unsaved = self.pending.get(("actual", node.row_id, "value", ws.quarter))
-            if unsaved is not None:
-                actual_value = unsaved.new
-            values = {
-                self.COL_NUMBER: f"{item.number}.{node.position + 1}",
-                self.COL_NAME: indicator.name,
-                self.COL_TARGET: exact_number(indicator.value)
-                if editing
-                else describe_target(indicator),
-                self.COL_UNIT: indicator.unit,
-                self.COL_ACTUAL: exact_number(actual_value)
-                if editing
-                else format_number(actual_value),
-                self.COL_LEAD: item.lead_department or "",
-            }
         if column == self.COL_COMPLETION:
-            return self._completion(node, evaluation)
+            return self._completion(node, ws.evaluation(node.row_id))
         if column == self.COL_STATUS:
+            evaluation = ws.evaluation(node.row_id)
             label = evaluation.status.label
             if (
                 node.kind != "indicator"
@@ -283,7 +322,49 @@ class PlanTreeModel(QAbstractItemModel):
             ):
                 label += "（含滞后）"
             return label
-        return values.get(column, "")
+        if node.kind == "chapter":
+            chapter = ws.chapters[node.row_id]
+            if column == self.COL_NUMBER:
+                return chapter.numeral
+            return chapter.title if column == self.COL_NAME else ""
+        if node.kind == "item":
+            return self._item_text(node, column)
+        indicator = ws.indicators[node.row_id]
+        if column == self.COL_NUMBER:
+            return f"{ws.items[ws.parent[node.row_id]].number}.{node.position + 1}"
+        if column == self.COL_NAME:
+            return indicator.name
+        if column == self.COL_TARGET:
+            return exact_number(indicator.value) if editing else describe_target(indicator)
+        if column == self.COL_UNIT:
+            return indicator.unit
+        if column == self.COL_ACTUAL:
+            actual = ws.actual(node.row_id)
+            value = actual.value if actual else None
+            unsaved = self.pending.get(("actual", node.row_id, "value", ws.quarter))
+            if unsaved is not None:
+                value = unsaved.new
+            return exact_number(value) if editing else format_number(value)
+        if column == self.COL_LEAD:
+            return ws.items[ws.parent[node.row_id]].lead_department or ""
+        return ""
+
+    def _item_text(self, node: Node, column: int) -> str:
+        ws = self.workspace
+        item = ws.items[node.row_id]
+        if column == self.COL_NUMBER:
+            return str(item.number)
+        if column == self.COL_NAME:
+            return item.title
+        if column == self.COL_LEAD:
+            return item.lead_department or ""
+        if column != self.COL_ACTUAL:
+            return ""
+        unsaved = self.pending.get(("progress", node.row_id, "status", ws.quarter))
+        if unsaved is not None:
+            return unsaved.new or ""
+        progress = ws.progress_of(node.row_id)
+        return progress.status.value if progress and progress.status else ""
 
     def _completion(self, node: Node, evaluation: Evaluation) -> str:
         """An indicator's completion; a chapter's or item's with its 填报率 beside it."""
@@ -336,11 +417,13 @@ class PlanTreeModel(QAbstractItemModel):
 
     # -- editing --
 
-    # The view asks for every laid-out row's flags on each layout (a filter, an expand):
-    # the combinations are built once, not with Python-level enum arithmetic per call.
+    # The view asks for every laid-out row's flags on each layout (a filter, an expand), for
+    # column 0, which is never editable: the combinations are built once, and the file's
+    # read-only state and the quarter's lock are looked at only for a cell that may be edited.
     _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    _FLAGS_LEAF = _FLAGS | Qt.ItemFlag.ItemNeverHasChildren
     _FLAGS_EDITABLE = _FLAGS | Qt.ItemFlag.ItemIsEditable
-    _LEAF = Qt.ItemFlag.ItemNeverHasChildren
+    _FLAGS_EDITABLE_LEAF = _FLAGS_LEAF | Qt.ItemFlag.ItemIsEditable
     _EDITABLE: ClassVar[dict[str, frozenset[int]]] = {
         "chapter": frozenset({COL_NAME}),
         "item": frozenset({COL_NAME, COL_ACTUAL, COL_LEAD}),
@@ -353,14 +436,12 @@ class PlanTreeModel(QAbstractItemModel):
         node = self._nodes[index.internalId()]
         leaf = node.kind == "indicator"
         column = index.column()
+        if column not in self._EDITABLE[node.kind]:
+            return self._FLAGS_LEAF if leaf else self._FLAGS
         ws = self.workspace
-        editable = (
-            not ws.readonly
-            and column in self._EDITABLE[node.kind]
-            and not (column == self.COL_ACTUAL and ws.locked())
-        )
-        flags = self._FLAGS_EDITABLE if editable else self._FLAGS
-        return flags | self._LEAF if leaf else flags
+        if ws.readonly or (column == self.COL_ACTUAL and ws.locked()):
+            return self._FLAGS_LEAF if leaf else self._FLAGS
+        return self._FLAGS_EDITABLE_LEAF if leaf else self._FLAGS_EDITABLE
 
     def edit_for(self, index: Index, value: Any) -> Edit:
         """The Edit that putting ``value`` into the cell means (raises ValueError if invalid)."""
@@ -423,12 +504,11 @@ class PlanTreeModel(QAbstractItemModel):
             node = self._by_id.get(row_id)
             if node is not None and not self._is_shown(node):
                 continue
-            while node is not None and node is not self._root and id(node) not in seen:
-                seen.add(id(node))
-                position = self._position[id(node)]
+            while node is not None and node is not self._root and node.key not in seen:
+                seen.add(node.key)
                 self.dataChanged.emit(
-                    self.createIndex(node.row, 0, position),
-                    self.createIndex(node.row, self.columnCount() - 1, position),
+                    self.createIndex(node.row, 0, node.key),
+                    self.createIndex(node.row, self.columnCount() - 1, node.key),
                 )
                 node = node.parent
 

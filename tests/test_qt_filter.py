@@ -1,0 +1,188 @@
+"""Filter-as-you-type on the real window: a text that grows narrows the last result and ends
+where a fresh search does, the rows still shown keep their selection and their open state, the
+tree hears of a change once (and not at all when the rows stay the same), full-width letters
+and digits find plain ones, and clearing the box puts back what was open."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex
+from PySide6.QtWidgets import QApplication
+
+from jingan_desktop.qt.views.tree_model import PlanTreeModel
+from jingan_desktop.workspace import RowFilter, Workspace
+from tests.test_qt_ledger import show_item
+from tests.test_qt_main_window import type_text
+
+ACTUAL = PlanTreeModel.COL_ACTUAL
+
+
+def after_debounce(window) -> None:
+    """What the debounce timer does when the typing pauses (run now, not waited for)."""
+    assert window.navigation.filter_timer.isActive()
+    window.navigation.filter_timer.stop()
+    window.apply_filter()
+    QApplication.processEvents()
+
+
+def shown_ids(model: PlanTreeModel) -> set[str]:
+    """Every row the tree can show, walked through the model as a view does."""
+    found: set[str] = set()
+    pending = [QModelIndex()]
+    while pending:
+        parent = pending.pop()
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            found.add(index.data(PlanTreeModel.RowIdRole))
+            pending.append(index)
+    return found
+
+
+def with_ancestors(window, ids) -> set[str]:
+    ws = window.workspace
+    out = set(ids)
+    for row_id in ids:
+        item = ws.item_of(row_id)
+        if item is not None and item.id != row_id:
+            out.add(item.id)
+        if item is not None:
+            out.update(c for c, ch in ws.chapters.items() if item in ch.items)
+    return out
+
+
+def test_typing_on_narrows_to_what_a_fresh_search_finds(qtbot, window):
+    edit = window.search_edit
+    edit.setFocus()
+    for typed in ("大", "力", "推", "进"):
+        type_text(edit, typed)
+        after_debounce(window)
+        fresh = RowFilter(window.workspace).matching(edit.text())
+        assert window.model.allowed == fresh
+        assert shown_ids(window.model) == with_ancestors(window, fresh)
+    assert window.statusBar().currentMessage() == f"筛选结果：{len(fresh)} 条"
+    # Back one character (a wider search), then a department on top of the text.
+    edit.backspace()
+    after_debounce(window)
+    assert window.model.allowed == RowFilter(window.workspace).matching("大力推")
+    item = next(i for i in window.workspace.items.values() if i.number == 2)
+    window.workspace.apply(window.workspace.make_edit("departments", item.id, "lead", "区商务委"))
+    window.navigation.refresh_after_change()
+    window.navigation.fill_department_filter()
+    window.department_filter.setCurrentIndex(window.department_filter.findData("区商务委"))
+    window.apply_filter()
+    assert window.model.allowed == {item.id, *(n.id for n in item.indicators)}
+
+
+def test_a_renamed_row_is_found_by_its_new_name_while_filtering(qtbot, window):
+    edit = window.search_edit
+    item = next(i for i in window.workspace.items.values() if i.number == 14)
+    type_text(edit, "智慧")
+    after_debounce(window)
+    type_text(edit, "化")
+    after_debounce(window)
+    assert item.id not in window.model.allowed
+    # Renamed (through the tree, as the clerk does): the filter follows the new name.
+    edit.clear()
+    after_debounce(window)
+    name = window.model.index_of(item.id, PlanTreeModel.COL_NAME)
+    assert window.model.setData(name, "推进城区智慧化转型")
+    type_text(edit, "智慧")
+    after_debounce(window)
+    type_text(edit, "化")
+    after_debounce(window)
+    assert item.id in window.model.allowed
+    assert window.model.index_of(item.id).isValid()
+
+
+def test_full_width_digits_and_letters_find_plain_ones(qtbot, window):
+    item = next(i for i in window.workspace.items.values() if i.number == 22)
+    type_text(window.search_edit, "１５分钟")  # typed with a Chinese input method's digits
+    after_debounce(window)
+    assert item.id in window.model.allowed
+    assert window.model.index_of(item.id).isValid()
+
+
+def test_rows_still_shown_keep_their_selection_and_open_state(qtbot, window):
+    ids = show_item(window, 2)
+    tree = window.tree
+    first, second = window.model.index_of(ids[0], ACTUAL), window.model.index_of(ids[1], ACTUAL)
+    tree.setCurrentIndex(first)
+    tree.selectionModel().select(second, QItemSelectionModel.SelectionFlag.Select)
+    type_text(window.search_edit, "新增")
+    after_debounce(window)
+    assert window.model.index_of(ids[1]).isValid()
+    selected = {i.data(PlanTreeModel.RowIdRole) for i in tree.selectionModel().selectedIndexes()}
+    assert selected == {ids[0], ids[1]}
+    assert tree.currentIndex().data(PlanTreeModel.RowIdRole) == ids[0]
+    assert window.detail.row_id == ids[0]
+
+
+def test_the_tree_hears_of_a_change_once_and_not_at_all_for_the_same_rows(qtbot, window):
+    model = window.model
+    heard: list[str] = []
+    model.layoutChanged.connect(lambda *_a: heard.append("layout"))
+    model.modelReset.connect(lambda: heard.append("reset"))
+    type_text(window.search_edit, "大力推进")  # items 2 to 6 (debounced: one filter)
+    after_debounce(window)
+    assert heard == ["layout"]
+    before = shown_ids(model)
+    type_text(window.search_edit, "招")  # item 2 only
+    after_debounce(window)
+    assert heard == ["layout", "layout"]
+    assert shown_ids(model) < before
+    type_text(window.search_edit, "商")  # the same rows
+    after_debounce(window)
+    assert heard == ["layout", "layout"]
+    window.search_edit.clear()
+    after_debounce(window)
+    assert heard == ["layout", "layout", "layout"]
+    assert shown_ids(model) == {*window.workspace.chapters, *window.workspace.items,
+                                *window.workspace.indicators}  # fmt: skip
+
+
+def test_clearing_closes_what_the_filter_opened_and_reopens_what_was_open(qtbot, window):
+    tree, model = window.tree, window.model
+    item2 = next(i for i in window.workspace.items.values() if i.number == 2)
+    item19 = next(i for i in window.workspace.items.values() if i.number == 19)
+    show_item(window, 2)
+    type_text(window.search_edit, "创业")
+    after_debounce(window)
+    assert tree.isExpanded(model.index_of(item19.id))  # a narrow match opens every row
+    tree.collapse(model.index_of(item19.id))  # the clerk closes one …
+    window.search_edit.clear()
+    after_debounce(window)
+    assert tree.isExpanded(model.index_of(item2.id))
+    assert not tree.isExpanded(model.index_of(item19.id))
+    chapters = [model.index(r, 0) for r in range(model.rowCount())]
+    assert all(tree.isExpanded(c) for c in chapters)
+    assert not window.statusBar().currentMessage().startswith("筛选结果")
+
+
+def test_the_model_stays_consistent_while_narrowing_and_widening(qtmodeltester, window):
+    for text in ("推", "推进", "推进城区", "推", ""):
+        window.search_edit.setText(text)
+        after_debounce(window)
+        qtmodeltester.check(window.model)
+
+
+def test_narrowing_ends_where_a_fresh_search_does(seed_store):
+    """Any order of searches (texts growing, shrinking, departments, statuses, an edit in
+    between) gives what a filter that never searched before gives."""
+    ws = Workspace(seed_store, quarter=2)
+    item = next(i for i in ws.items.values() if i.number == 20)
+    ws.apply(ws.make_edit("departments", item.id, "lead", "区民政局"))
+    steps = [
+        ("养", "", ""), ("养老", "", ""), ("养老服", "", ""), ("养", "区民政局", ""),
+        ("", "区民政局", "grey"), ("推进", "", ""), ("推进", "", "amber"), ("推", "", ""),
+        ("ｘ", "", ""), ("", "", "red"), ("社区", "", ""), ("社区１５", "", ""),
+    ]  # fmt: skip
+    row_filter = RowFilter(ws)
+    row_filter.warm()
+    for text, department, status in steps:
+        assert row_filter.matching(text, department, status) == RowFilter(ws).matching(
+            text, department, status
+        ), (text, department, status)
+    indicator = item.indicators[0]
+    ws.apply(ws.make_edit("indicator", indicator.id, "name", "助餐点供餐"))
+    row_filter.invalidate([indicator.id, item.id])
+    assert indicator.id in row_filter.matching("助餐点")
+    assert row_filter.matching("养老服") == RowFilter(ws).matching("养老服")
