@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..plan.model import Quarter
@@ -74,7 +74,13 @@ def _starts_the_window(argv: Sequence[str]) -> bool:
 
 def _add_commands(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_plan_commands(commands)
+    _add_quarter_commands(commands)
+    _add_copy_commands(commands)
 
+
+def _add_plan_commands(commands: Any) -> None:
+    """parse, import, check: plan texts and files."""
     parse = commands.add_parser(
         "parse",
         help="read plan documents (.txt, .docx, .xlsx, .pdf) and print their structure",
@@ -106,6 +112,9 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--db", type=Path, required=True, dest="target")
     check.add_argument("--json", action="store_true")
 
+
+def _add_quarter_commands(commands: Any) -> None:
+    """export, import-excel, report: a quarter's figures."""
     export = commands.add_parser(
         "export", help="write a quarter's figures and progress texts to an Excel workbook"
     )
@@ -132,6 +141,21 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
         help="write the changes (in one transaction); without it only the preview is printed",
     )
 
+    report = commands.add_parser("report", help="write a quarter's progress report as a PDF")
+    _add_file_and_quarter(report)
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    report.add_argument("--department", help="only the items this department leads or co-leads")
+    report.add_argument(
+        "--style",
+        choices=("brief", "gongwen"),
+        default="brief",
+        help="brief: cover, charts and coloured status (default); gongwen: an issued document "
+        "(issuing office, title, text, signature and date, the tables as an annex)",
+    )
+
+
+def _add_copy_commands(commands: Any) -> None:
+    """merge, sync: copies brought together."""
     merge = commands.add_parser(
         "merge", help="bring a copy's changes (USB stick, department file) into the master file"
     )
@@ -155,18 +179,6 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
         choices=("local", "share"),
         help="how to settle conflicts: keep this PC's value (local) or the share's (share); "
         "without it, conflicts are listed and nothing is written",
-    )
-
-    report = commands.add_parser("report", help="write a quarter's progress report as a PDF")
-    _add_file_and_quarter(report)
-    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
-    report.add_argument("--department", help="only the items this department leads or co-leads")
-    report.add_argument(
-        "--style",
-        choices=("brief", "gongwen"),
-        default="brief",
-        help="brief: cover, charts and coloured status (default); gongwen: an issued document "
-        "(issuing office, title, text, signature and date, the tables as an annex)",
     )
 
 

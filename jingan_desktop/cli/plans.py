@@ -168,52 +168,56 @@ def cmd_check(args: argparse.Namespace) -> int:
             store.close()
     report.path = str(args.target)
     if args.json:
-        json.dump(
-            {
-                "path": report.path,
-                "ok": report.ok,
-                "schema_version": report.schema_version,
-                "supported_version": report.supported_version,
-                "problems": report.problems,
-                "counts": report.counts,
-                "history": report.history_by_source,
-                "last_change": report.last_change,
-                "recent_changes": recent,
-                "plans": report.plans,
-                "findings": findings,
-                "recovered_journal": recovered,
-            },
-            sys.stdout,
-            ensure_ascii=False,
-            indent=2,
-        )
-        print()
+        _print_check_json(report, recent, findings, recovered)
     else:
-        print(f"file: {report.path}")
-        print(f"schema version: {report.schema_version} (this app: {report.supported_version})")
-        if recovered:
-            print(f"recovered: {RECOVERED}")
-        print(f"integrity: {'ok' if not report.problems else 'PROBLEMS'}")
-        for problem in report.problems:
-            print(f"  {problem}")
-        for plan in report.plans:
-            print(f"plan {plan['year']}: {plan['title']}")
-        print("rows: " + ", ".join(f"{table} {n}" for table, n in report.counts.items()))
-        history = ", ".join(
-            f"{source} {n}" for source, n in sorted(report.history_by_source.items())
-        )
-        print(f"history: {history or 'no changes recorded'}")
-        for finding in findings:
-            print(f"note: {finding}")
-        if report.last_change:
-            last = report.last_change
-            print(
-                f"last change: {last['ts']} by {last['user']}@{last['machine']}: {last['summary']}"
-            )
-        if recent:
-            print("recent changes (local time):")
-            for line in recent:
-                print(f"  {line}")
+        _print_check(report, recent, findings, recovered)
     if report.schema_version < report.supported_version:
         print("file uses an older schema; opening it in the app upgrades it", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def _print_check_json(report, recent: list[str], findings: list[str], recovered: bool) -> None:
+    json.dump(
+        {
+            "path": report.path,
+            "ok": report.ok,
+            "schema_version": report.schema_version,
+            "supported_version": report.supported_version,
+            "problems": report.problems,
+            "counts": report.counts,
+            "history": report.history_by_source,
+            "last_change": report.last_change,
+            "recent_changes": recent,
+            "plans": report.plans,
+            "findings": findings,
+            "recovered_journal": recovered,
+        },
+        sys.stdout,
+        ensure_ascii=False,
+        indent=2,
+    )
+    print()
+
+
+def _print_check(report, recent: list[str], findings: list[str], recovered: bool) -> None:
+    print(f"file: {report.path}")
+    print(f"schema version: {report.schema_version} (this app: {report.supported_version})")
+    if recovered:
+        print(f"recovered: {RECOVERED}")
+    print(f"integrity: {'ok' if not report.problems else 'PROBLEMS'}")
+    for problem in report.problems:
+        print(f"  {problem}")
+    for plan in report.plans:
+        print(f"plan {plan['year']}: {plan['title']}")
+    print("rows: " + ", ".join(f"{table} {n}" for table, n in report.counts.items()))
+    history = ", ".join(f"{source} {n}" for source, n in sorted(report.history_by_source.items()))
+    print(f"history: {history or 'no changes recorded'}")
+    for finding in findings:
+        print(f"note: {finding}")
+    if report.last_change:
+        last = report.last_change
+        print(f"last change: {last['ts']} by {last['user']}@{last['machine']}: {last['summary']}")
+    if recent:
+        print("recent changes (local time):")
+        for line in recent:
+            print(f"  {line}")
