@@ -43,39 +43,10 @@ class MergeDialog(QDialog):
         summary.setWordWrap(True)
         layout.addWidget(summary)
         layout.addWidget(QLabel("将合并的修改："))
-        shown = [
-            (a.description, OPS["alias"], "", "")
-            for a in preview.reconciled
-            if a.tbl in ("department", "plan")
-        ] + [
-            (change.description, OPS[change.op], change.ours_text, change.theirs_text)
-            for change in preview.changes
-        ]
-        self.changes = QTableWidget(len(shown), 4)
-        self.changes.setObjectName("merge-changes")
-        self.changes.setHorizontalHeaderLabels(["内容", "操作", "本文件的值", "副本的值"])
-        for row, texts in enumerate(shown):
-            for column, text in enumerate(texts):
-                self.changes.setItem(row, column, _cell(text))
-        _finish(self.changes)
+        self.changes = _changes_table(preview)
         layout.addWidget(self.changes, 1)
         layout.addWidget(QLabel("冲突（请逐项选择）："))
-        self.conflicts = QTableWidget(len(preview.conflicts), 5)
-        self.conflicts.setObjectName("merge-conflicts")
-        self.conflicts.setHorizontalHeaderLabels(["内容", "情况", "本文件的值", "副本的值", "保留"])
-        self.choices: list[tuple[Conflict, QComboBox]] = []
-        for row, conflict in enumerate(preview.conflicts):
-            change = conflict.change
-            for column, text in enumerate(
-                (change.label, conflict.description, change.ours_text, change.theirs_text)
-            ):
-                self.conflicts.setItem(row, column, _cell(text))
-            choice = QComboBox()
-            choice.addItem("保留本文件的值", "ours")
-            choice.addItem("采用副本的值", "theirs")
-            self.conflicts.setCellWidget(row, 4, choice)
-            self.choices.append((conflict, choice))
-        _finish(self.conflicts)
+        self.conflicts, self.choices = _conflicts_table(preview)
         layout.addWidget(self.conflicts, 1)
         if preview.skipped:
             layout.addWidget(QLabel("季度已锁定，未合并（解锁该季度后再次合并即可带入）："))
@@ -112,3 +83,46 @@ def _finish(table: QTableWidget) -> None:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     table.verticalHeader().setVisible(False)
+
+
+def _changes_table(preview: MergePreview) -> QTableWidget:
+    """What the merge takes in: renamed departments and plans first, then every change."""
+    shown = [
+        (a.description, OPS["alias"], "", "")
+        for a in preview.reconciled
+        if a.tbl in ("department", "plan")
+    ] + [
+        (change.description, OPS[change.op], change.ours_text, change.theirs_text)
+        for change in preview.changes
+    ]
+    table = QTableWidget(len(shown), 4)
+    table.setObjectName("merge-changes")
+    table.setHorizontalHeaderLabels(["内容", "操作", "本文件的值", "副本的值"])
+    for row, texts in enumerate(shown):
+        for column, text in enumerate(texts):
+            table.setItem(row, column, _cell(text))
+    _finish(table)
+    return table
+
+
+def _conflicts_table(
+    preview: MergePreview,
+) -> tuple[QTableWidget, list[tuple[Conflict, QComboBox]]]:
+    """The conflicts, each with its 保留 choice (this file's value unless the clerk says)."""
+    table = QTableWidget(len(preview.conflicts), 5)
+    table.setObjectName("merge-conflicts")
+    table.setHorizontalHeaderLabels(["内容", "情况", "本文件的值", "副本的值", "保留"])
+    choices: list[tuple[Conflict, QComboBox]] = []
+    for row, conflict in enumerate(preview.conflicts):
+        change = conflict.change
+        for column, text in enumerate(
+            (change.label, conflict.description, change.ours_text, change.theirs_text)
+        ):
+            table.setItem(row, column, _cell(text))
+        choice = QComboBox()
+        choice.addItem("保留本文件的值", "ours")
+        choice.addItem("采用副本的值", "theirs")
+        table.setCellWidget(row, 4, choice)
+        choices.append((conflict, choice))
+    _finish(table)
+    return table, choices
