@@ -249,10 +249,15 @@ def session(path: Path, items: int, repeat: int, edits_too: bool = True) -> dict
     counter = iter(range(1000, 10**9))
 
     def one_edit(n: int) -> float:
-        index = window.model.index_of(indicators[(n * 7919) % len(indicators)], 4)
+        indicator = window.workspace.indicators[indicators[(n * 7919) % len(indicators)]]
+        index = window.model.index_of(indicator.id, 4)
+        # A plausible figure, new each time (a negative one or more than 10× the target would
+        # ask 确定吗？ first, as it does the clerk).
+        step = next(counter)
+        value = (indicator.value or 1000) * (0.2 + (step % 500) / 1000) + step / 10**6
         started = time.thread_time()
-        if not window.model.setData(index, str(next(counter))):
-            raise RuntimeError("edit was not saved")
+        if not window.model.setData(index, f"{value:.6f}"):
+            raise RuntimeError(f"edit was not saved: {window.model.last_error}")
         app.processEvents()
         if navigation.warnings_timer.isActive():  # the deferred 预警 rebuild: counted
             navigation.warnings_timer.stop()
