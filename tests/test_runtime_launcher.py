@@ -7,7 +7,6 @@ killed half-way, after an update; the runtime folder checked on disk."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
@@ -15,6 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
+
+if sys.platform == "win32":
+    pytest.skip(
+        "the POSIX launcher: Windows has its own (tests/test_windows_runtime.py)",
+        allow_module_level=True,
+    )
+
+import fcntl  # POSIX only, after the skip
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "build_scripts"))
