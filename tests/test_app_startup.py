@@ -74,7 +74,12 @@ def test_screenshot_command_renders_the_window(tmp_path):
 
 def test_self_check_proves_the_data_files_a_build_must_carry(tmp_path):
     """The executable's smoke test: each step reads a data file the spec must bundle."""
-    env = {**os.environ, "JINGAN_DATA_DIR": str(tmp_path / "data"), "QT_QPA_PLATFORM": "offscreen"}
+    env = {
+        **os.environ,
+        "JINGAN_DATA_DIR": str(tmp_path / "data"),
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHONIOENCODING": "utf-8",  # not the ANSI code page of a Chinese Windows
+    }
     result = subprocess.run(
         [sys.executable, "-m", "jingan_desktop", "--self-check"],
         cwd=ROOT,
