@@ -407,7 +407,8 @@ def compile_launcher() -> Path:
     """build_scripts/runtime_launcher.c with Debian's MinGW-w64 (build.py packs it)."""
     from build import LAUNCHER, LAUNCHER_SOURCES, gcc_command
 
-    sources = [*LAUNCHER_SOURCES, LAUNCHER_SOURCES[0].with_name("runtime_inflate.h")]
+    headers = ("runtime_inflate.h", "runtime_payload.h")
+    sources = [*LAUNCHER_SOURCES, *(LAUNCHER_SOURCES[0].with_name(h) for h in headers)]
     newest = max(p.stat().st_mtime for p in sources)
     if not LAUNCHER.exists() or LAUNCHER.stat().st_mtime < newest:
         LAUNCHER.parent.mkdir(parents=True, exist_ok=True)

@@ -36,9 +36,8 @@
 #include <wchar.h>
 
 #include "runtime_inflate.h"
+#include "runtime_payload.h"
 
-#define MAGIC "JGRTv1\0\0"
-#define TRAILER_SIZE 96
 #define PATH_MAX_W 32768
 
 /* --- messages -------------------------------------------------------------------------------- */
@@ -68,23 +67,6 @@ static int fail(const char *english, const wchar_t *chinese, DWORD error)
 
 /* --- the payload ----------------------------------------------------------------------------- */
 
-typedef struct {
-    const uint8_t *base; /* the whole executable, mapped */
-    uint64_t offset, size;
-    uint32_t files;
-    char name[65];
-} Payload;
-
-static uint64_t u64_at(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint32_t u32_at(const uint8_t *p) { return p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24); }
-
 /* Where the appended data ends: before an Authenticode signature, if the file was signed. */
 static uint64_t data_end(const uint8_t *base, uint64_t size)
 {
@@ -103,25 +85,7 @@ static uint64_t data_end(const uint8_t *base, uint64_t size)
 
 static int read_payload(Payload *p, const uint8_t *base, uint64_t size)
 {
-    uint64_t end = data_end(base, size);
-    const uint8_t *t;
-    if (end < TRAILER_SIZE)
-        return 0;
-    t = base + end - TRAILER_SIZE;
-    if (memcmp(t + 88, MAGIC, 8) != 0)
-        return 0;
-    p->base = base;
-    p->offset = u64_at(t);
-    p->size = u64_at(t + 8);
-    p->files = u32_at(t + 16);
-    memcpy(p->name, t + 24, 64);
-    p->name[64] = 0;
-    if (p->offset + p->size > end - TRAILER_SIZE || p->name[0] == 0)
-        return 0;
-    for (const char *c = p->name; *c; c++)
-        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || *c == '.' || *c == '-'))
-            return 0;
-    return 1;
+    return read_trailer(p, base, data_end(base, size));
 }
 
 /* --- folders --------------------------------------------------------------------------------- */
