@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .buttons import ok_cancel
+
 if TYPE_CHECKING:
     from ...outputs.excel import ImportPreview
 
@@ -56,14 +58,9 @@ class ImportPreviewDialog(QDialog):
                 self.problems.setItem(row, 0, QTableWidgetItem(str(problem)))
             self.problems.horizontalHeader().setStretchLastSection(True)
             layout.addWidget(self.problems, 1)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = ok_cancel(self, "导入")
         ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok_button.setText("导入")
         ok_button.setEnabled(bool(preview.changes) and not preview.locked)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
 

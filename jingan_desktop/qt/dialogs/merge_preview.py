@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ...storage.merge import Conflict, MergePreview, Side
 from ...storage.wording import OPS
+from .buttons import ok_cancel
 
 
 class MergeDialog(QDialog):
@@ -60,13 +60,7 @@ class MergeDialog(QDialog):
         )
         note.setWordWrap(True)
         layout.addWidget(note)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("合并")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self, "合并"))
 
     def resolutions(self) -> dict[tuple[str, str, str | None], Side]:
         return {conflict.key: choice.currentData() for conflict, choice in self.choices}

@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...storage.backup import Backup, list_backups
+from .buttons import ok_cancel
 
 
 class RestoreDialog(QDialog):
@@ -40,13 +40,7 @@ class RestoreDialog(QDialog):
         else:
             layout.addWidget(QLabel("还没有备份。"))
         layout.addWidget(self.list, 1)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("恢复")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self, "恢复"))
 
     def chosen(self) -> Path | None:
         entry = self.list.currentItem()

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ...storage.merge import Conflict, Side
 from ..display import show_value
+from .buttons import ok_cancel
 
 REFUSED_BY_SHARE = {"locked", "name_taken"}  # the merge's skipped kinds
 
@@ -67,14 +67,7 @@ class ShareConflictDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         layout.addWidget(self.table, 1)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("按所选同步")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("稍后决定")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self, "按所选同步", "稍后决定"))
 
     def resolutions(self) -> dict[tuple[str, str, str | None], Side]:
         return {conflict.key: choice.currentData() for conflict, choice in self.choices}
