@@ -23,7 +23,7 @@ from jingan_desktop.paths import BUNDLED_FONT, cache_dir
 from jingan_desktop.plan.progress import Rag
 from jingan_desktop.storage.store import Store
 from jingan_desktop.workspace import Workspace
-from tests.test_report import ISSUED, Q, plan_db, squash  # noqa: F401 - fixture
+from tests.test_report import ISSUED, Q, full, plan_db, squash  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,14 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # --- the charts ------------------------------------------------------------------------------
 
 
-def test_charts_are_text_and_paths_in_the_embedded_font(plan_db: Path, tmp_path: Path):  # noqa: F811
-    pdf = tmp_path / "brief.pdf"
-    store = Store.open(plan_db, readonly=True)
-    try:
-        build_report(Workspace(store, quarter=Q), pdf, generated_on=ISSUED)
-    finally:
-        store.close()
-    reader = PdfReader(pdf)
+def test_charts_are_text_and_paths_in_the_embedded_font(full):  # noqa: F811 - fixture
+    pdf, reader = full.pdf, PdfReader(full.pdf)  # the brief report of test_report.py
     summary = squash(reader.pages[1].extract_text())
     assert "指标状态分布·2022年第二季度" in summary  # the status chart's title, as text
     assert "各章节完成情况·2022年第二季度" in summary

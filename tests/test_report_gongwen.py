@@ -13,7 +13,7 @@ from jingan_desktop.outputs.report import ReportError, build_report
 from jingan_desktop.storage.store import Store
 from jingan_desktop.workspace import Workspace
 from tests.test_cli import run
-from tests.test_report import CHAPTER_PARTS, ISSUED, Q, plan_db, squash  # noqa: F401 - fixture
+from tests.test_report import CHAPTER_PARTS, ISSUED, Q, full, plan_db, squash  # noqa: F401 - fixtures
 
 OFFICIAL_RED = (0.784314, 0.086275, 0.113725)
 
@@ -107,14 +107,8 @@ def test_gongwen_colour_is_restrained_and_the_font_embedded(gongwen: Path):
     assert b"Helvetica" not in gongwen.read_bytes()
 
 
-def test_the_brief_keeps_its_colours_and_charts(plan_db: Path, tmp_path: Path):  # noqa: F811
-    pdf = tmp_path / "brief.pdf"
-    store = Store.open(plan_db, readonly=True)
-    try:
-        build_report(Workspace(store, quarter=Q), pdf, generated_on=ISSUED)
-    finally:
-        store.close()
-    reader = PdfReader(pdf)
+def test_the_brief_keeps_its_colours_and_charts(full):  # noqa: F811 - fixture
+    reader = PdfReader(full.pdf)  # the brief report of test_report.py
     assert len({c for c in _fill_colours(reader) if max(c) - min(c) > 0.12}) > 1
     assert "季度工作进展报告" in squash(reader.pages[0].extract_text())
 
