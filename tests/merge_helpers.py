@@ -50,3 +50,28 @@ def execute(path: Path, *statements: tuple[str, tuple]) -> None:
         conn.commit()
     finally:
         conn.close()
+
+
+def play_steps(
+    template: Path, paths: list[Path], steps: list, edit, merge_in
+) -> tuple[list, set[str]]:
+    """A random session over copies of ``template``: each step either an edit of one copy by
+    its own clerk (``edit(store, kind, seq, made)``) or a merge of one copy into another
+    (``merge_in(paths, target, source, prefer, listed)``). Returns what the edits made and
+    what the merges listed instead of taking."""
+    import shutil
+
+    for path in paths:
+        shutil.copyfile(template, path)
+    made: list = []
+    listed: set[str] = set()
+    for seq, step in enumerate(steps):
+        if step[0] == "edit":
+            store = open_as(paths[step[1]], (f"u{step[1]}", f"PC-{step[1]}"))
+            try:
+                edit(store, step[2], seq, made)
+            finally:
+                store.close()
+        elif step[1] != step[2]:
+            merge_in(paths, step[1], step[2], step[3], listed)
+    return made, listed

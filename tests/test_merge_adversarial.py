@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from merge_helpers import check, execute, merge, open_as, query
+from merge_helpers import check, execute, merge, open_as, play_steps, query
 
 from jingan_desktop.storage.merge import apply_merge, plan_merge
 from jingan_desktop.storage.store import Store, pair_id
@@ -778,19 +778,7 @@ def test_random_sessions_over_three_copies_converge(template_file, tmp_path_fact
 
 def run_session(template_file: Path, folder: Path, steps: list) -> None:
     paths = [folder / f"{name}.sqlite" for name in "mab"]
-    for path in paths:
-        shutil.copyfile(template_file, path)
-    made: list = []
-    listed: set[str] = set()
-    for seq, step in enumerate(steps):
-        if step[0] == "edit":
-            store = open_as(paths[step[1]], (f"u{step[1]}", f"PC-{step[1]}"))
-            try:
-                clerk_edit(store, step[2], seq, made)
-            finally:
-                store.close()
-        elif step[1] != step[2]:
-            merge_in(paths, step[1], step[2], step[3], listed)
+    made, listed = play_steps(template_file, paths, steps, clerk_edit, merge_in)
     # The quarters are unlocked everywhere, then everything gathered in m and taken back.
     for path in paths:
         unlock_all(path)

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from merge_helpers import check, merge, open_as, query
+from merge_helpers import check, merge, open_as, play_steps, query
 
 from jingan_desktop.storage.merge import StalePreviewError, apply_merge, plan_merge
 from jingan_desktop.storage.store import Store, pair_id
@@ -468,19 +468,7 @@ def merge_once(files: list[Path], target: int, source: int, prefer: str, listed:
 def test_three_copies_merged_in_random_orders_converge(template_file, tmp_path_factory, steps):
     folder = tmp_path_factory.mktemp("three")
     files = [folder / f"{name}.sqlite" for name in "abc"]
-    for path in files:
-        shutil.copyfile(template_file, path)
-    made: list = []
-    listed: set[str] = set()
-    for seq, step in enumerate(steps):
-        if step[0] == "edit":
-            store = open_as(files[step[1]], (f"u{step[1]}", f"PC-{step[1]}"))
-            try:
-                do_edit(store, step[2], seq, made)
-            finally:
-                store.close()
-        elif step[1] != step[2]:
-            merge_once(files, step[1], step[2], step[3], listed)
+    made, listed = play_steps(template_file, files, steps, do_edit, merge_once)
     # Everyone's work gathered in a, then a's state taken by b and c.
     for target, source, prefer in (
         (0, 1, "ours"),
