@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMessageBox
 
 from jingan_desktop.plan.parser import read_plan_file
 from jingan_desktop.qt.application import create_application, settings
@@ -169,7 +169,8 @@ def test_locked_quarter_refuses_edits(qtbot, window, plan_file, messages):
     assert window.lock_banner.isVisible()
     ind = indicator_id(window, 2)
     index = window.model.index_of(ind, PlanTreeModel.COL_ACTUAL)
-    assert not (window.model.flags(index) & Qt.ItemFlag.ItemIsEditable)
+    assert not (window.model.cell_flags(index) & Qt.ItemFlag.ItemIsEditable)
+    assert not window.tree.edit(index)  # F2 or a double-click opens no editor
     assert window.model.setData(index, "10") is False
     QApplication.processEvents()
     assert any("已锁定" in m for m in messages)
@@ -243,7 +244,9 @@ def test_readonly_file_shows_banner_and_nothing_is_editable(
     assert "只读" in win.windowTitle()
     ind = indicator_id(win, 2)
     index = win.model.index_of(ind, PlanTreeModel.COL_ACTUAL)
-    assert not (win.model.flags(index) & Qt.ItemFlag.ItemIsEditable)
+    assert not (win.model.cell_flags(index) & Qt.ItemFlag.ItemIsEditable)
+    assert not win.tree.edit(index)
+    assert win.tree.state() != QAbstractItemView.State.EditingState
 
 
 def test_recent_files_and_geometry_are_remembered(qtbot, window, plan_file):

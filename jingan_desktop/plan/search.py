@@ -74,6 +74,7 @@ class RowFilter:
         self.workspace = workspace
         self._rows: dict[str, list[Any]] = {}
         self._all: _TextHits | None = None
+        self._below: frozenset[str] = frozenset()  # every item's and indicator's id
         self._built_for: tuple[int, int] | None = None
         self._recent: dict[tuple[str, str], _TextHits] = {}
         # The sets handed out for recent searches, by what they were made from: the same rows
@@ -124,6 +125,7 @@ class RowFilter:
         for entry in rows.values():
             self._fill(entry)
         self._rows, self._built_for = rows, built_for
+        self._below = frozenset(e[0] for e in chain(items, indicators))
         self._all = _TextHits(chapters, items, indicators)
         return self._all
 
@@ -202,10 +204,14 @@ class RowFilter:
         known = self._found.get(key)
         if known is not None and known[0] is hits:
             return known[1]
+        every = self._index()
         if status:
             ok = self._status_ok
             rows = chain(hits.items, hits.indicators)
             result = frozenset(e[0] for e in rows if ok(e[0], status))
+        elif len(hits.items) == len(every.items) and len(hits.indicators) == len(every.indicators):
+            # Every item and indicator matched (the first, broad keystroke): no set row by row.
+            result = self._below if department else self._below.union(map(_ID, hits.chapters))
         else:
             parts = [hits.items, hits.indicators, [] if department else hits.chapters]
             result = frozenset(map(_ID, chain.from_iterable(parts)))

@@ -106,9 +106,10 @@ class LedgerController(Controller):
         if not cells:
             return []
         columns = sorted({c.column() for c in cells})
-        rows: dict[int, dict[int, str]] = {}  # by row (the node), in the order shown
+        rows: dict[tuple[int, int], dict[int, str]] = {}  # by row, in the order shown
         for cell in cells:
-            rows.setdefault(cell.internalId(), {})[cell.column()] = str(cell.data() or "")
+            row = (cell.internalId(), cell.row())  # (the parent, the row under it)
+            rows.setdefault(row, {})[cell.column()] = str(cell.data() or "")
         return [[values.get(column, "") for column in columns] for values in rows.values()]
 
     # -- paste --

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QTimer
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QTimer
+from PySide6.QtWidgets import QAbstractItemView
 
 from ...workspace import RowFilter, Workspace
 from ..messages import show_error
@@ -90,6 +91,9 @@ class NavigationController(Controller):
         window, model, tree = self.window, self.window.model, self.window.tree
         if self.row_filter is None or model is None:
             return
+        if tree.state() == QAbstractItemView.State.EditingState:
+            self.filter_timer.start()  # not under the cell being typed into: once it closes
+            return
         allowed = self.row_filter.matching(
             window.search_edit.text(),
             window.department_filter.currentData() or "",
@@ -101,7 +105,12 @@ class NavigationController(Controller):
         if model.allowed is None and allowed is not None:
             self._expanded_before = self._expanded_ids()  # put back when the filter is cleared
         was_filtered = model.allowed is not None
+        # Other rows reach the tree as a reset: the cells still shown are selected again, the
+        # rows opened again below (the filter's shape, or what was open before it).
+        selected = self._selected_cells() if model.would_change(allowed) else None
         changed = model.set_filter(allowed)
+        if selected:
+            self._select_again(selected)
         if allowed is None and was_filtered:
             self._restore_expansion()
         if allowed is not None:
@@ -115,7 +124,26 @@ class NavigationController(Controller):
         if keep and keep != tree.currentIndex().data(PlanTreeModel.RowIdRole):
             index = model.index_of(keep, column)
             if index.isValid():
-                tree.setCurrentIndex(index)
+                tree.selectionModel().setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.NoUpdate
+                )
+
+    def _selected_cells(self) -> list[tuple[str, int]]:
+        """The cells selected, by row id and column."""
+        model = self.window.model
+        selected = self.window.tree.selectionModel().selectedIndexes()
+        return [(model.node(index).row_id, index.column()) for index in selected]
+
+    def _select_again(self, cells: list[tuple[str, int]]) -> None:
+        """Select again those of ``cells`` still shown, in one change of the selection."""
+        model, tree = self.window.model, self.window.tree
+        selection = QItemSelection()
+        for row_id, column in cells:
+            index = model.index_of(row_id, column)
+            if index.isValid():
+                selection.select(index, index)
+        if not selection.isEmpty():
+            tree.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select)
 
     def open_rows(self, shape: str = "chapters") -> None:
         """Open the chapters only ("chapters", as after opening a file) or every row shown

@@ -68,7 +68,7 @@ class PlanTreeView(QTreeView):
         return [
             column
             for column in range(model.columnCount())
-            if model.flags(index.siblingAtColumn(column)) & Qt.ItemFlag.ItemIsEditable
+            if model.cell_flags(index.siblingAtColumn(column)) & Qt.ItemFlag.ItemIsEditable
         ]
 
     def figure_cell(self, index: Index) -> QModelIndex:
@@ -77,6 +77,22 @@ class PlanTreeView(QTreeView):
         if index.column() in TYPING_COLUMNS:
             return QModelIndex(index)
         return index.siblingAtColumn(PlanTreeModel.COL_ACTUAL)
+
+    def edit(  # type: ignore[override]
+        self,
+        index: Index,
+        trigger: QAbstractItemView.EditTrigger | None = None,
+        event: QEvent | None = None,
+    ) -> bool:
+        """Open an editor only where the model lets this cell be edited (the C++ tree under
+        the model calls every cell editable, so that laying out rows never asks Python)."""
+        model = self.plan_model()
+        if model is not None and not model.cell_flags(index) & Qt.ItemFlag.ItemIsEditable:
+            return False
+        if trigger is None:  # the public slot edit(index)
+            super().edit(index)
+            return self.state() == QAbstractItemView.State.EditingState
+        return super().edit(index, trigger, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -106,7 +122,7 @@ class PlanTreeView(QTreeView):
         target = self.figure_cell(current)
         if model is None or not target.isValid():
             return
-        if not model.flags(target) & Qt.ItemFlag.ItemIsEditable:
+        if not model.cell_flags(target) & Qt.ItemFlag.ItemIsEditable:
             self.refused.emit(model.node(target).row_id)
             return
         self.setCurrentIndex(target)
@@ -160,7 +176,7 @@ class PlanTreeView(QTreeView):
         below = self.indexBelow(current)
         while below.isValid() and model is not None:
             cell = below.siblingAtColumn(column)
-            if model.flags(cell) & Qt.ItemFlag.ItemIsEditable:
+            if model.cell_flags(cell) & Qt.ItemFlag.ItemIsEditable:
                 self.setCurrentIndex(cell)
                 return
             below = self.indexBelow(below)

@@ -1,11 +1,19 @@
-"""The plan tree: chapters → items → indicators, as a QAbstractItemModel over the workspace.
+"""The plan tree: chapters → items → indicators, as a model over the workspace.
 
 The model keeps a light index of nodes (kind, id, parent, children) and asks the workspace for
 everything it shows, so opening a plan of thousands of rows costs one pass over the ids.
 
-Filtering happens here too, not in a QSortFilterProxyModel: the proxy calls back into Python
-for every row on every keystroke, while here a filter is one pass over the node lists and a
-model reset, which keeps filter-as-you-type fast on plans of thousands of rows.
+The shape of the rows shown lives on the C++ side: the model is a QIdentityProxyModel over a
+QStandardItemModel that holds nothing but the rows (an empty item for each chapter and item,
+bare rows for the indicators), so the views lay out thousands of rows without calling into
+Python for each; only ``data()`` (for the cells painted) and ``setData()`` are Python. Whether
+a cell may be edited is :meth:`PlanTreeModel.cell_flags`, asked by the view when it would open
+an editor, not ``flags()``, which the views ask for every row they lay out.
+
+Filtering happens here too, not in a QSortFilterProxyModel (which would call back into Python
+for every row on every keystroke): the workspace's RowFilter picks the rows, and the shape of
+those rows is handed over as a new C++ tree (a few milliseconds for thousands of rows); the
+unfiltered shape is kept, so clearing the search costs no building.
 """
 
 from __future__ import annotations
@@ -15,8 +23,9 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
+from shiboken6 import getCppPointer
 
 from ...plan.model import ItemStatus
 from ...plan.numbers import NumberFormatError, exact_number, format_number, parse_number
@@ -57,13 +66,15 @@ class Node:
     children: list[Node] = field(default_factory=list)
     shown: list[Node] = field(default_factory=list)  # the children the filter lets through
     position: int = 0  # the place among all siblings (for numbering)
-    key: int = -1  # the place in the model's node list: the internal id of its indexes
+    # A chapter's or item's (or the root's) item in the C++ tree shown: the internal id of
+    # its children's indexes.
+    ptr: int = 0
 
 
 _PARENT = attrgetter("parent")
 
 
-class PlanTreeModel(QAbstractItemModel):
+class PlanTreeModel(QIdentityProxyModel):
     COL_NUMBER, COL_NAME, COL_TARGET, COL_UNIT, COL_ACTUAL, COL_COMPLETION, COL_STATUS, COL_LEAD = (
         range(8)
     )
@@ -103,11 +114,17 @@ class PlanTreeModel(QAbstractItemModel):
                 self._parents.append(i_node)
                 for n_row, indicator in enumerate(item.indicators):
                     self._add(Node("indicator", indicator.id or "", i_node, n_row))
+        # The rows no filter can show as an ancestor only: with all of them, every row shows.
+        self._leaves = frozenset(
+            n.row_id for n in self._nodes if n.kind != "chapter" or not n.children
+        )
         self._shown_set: set[Node] | None = None  # every node the filter shows; None: all
         # The nodes shown for the last few sets the filter handed over (it hands back the very
         # same set for a search it has seen), held with the set so that its id stays its own.
         self._memo: dict[int, tuple[Set[str], set[Node] | None]] = {}
+        self._full: tuple[QStandardItemModel, dict[int, Node]] | None = None  # every row
         self._show(self._shown_nodes(self.allowed))
+        self._hand_over()
 
     def _shown_nodes(self, allowed: Set[str] | None) -> set[Node] | None:
         """The nodes allowed and their ancestors; None when that is every node."""
@@ -116,6 +133,8 @@ class PlanTreeModel(QAbstractItemModel):
         memo = self._memo.get(id(allowed))
         if memo is not None and memo[0] is allowed:  # a search typed again, a backspace
             return memo[1]
+        if self._leaves <= allowed:  # a search every row matches ("指" in a plan of 指标…)
+            return None
         shown = set(map(self._by_id.get, allowed))
         shown.discard(None)  # type: ignore[arg-type]
         above = set(map(_PARENT, shown)) - shown
@@ -144,12 +163,56 @@ class PlanTreeModel(QAbstractItemModel):
                 for row, child in enumerate(kept):
                     child.row = row
 
+    def _hand_over(self) -> None:
+        """Give the views the rows shown as a C++ tree: one empty item per chapter and item
+        (its children's parent), bare rows for the indicators, eight columns everywhere. The
+        unfiltered tree is built once and kept."""
+        if self._shown_set is None and self._full is not None:
+            source, by_ptr = self._full
+            for ptr, node in by_ptr.items():
+                node.ptr = ptr
+        else:
+            source, by_ptr = self._shape_model()
+            if self._shown_set is None:
+                self._full = (source, by_ptr)
+        self._by_ptr = by_ptr
+        before, self._source = getattr(self, "_source", None), source  # shown: kept alive
+        self.setSourceModel(source)
+        del before  # (a filtered tree no longer shown goes now, not while still the source)
+
+    def _shape_model(self) -> tuple[QStandardItemModel, dict[int, Node]]:
+        columns = self.COLUMNS
+        source = QStandardItemModel(0, columns)
+        top = source.invisibleRootItem()
+        self._root.ptr = getCppPointer(top)[0]
+        by_ptr = {self._root.ptr: self._root}
+        chapters = []
+        for chapter in self._root.shown:
+            items = []
+            for item in chapter.shown:
+                cell = QStandardItem(len(item.shown), columns)
+                item.ptr = getCppPointer(cell)[0]
+                by_ptr[item.ptr] = item
+                items.append(cell)
+            cell = QStandardItem(0, columns)
+            cell.appendRows(items)  # the C++ items own them from here
+            chapter.ptr = getCppPointer(cell)[0]
+            by_ptr[chapter.ptr] = chapter
+            chapters.append(cell)
+        top.appendRows(chapters)
+        return source, by_ptr
+
+    def would_change(self, allowed: Set[str] | None) -> bool:
+        """Whether set_filter(allowed) would show other rows than now (the views are reset
+        then: the caller keeps what it wants to put back)."""
+        return allowed is not self.allowed and self._shown_nodes(allowed) != self._shown_set
+
     def set_filter(self, allowed: Set[str] | None) -> bool:
         """Show only the rows in ``allowed`` (with their ancestors); None shows everything.
 
-        Returns whether the rows shown changed. The views hear of a change as one layout
-        change (not a reset): the rows still shown keep their expansion and selection, and
-        a view lays itself out once. Nothing is sent when the same rows stay shown.
+        Returns whether the rows shown changed. A change reaches the views as a reset (the
+        caller opens the rows again and puts the current row back); nothing is sent when
+        the same rows stay shown.
         """
         if allowed is self.allowed:  # the filter hands back the same set for the same rows
             return False
@@ -157,28 +220,18 @@ class PlanTreeModel(QAbstractItemModel):
         self.allowed = allowed
         if shown == self._shown_set:
             return False
-        self.layoutAboutToBeChanged.emit()
-        before = self.persistentIndexList()
         self._show(shown)
-        self.changePersistentIndexList(before, [self._moved(index) for index in before])
-        self.layoutChanged.emit()
+        self._hand_over()
         return True
 
     def persistent_indexes(self) -> list[QModelIndex]:
         """The indexes views hold on to: the current cell, the selection, the open rows."""
         return self.persistentIndexList()
 
-    def _moved(self, index: QModelIndex) -> QModelIndex:
-        node = self._nodes[index.internalId()]
-        if not self._is_shown(node):
-            return QModelIndex()
-        return self.createIndex(node.row, index.column(), node.key)
-
     def _add(self, node: Node) -> Node:
         assert node.parent is not None
         node.position = len(node.parent.children)
         node.parent.children.append(node)
-        node.key = len(self._nodes)
         self._nodes.append(node)
         self._by_id[node.row_id] = node
         return node
@@ -202,52 +255,25 @@ class PlanTreeModel(QAbstractItemModel):
         return shape
 
     def rebuild(self) -> None:
-        """Re-read the whole tree (after a reload, an import, adding or removing rows)."""
-        self.beginResetModel()
+        """Re-read the whole tree (after a reload, an import, adding or removing rows): the
+        views hear of it as a reset."""
         self._build()
-        self.endResetModel()
 
     def node(self, index: Index) -> Node:
         if not index.isValid():
             return self._root
-        return self._nodes[index.internalId()]
+        return self._by_ptr[index.internalId()].shown[index.row()]
 
     def index_of(self, row_id: str, column: int = 0) -> QModelIndex:
         """The row's index, or an invalid one if it does not exist or is filtered out."""
         node = self._by_id.get(row_id)
         if node is None or not self._is_shown(node):
             return QModelIndex()
-        return self.createIndex(node.row, column, node.key)
+        assert node.parent is not None
+        return self.createIndex(node.row, column, node.parent.ptr)
 
     def _is_shown(self, node: Node) -> bool:
         return self._shown_set is None or node in self._shown_set
-
-    # The views call index(), parent(), rowCount() and flags() for every row they lay out:
-    # these stay a few lookups each.
-
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        shown = (self._nodes[parent.internalId()] if parent.isValid() else self._root).shown
-        if 0 <= row < len(shown) and 0 <= column < self.COLUMNS:
-            return self.createIndex(row, column, shown[row].key)
-        return QModelIndex()
-
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not index.isValid():
-            return QModelIndex()
-        parent = self._nodes[index.internalId()].parent
-        if parent is None or parent is self._root:
-            return QModelIndex()
-        return self.createIndex(parent.row, 0, parent.key)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        if not parent.isValid():
-            return len(self._root.shown)
-        if parent.column():
-            return 0
-        return len(self._nodes[parent.internalId()].shown)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return self.COLUMNS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -278,7 +304,7 @@ class PlanTreeModel(QAbstractItemModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in self._ROLES or not index.isValid():
             return None
-        node = self._nodes[index.internalId()]
+        node = self._by_ptr[index.internalId()].shown[index.row()]
         column = index.column()
         if role == self._DISPLAY or role == self._EDIT:
             return self._text(node, column, role == self._EDIT)
@@ -417,9 +443,10 @@ class PlanTreeModel(QAbstractItemModel):
 
     # -- editing --
 
-    # The view asks for every laid-out row's flags on each layout (a filter, an expand), for
-    # column 0, which is never editable: the combinations are built once, and the file's
-    # read-only state and the quarter's lock are looked at only for a cell that may be edited.
+    # flags() is the C++ tree's (the views ask it for every row they lay out); what may be
+    # edited is asked here, by the view before it opens an editor and by the ledger's keys.
+    # The file's read-only state and the quarter's lock are looked at only for a cell that may
+    # be edited.
     _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
     _FLAGS_LEAF = _FLAGS | Qt.ItemFlag.ItemNeverHasChildren
     _FLAGS_EDITABLE = _FLAGS | Qt.ItemFlag.ItemIsEditable
@@ -430,10 +457,12 @@ class PlanTreeModel(QAbstractItemModel):
         "indicator": frozenset({COL_NAME, COL_TARGET, COL_UNIT, COL_ACTUAL}),
     }
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
+    def cell_flags(self, index: Index) -> Qt.ItemFlag:
+        """The cell's flags as the clerk has them: enabled and selectable, editable where
+        the plan, the file and the quarter's lock allow it."""
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        node = self._nodes[index.internalId()]
+        node = self.node(index)
         leaf = node.kind == "indicator"
         column = index.column()
         if column not in self._EDITABLE[node.kind]:
@@ -499,16 +528,17 @@ class PlanTreeModel(QAbstractItemModel):
 
     def refresh_rows(self, row_ids: list[str]) -> None:
         """Repaint the given rows and their ancestors (their roll-ups changed too)."""
-        seen: set[int] = set()
+        seen: set[str] = set()
+        last = self.COLUMNS - 1
         for row_id in row_ids:
             node = self._by_id.get(row_id)
             if node is not None and not self._is_shown(node):
                 continue
-            while node is not None and node is not self._root and node.key not in seen:
-                seen.add(node.key)
+            while node is not None and node.parent is not None and node.row_id not in seen:
+                seen.add(node.row_id)
+                ptr = node.parent.ptr
                 self.dataChanged.emit(
-                    self.createIndex(node.row, 0, node.key),
-                    self.createIndex(node.row, self.columnCount() - 1, node.key),
+                    self.createIndex(node.row, 0, ptr), self.createIndex(node.row, last, ptr)
                 )
                 node = node.parent
 
