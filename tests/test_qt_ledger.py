@@ -8,8 +8,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QStyleOptionViewItem
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QLineEdit,
+    QMessageBox,
+    QStyleOptionViewItem,
+)
 
 from jingan_desktop.qt.display import local_time
 from jingan_desktop.qt.views.tree_model import PlanTreeModel
@@ -203,6 +210,57 @@ def test_typing_on_the_name_goes_to_the_figure_and_enter_moves_down(qtbot, windo
     assert stored_actual(plan_file, ids[2]) == 700
     current = window.tree.currentIndex()  # … and Enter moved down, as in Excel
     assert (current.data(PlanTreeModel.RowIdRole), current.column()) == (ids[3], ACTUAL)
+
+
+def double_click(widget, pos) -> None:
+    """A double-click as the platform delivers it: press, release, double-click, release
+    (QTest.mouseDClick does not reach an item view's double-click handler offscreen)."""
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    point = QPointF(pos)
+    for kind, buttons in (
+        (QEvent.Type.MouseButtonPress, left),
+        (QEvent.Type.MouseButtonRelease, none),
+        (QEvent.Type.MouseButtonDblClick, left),
+        (QEvent.Type.MouseButtonRelease, none),
+    ):
+        event = QMouseEvent(
+            kind, point, widget.mapToGlobal(point), left, buttons, Qt.KeyboardModifier.NoModifier
+        )
+        QApplication.sendEvent(widget, event)
+
+
+def test_f2_and_double_click_open_an_editor_only_where_the_cell_may_be_edited(qtbot, window):
+    """The tree's rows are a C++ tree that calls every cell editable; the view asks the model
+    before it opens an editor: 编号, 完成率, a chapter's 目标 and a locked quarter's figures
+    stay shut, by F2 and by a double-click alike."""
+    tree, model = window.tree, window.model
+    ids = show_item(window, 2)
+    chapter = model.index(0, TARGET)
+
+    def opens(index) -> bool:
+        tree.setCurrentIndex(index)
+        qtbot.keyClick(tree, Qt.Key.Key_F2)
+        by_key = tree.state() == QAbstractItemView.State.EditingState
+        tree.closePersistentEditor(index)
+        if by_key:
+            qtbot.keyClick(tree.focusWidget(), Qt.Key.Key_Escape)
+        tree.scrollTo(index)
+        double_click(tree.viewport(), tree.visualRect(index).center())
+        by_mouse = tree.state() == QAbstractItemView.State.EditingState
+        if by_mouse:
+            qtbot.keyClick(tree.focusWidget(), Qt.Key.Key_Escape)
+        assert by_key == by_mouse, index
+        return by_key
+
+    assert opens(cell(window, ids[0], ACTUAL))
+    assert opens(cell(window, ids[0], NAME))
+    assert not opens(cell(window, ids[0], PlanTreeModel.COL_NUMBER))
+    assert not opens(cell(window, ids[0], PlanTreeModel.COL_COMPLETION))
+    assert not opens(chapter)
+    window.quarters.toggle_lock()
+    assert not opens(cell(window, ids[0], ACTUAL))
+    assert opens(cell(window, ids[0], NAME))  # the plan itself is not locked with a quarter
+    window.quarters.toggle_lock()
 
 
 def test_arrows_and_tab_move_between_editable_cells_f2_edits_on_purpose(qtbot, window, plan_file):

@@ -62,7 +62,7 @@ class Node:
     kind: str  # "root", "chapter", "item", "indicator"
     row_id: str
     parent: Node | None
-    row: int  # the row among the *shown* siblings
+    row: int  # the row among the siblings shown by a filter (see PlanTreeModel._row)
     children: list[Node] = field(default_factory=list)
     shown: list[Node] = field(default_factory=list)  # the children the filter lets through
     position: int = 0  # the place among all siblings (for numbering)
@@ -149,13 +149,12 @@ class PlanTreeModel(QIdentityProxyModel):
         return result
 
     def _show(self, shown: set[Node] | None) -> None:
-        """Set each parent's shown children, and their rows among them."""
+        """Set each parent's shown children, and their rows among them (a row's place among
+        all its siblings when every row is shown: see _row)."""
         self._shown_set = shown
         if shown is None:
             for parent in self._parents:
                 parent.shown = parent.children
-            for node in self._nodes:
-                node.row = node.position
             return
         for parent in self._parents:
             if parent in shown or parent is self._root:
@@ -270,7 +269,11 @@ class PlanTreeModel(QIdentityProxyModel):
         if node is None or not self._is_shown(node):
             return QModelIndex()
         assert node.parent is not None
-        return self.createIndex(node.row, column, node.parent.ptr)
+        return self.createIndex(self._row(node), column, node.parent.ptr)
+
+    def _row(self, node: Node) -> int:
+        """The node's row among the siblings shown."""
+        return node.position if self._shown_set is None else node.row
 
     def _is_shown(self, node: Node) -> bool:
         return self._shown_set is None or node in self._shown_set
@@ -536,9 +539,9 @@ class PlanTreeModel(QIdentityProxyModel):
                 continue
             while node is not None and node.parent is not None and node.row_id not in seen:
                 seen.add(node.row_id)
-                ptr = node.parent.ptr
+                ptr, row = node.parent.ptr, self._row(node)
                 self.dataChanged.emit(
-                    self.createIndex(node.row, 0, ptr), self.createIndex(node.row, last, ptr)
+                    self.createIndex(row, 0, ptr), self.createIndex(row, last, ptr)
                 )
                 node = node.parent
 
