@@ -104,11 +104,17 @@ class LayoutController(Controller):
         """名称 as wide as its content, up to half the tree, but never pushing 状态 out of sight:
         only 牵头单位 may need the scroll bar (a cut name has its tooltip)."""
         self._fit_pending = False
-        tree = self.window.tree
-        tree.resizeColumnToContents(PlanTreeModel.COL_NAME)
+        tree, model = self.window.tree, self.window.model
+        if model is None:
+            return
+        # The widest of the rows shown open (the chapters and their items), measured by the
+        # tree's own delegate: only the longest names are measured, not every row.
+        wanted = max(
+            (tree.sizeHintForIndex(index).width() for index in model.longest_names()),
+            default=0,
+        )
         room = tree.viewport_width() or tree.width()
         up_to_status = sum(width for column, width in COLUMN_WIDTHS if column != LEAD)
-        wanted = tree.columnWidth(PlanTreeModel.COL_NAME)
         tree.setColumnWidth(
             PlanTreeModel.COL_NAME,
             max(160, min(wanted, int(room * NAME_SHARE), room - up_to_status)),

@@ -14,6 +14,8 @@ from ..messages import show_error
 from ..views.tree_model import PlanTreeModel
 from .base import Controller
 
+WARM_AFTER_MS = 300  # after the first paint of a freshly opened plan
+
 
 class NavigationController(Controller):
     def __init__(self, window: Any) -> None:
@@ -28,12 +30,19 @@ class NavigationController(Controller):
         self.filter_timer.timeout.connect(self.apply_filter)
         self.warnings_timer = QTimer(self, singleShot=True, interval=300)
         self.warnings_timer.timeout.connect(self.fill_warnings)
+        self.warm_timer = QTimer(self, singleShot=True, interval=WARM_AFTER_MS)
+        self.warm_timer.timeout.connect(self.warm_search)
 
     def attach(self, workspace: Workspace) -> None:
         self.row_filter = RowFilter(workspace)
-        # Search texts are built when the app is idle after opening, not on the first keystroke.
-        QTimer.singleShot(0, self, self.row_filter.warm)
+        # Search texts are built once the tree is shown (the app idle after opening), not on
+        # the first keystroke, and not before the clerk sees the plan.
+        self.warm_timer.start()
         self.fill_department_filter()
+
+    def warm_search(self) -> None:
+        if self.row_filter is not None:
+            self.row_filter.warm()
 
     # -- the current row --
 

@@ -18,9 +18,10 @@ unfiltered shape is kept, so clearing the search costs no building.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
@@ -257,6 +258,18 @@ class PlanTreeModel(QIdentityProxyModel):
         """Re-read the whole tree (after a reload, an import, adding or removing rows): the
         views hear of it as a reset."""
         self._build()
+
+    def longest_names(self, count: int = 24) -> list[QModelIndex]:
+        """The 名称 cells of the chapters and items shown with the longest names (by their
+        UTF-8 length, in which a Chinese character counts as three letters): those a column
+        fitted to its content has to hold."""
+        ws = self.workspace
+        rows = [(len(ws.chapters[c.row_id].title.encode()), c) for c in self._root.shown]
+        rows += [
+            (len(ws.items[i.row_id].title.encode()), i) for c in self._root.shown for i in c.shown
+        ]
+        longest = heapq.nlargest(count, rows, key=itemgetter(0))
+        return [self.index_of(node.row_id, self.COL_NAME) for _length, node in longest]
 
     def node(self, index: Index) -> Node:
         if not index.isValid():
