@@ -155,7 +155,7 @@ def test_filter_as_you_type_and_only_lagging(qtbot, window):
 
 
 def test_warning_click_selects_its_row(qtbot, window):
-    assert window.warnings.count() > 0
+    qtbot.waitUntil(lambda: window.warnings.count() > 0)  # filled once the tree is shown
     entry = window.warnings.item(0)
     window.warnings.activate(entry)
     assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == entry.data(

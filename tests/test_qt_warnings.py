@@ -25,7 +25,9 @@ def test_warnings_follow_edits_in_the_tree(qtbot, plan_file):
     qtbot.addWidget(window)
     assert window.open_path(plan_file, quarter=2)
     window.show()
-    assert shown(window) == expected(window)
+    assert window.tabs.tabText(1) == "预警"  # judged a moment after the tree is painted
+    qtbot.waitUntil(lambda: shown(window) == expected(window), timeout=5000)
+    assert window.tabs.tabText(1) == f"预警 ({len(expected(window))})"
     ws = window.workspace
     indicators = [i for i in ws.indicators.values() if i.value][:3]
     model = window.model

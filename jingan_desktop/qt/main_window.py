@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         self.window_layout.attach(workspace)
         self.detail.set_workspace(workspace)
         self.charts.set_workspace(workspace)
-        self.navigation.refresh_after_change()
+        self.navigation.shown_new_file()
         self._update_title()
         self.update_actions()
 

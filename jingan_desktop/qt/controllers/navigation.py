@@ -246,6 +246,13 @@ class NavigationController(Controller):
         self.refresh_side_panels()
         self.window.update_actions()
 
+    def shown_new_file(self) -> None:
+        """A file was just opened into a new tree: the side panels follow it, the 预警 list
+        a moment after the tree is painted (it judges every row of a big plan)."""
+        self.window.tabs.setTabText(1, "预警")
+        self.refresh_side_panels(warnings_now=False)
+        self.window.update_actions()
+
     def refresh_side_panels(self, warnings_now: bool = True) -> None:
         window = self.window
         if self.workspace is None:
