@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from .model import Accumulation, Comparator, Indicator, Item, ItemStatus, PlanData
 
@@ -62,8 +63,10 @@ def rag_for_score(score: float | None) -> Rag:
     return Rag.RED
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
+    """One row's standing for a quarter (a tuple: tens of thousands are made on opening a
+    big plan, and a frozen dataclass costs twice as much to make)."""
+
     completion: float | None  # share of the year's target reached (1.0 = reached); None: no data
     expected: float | None  # the pace for the quarter, as a share (0.5 = half the target)
     score: float | None  # progress against pace, 0…1
