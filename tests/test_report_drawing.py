@@ -208,6 +208,56 @@ def test_one_cell_commands_merge_into_runs_after_the_row_wide_ones():
     ]
 
 
+def test_plain_cells_set_in_one_text_object_land_where_reportlab_sets_them():
+    """The chapter tables set their one-line cells in one text object; each string lands
+    where reportlab's own drawString puts it, in every alignment, vertical alignment and
+    colour, beside wrapped paragraphs, empty cells and a cell of two lines."""
+    from reportlab.lib import colors
+    from reportlab.platypus import LongTable
+
+    from jingan_desktop.outputs.report.cells import LongCellTable
+    from jingan_desktop.outputs.report.styles import CellParagraph, Styles, ensure_pdf_font
+
+    font = ensure_pdf_font()
+    s = Styles()
+    rows = [
+        ["编号", "名称", "目标", "完成率"],
+        ["1.1", "营商环境指标1-1", "≥ 5 亿元", "114%"],
+        ["1.2", CellParagraph("较长的名称" * 6, s.cell), "", "正常"],
+        ["1.3", "两行\n的单元格", "≥ 20 人", "—"],
+    ]
+    style = [
+        ("FONT", (0, 0), (-1, -1), font, 8, 10.5),
+        ("ALIGN", (0, 0), (0, -1), "CENTER"),
+        ("ALIGN", (3, 0), (3, -1), "RIGHT"),
+        ("VALIGN", (0, 1), (-1, 1), "TOP"),
+        ("VALIGN", (0, 2), (-1, 2), "MIDDLE"),
+        ("VALIGN", (0, 3), (-1, 3), "BOTTOM"),
+        ("TEXTCOLOR", (3, 1), (3, 2), colors.HexColor("#1e6b2a")),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+    ]
+
+    def placed(table_class: type) -> list[tuple[str, float, float]]:
+        out = io.BytesIO()
+        canvas = Canvas(out)
+        table = table_class(rows, colWidths=[40, 120, 60, 50], style=style)
+        table.wrapOn(canvas, 400, 600)
+        table.drawOn(canvas, 50, 300)
+        canvas.save()
+        found: list[tuple[str, float, float]] = []
+
+        def visit(text, _cm, tm, _font, _size) -> None:
+            if text.strip():
+                found.append((text.strip(), round(tm[4], 2), round(tm[5], 2)))
+
+        PdfReader(io.BytesIO(out.getvalue())).pages[0].extract_text(visitor_text=visit)
+        return sorted(found)
+
+    ours, reportlab = placed(LongCellTable), placed(LongTable)
+    assert ours == reportlab
+    assert {"1.1", "114%", "正常", "—", "营商环境指标1-1"} <= {text for text, _x, _y in ours}
+
+
 # --- a chapter over many pages ---------------------------------------------------------------
 
 
@@ -234,3 +284,41 @@ def test_a_long_chapter_table_pages_every_row_once_under_its_header(tmp_path: Pa
     expected = [n.name for i in items for n in i.indicators]
     assert len(expected) == 300
     assert names == expected  # every indicator row once, in order, none lost at a break
+
+
+def test_the_page_tables_take_the_row_heights_reportlab_would_measure(tmp_path: Path, monkeypatch):
+    """Each page's table is handed its rows' heights, measured once; they are the heights
+    reportlab measures itself, wrapped names and a long progress note included."""
+    from bench.synthetic import fill_sample_figures, synthetic_plan
+    from jingan_desktop.outputs.report import paged
+    from jingan_desktop.outputs.report.cells import LongCellTable
+
+    checked: list[int] = []
+
+    class Measured(LongCellTable):
+        def __init__(self, *args, **kwargs):
+            self.made_with = args, kwargs
+            super().__init__(*args, **kwargs)
+
+        def wrap(self, availWidth, availHeight):
+            size = super().wrap(availWidth, availHeight)
+            args, kwargs = self.made_with
+            if kwargs.get("rowHeights") is not None:
+                own = LongCellTable(*args, **{**kwargs, "rowHeights": None})
+                own.wrap(availWidth, 10**6)
+                assert self._rowHeights == pytest.approx(own._rowHeights)
+                checked.append(len(self._rowHeights))
+            return size
+
+    monkeypatch.setattr(paged, "LongCellTable", Measured)
+    plan = synthetic_plan(40, 200, chapters=2)
+    store = Store.create(tmp_path / "heights.sqlite", plan)
+    try:
+        fill_sample_figures(store, plan.id or "", (1, 2))
+        workspace = Workspace(store, quarter=Q)
+        item = workspace.plan.items()[3]
+        workspace.apply(workspace.make_edit("progress", item.id, "text", "进展顺利，" * 60))
+        build_report(workspace, tmp_path / "heights.pdf", generated_on=ISSUED)
+    finally:
+        store.close()
+    assert len(checked) >= 4 and sum(checked) >= 240  # every row, on every page

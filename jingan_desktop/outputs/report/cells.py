@@ -57,13 +57,101 @@ class Cells:
 
 
 class LongCellTable(LongTable):
-    """A long table that leaves its empty cells alone (a fifth of a big plan's cells: an
-    indicator row has no department, most have no note) instead of drawing "" in each."""
+    """A long table that draws its plain one-line cells in one PDF text object, and leaves
+    its empty cells alone (a fifth of a big plan's cells: an indicator row has no department,
+    most have no note).
+
+    reportlab draws each plain cell with ``drawString``: a text object of its own, a state
+    saved and restored, the string measured even where it is set flush left. Here they are
+    set as reportlab sets them (the same font, size, colour, alignment and baseline) in one
+    text object per table, drawn after the other cells and before the grid lines, as the
+    table draws them; the few cells that need more (lines, links, other directions) are
+    drawn by reportlab as before."""
+
+    _plain: list[tuple[str, Any, Any, Any]] | None = None
+
+    def draw(self) -> None:
+        self._plain = []
+        try:
+            super().draw()
+        finally:
+            self._plain = None
 
     def _drawCell(self, cellval: Any, cellstyle: Any, pos: Any, size: Any) -> None:
-        if cellval.__class__ is str and not cellval:
-            return
+        if cellval.__class__ is str:
+            if not cellval:
+                return
+            plain = self._plain
+            if plain is not None and _simple(cellval, cellstyle):
+                plain.append((cellval, cellstyle, pos, size))
+                return
         super()._drawCell(cellval, cellstyle, pos, size)
+
+    def _drawLines(self) -> None:
+        if self._plain:
+            _set_plain(self.canv, self._plain)
+            self._plain = []
+        super()._drawLines()
+
+
+_ALIGNMENTS = frozenset({"LEFT", "RIGHT", "CENTRE", "CENTER"})
+_VALIGNS = frozenset({"TOP", "MIDDLE", "BOTTOM"})
+
+
+def _simple(text: str, style: Any) -> bool:
+    """A cell reportlab would set with one drawString and nothing else."""
+    return (
+        "\n" not in text
+        and style.alignment in _ALIGNMENTS
+        and style.valign in _VALIGNS
+        and not (style.href or style.destination or style.direction or style.shaping)
+    )
+
+
+_WIDTHS: dict[tuple[str, str, float], float] = {}  # the strings a report repeats: 正常, —, …
+
+
+def _width(text: str, font: str, size: float) -> float:
+    key = (text, font, size)
+    width = _WIDTHS.get(key)
+    if width is None:
+        if len(_WIDTHS) > 50_000:
+            _WIDTHS.clear()
+        width = _WIDTHS[key] = stringWidth(text, font, size)
+    return width
+
+
+def _set_plain(canv: Any, cells: list[tuple[str, Any, Any, Any]]) -> None:
+    """Set the cells' strings where Table._drawCell would put them, in one text object."""
+    text = canv.beginText()
+    font: tuple[str, float, float] | None = None
+    colour: Any = None
+    for value, style, (x0, y0), (width, height) in cells:
+        wanted = (style.fontname, style.fontsize, style.leading)
+        if wanted != font:
+            text.setFont(*wanted)
+            font = wanted
+        if style.color is not colour:
+            text.setFillColor(style.color)
+            colour = style.color
+        just, size = style.alignment, style.fontsize
+        if just == "LEFT":
+            x = x0 + style.leftPadding
+        elif just == "RIGHT":
+            x = x0 + width - style.rightPadding - _width(value, style.fontname, size)
+        else:
+            centre = x0 + (width + style.leftPadding - style.rightPadding) * 0.5
+            x = centre - 0.5 * _width(value, style.fontname, size)
+        valign = style.valign
+        if valign == "TOP":
+            y = y0 + height - style.topPadding - size
+        elif valign == "BOTTOM":
+            y = y0 + style.bottomPadding + style.leading - size
+        else:
+            y = y0 + (style.bottomPadding + height - style.topPadding + style.leading) / 2.0 - size
+        text.setTextOrigin(x, y)
+        text.textLine(value)
+    canv.drawText(text)
 
 
 def merged(commands: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

@@ -62,9 +62,13 @@ class PagedTable(Flowable):
         commands = list(rows.base)
         for offset, index in enumerate(range(self.start, end), 1):
             commands += [_shift(c, offset) for c in rows.commands[index]]
+        # Each row's height as measured once (reportlab would wrap every cell of the page
+        # again); a table split inside a row is left to reportlab to measure.
+        heights = self._heights()
         return LongCellTable(
             [rows.header, *rows.cells[self.start : end]],
             colWidths=rows.widths,
+            rowHeights=None if split_in_row else [heights[0], *heights[1 + self.start : 1 + end]],
             repeatRows=1,
             splitInRow=split_in_row,
             style=table_style(merged(commands)),
