@@ -17,6 +17,7 @@ from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import LongTable
 
 from .styles import PDF_FONT, CellParagraph
@@ -47,8 +48,7 @@ class Cells:
         """What a plain cell takes from the table (below the header row): the cells' type
         and colour, and each column's alignment."""
         commands: list[tuple[Any, ...]] = [
-            ("FONTSIZE", (0, 1), (-1, -1), SIZE),
-            ("LEADING", (0, 1), (-1, -1), LEADING),
+            ("FONT", (0, 1), (-1, -1), PDF_FONT, SIZE, LEADING),  # one pass over the cells
             ("TEXTCOLOR", (0, 1), (-1, -1), ink),
         ]
         commands += [("ALIGN", (c, 1), (c, -1), "CENTER") for c in centred]
@@ -121,9 +121,26 @@ def _width(text: str, font: str, size: float) -> float:
     return width
 
 
+class _CellText(PDFTextObject):
+    """A text object that encodes a string it has encoded before in the same document (the
+    status words, the dashes, the percentages a report repeats thousands of times) from a
+    note on the canvas: the same operators, from the same font subset state."""
+
+    def _formatText(self, text: str) -> str:
+        notes = self._canvas.__dict__.setdefault("_jingan_encoded", {})
+        key = (text, self._fontname, self._fontsize, self._leading, self._curSubset)
+        known = notes.get(key)
+        if known is None:
+            encoded = super()._formatText(text)
+            notes[key] = (encoded, self._curSubset)
+            return encoded
+        encoded, self._curSubset = known
+        return encoded
+
+
 def _set_plain(canv: Any, cells: list[tuple[str, Any, Any, Any]]) -> None:
     """Set the cells' strings where Table._drawCell would put them, in one text object."""
-    text = canv.beginText()
+    text = _CellText(canv)
     font: tuple[str, float, float] | None = None
     colour: Any = None
     for value, style, (x0, y0), (width, height) in cells:

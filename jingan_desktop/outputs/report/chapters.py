@@ -97,8 +97,7 @@ class ChapterPages(Section):
             ("BACKGROUND", (0, 0), (-1, 0), self.styles.header_fill),
             ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
             ("VALIGN", (0, 1), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, -1), 2.5),  # (and reportlab's 3 below)
         ]
         cells: list[list[Any]] = []
         commands: list[list[tuple[Any, ...]]] = []  # each row's, its row numbered 0
