@@ -18,14 +18,22 @@ class KnownToShare:
         self._ids: tuple[tuple[int, int, int], set[str]] | None = None
 
     def ids(self) -> set[str]:
-        try:
-            info = self.path.stat()
-        except OSError:
+        stamp = file_stamp(self.path)
+        if stamp is None:
             return set()
-        stamp = (info.st_mtime_ns, info.st_ino, info.st_size)
         if self._ids is None or self._ids[0] != stamp:
             self._ids = (stamp, change_ids(self.path))
         return self._ids[1]
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """(mtime, inode, size) of a file, None when there is none: changes when it is written
+    or replaced."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_ino, info.st_size)
 
 
 def waiting_ids(replica: Database, known: set[str]) -> set[str]:

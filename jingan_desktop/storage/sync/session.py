@@ -64,7 +64,7 @@ from .fetch import (
     verify_file,
 )
 from .lock import BEAT_SECONDS, LockBusy, LockInfo, ShareLock
-from .pending import KnownToShare, waiting_edits, waiting_ids
+from .pending import KnownToShare, file_stamp, waiting_edits, waiting_ids
 from .publish import LockLost, MasterChanged, publish, tidy_publish_temps
 from .replica import (
     InUse,
@@ -163,6 +163,7 @@ class ShareSession:
         self.installs = 0  # how often the replica was replaced by the share's content
         self.beat_seconds = BEAT_SECONDS  # 0: no heartbeat thread (tests dictating turns)
         self._known = KnownToShare(self.base_path)
+        self._pending: tuple[tuple[Any, ...], int] | None = None  # (the files' stamps, count)
 
     # -- opening --
 
@@ -266,8 +267,19 @@ class ShareSession:
         return waiting_ids(self.store.database, self._known.ids())
 
     def pending(self) -> int:
-        """Edits (transactions) saved here and not yet confirmed on the share."""
-        return waiting_edits(self.store.database, self._known.ids())
+        """Edits (transactions) saved here and not yet confirmed on the share: counted again
+        only when the replica or the base changed (the status bar asks after every sync and
+        edit, and counting reads both change logs)."""
+        key = self._pending_key()
+        if self._pending is not None and self._pending[0] == key:
+            return self._pending[1]
+        count = waiting_edits(self.store.database, self._known.ids())
+        self._pending = (key, count)
+        return count
+
+    def _pending_key(self) -> tuple[Any, ...]:
+        replica = self.replica_path
+        return (file_stamp(replica), change_counter(replica), file_stamp(self.base_path))
 
     def holder(self) -> LockInfo | None:
         return self._lock().holder()
@@ -320,9 +332,14 @@ class ShareSession:
             os.replace(take.verified, self.replica_path)
             os.replace(take.base_next, self.base_path)
         finally:
-            # quick_check: the file passed the full check (verify_file) in this sync.
-            self.store.database = Database.open(self.replica_path, check="quick")
+            # The file passed the full check (verify_file) in this sync, on the worker; it is
+            # checked again on a thread of its own (every write waits for its verdict), not
+            # on the thread that owns the store, which is the window's.
+            self.store.database = Database.open(self.replica_path, check="background")
+            self.store.database.start_full_check()
             self.installs += 1
+        # The replica is now the base's very content: nothing waits.
+        self._pending = (self._pending_key(), 0)
         return True
 
     def sync(
