@@ -41,9 +41,9 @@ def _host_name() -> str:
     return socket.gethostname()
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
-    """One entry of the change log."""
+    """One entry of the change log (slots: a merge reads every entry of two files)."""
 
     id: str
     txn: str
@@ -65,6 +65,21 @@ class Change:
         values["old"] = json.loads(values["old"]) if values["old"] is not None else None
         values["new"] = json.loads(values["new"]) if values["new"] is not None else None
         return cls(**values)
+
+    @classmethod
+    def from_tuple(cls, row: Sequence[Any]) -> Change:
+        """An entry read as ``SELECT`` :data:`COLUMNS` (in their order)."""
+        *head, old, new, summary = row
+        return cls(
+            *head,
+            json.loads(old) if old is not None else None,
+            json.loads(new) if new is not None else None,
+            summary,
+        )
+
+
+# The log's columns in the order of Change's fields (for reads of many entries as tuples).
+COLUMNS = "id, txn, ts, user, machine, source, op, tbl, row_id, field, old, new, summary"
 
 
 class _Opened(Protocol):

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..changelog import Change
+from ..changelog import COLUMNS, Change
 from ..fields import ROW_TABLES
 from ..store import Store
 from .model import MergeError
@@ -23,10 +23,13 @@ def same_file(a: Path, b: Path) -> bool:
 
 
 def change_log(store: Store) -> list[Change]:
+    """Every entry, oldest first. Read as tuples, not a dict per row: a big file's log is
+    100,000 entries and more, and a merge on the sync's worker that makes (and frees, in one
+    go) that many dicts holds the interpreter long enough to stall the window."""
     try:
         return [
-            Change.from_row(row)
-            for row in store.rows("SELECT * FROM change_log ORDER BY ts, rowid")
+            Change.from_tuple(row)
+            for row in store._fetch(f"SELECT {COLUMNS} FROM change_log ORDER BY ts, rowid")
         ]
     except (ValueError, TypeError) as exc:
         raise MergeError(
