@@ -186,3 +186,39 @@ def test_narrowing_ends_where_a_fresh_search_does(seed_store):
     row_filter.invalidate([indicator.id, item.id])
     assert indicator.id in row_filter.matching("助餐点")
     assert row_filter.matching("养老服") == RowFilter(ws).matching("养老服")
+
+
+def test_search_texts_built_a_slice_at_a_time_find_what_a_fresh_filter_finds(seed_store):
+    """After opening, the search texts are built a slice at a time (the window is never
+    held up); a search typed before the last slice finds what a filter built at once finds."""
+    ws = Workspace(seed_store, quarter=2)
+    rows = len(ws.chapters) + len(ws.items) + len(ws.indicators)
+    row_filter = RowFilter(ws)
+    slices = 1
+    while not row_filter.warm(rows // 4):
+        slices += 1
+    assert slices == 4 or slices == 5  # a quarter of the rows each time, nothing twice
+    assert row_filter.warm(10)  # nothing left
+    halfway = RowFilter(ws)
+    assert not halfway.warm(rows // 2)
+    for text in ("养老", "推进", "区民政局", "亿元"):
+        assert halfway.matching(text) == RowFilter(ws).matching(text), text
+    assert halfway.warm(1)  # the search built the rest
+
+
+def test_the_window_builds_the_search_texts_after_the_tree_in_slices(qtbot, window, monkeypatch):
+    from jingan_desktop.qt.controllers import navigation as module
+
+    monkeypatch.setattr(module, "WARM_ROWS", 40)
+    nav, ws = window.navigation, window.workspace
+    nav.attach(ws)  # as when a file is opened
+    slices: list[bool] = []
+    warm = nav.row_filter.warm
+    monkeypatch.setattr(
+        nav.row_filter, "warm", lambda rows=None: slices.append(warm(rows)) or slices[-1]
+    )
+    assert nav.warm_timer.isActive() and not slices  # not before the tree is shown
+    qtbot.waitUntil(lambda: not nav.warm_timer.isActive(), timeout=5000)
+    rows = len(ws.chapters) + len(ws.items) + len(ws.indicators)
+    # one slice lays out the rows (a small plan: at once), then 40 search texts a slice
+    assert len(slices) == 1 + -(-rows // 40) and slices[-1] and not any(slices[:-1])

@@ -9,7 +9,7 @@ looks only at the rows the shorter text matched.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -40,6 +40,8 @@ def search_text(parts: Iterable[str | None]) -> str:
 
 
 _ID = itemgetter(0)
+LAYOUT_STEP = 3000  # rows laid out between two pauses of RowFilter.warm
+_DONE = object()
 _SEPARATOR = "\x1f"  # between an item's own text and its progress text: never in a needle
 
 
@@ -75,6 +77,8 @@ class RowFilter:
         self._rows: dict[str, list[Any]] = {}
         self._all: _TextHits | None = None
         self._below: frozenset[str] = frozenset()  # every item's and indicator's id
+        self._unfilled: list[list[Any]] = []  # the entries whose haystack is still to build
+        self._laying: Iterator[bool] | None = None  # the entries being laid out (see warm)
         self._built_for: tuple[int, int] | None = None
         self._recent: dict[tuple[str, str], _TextHits] = {}
         # The sets handed out for recent searches, by what they were made from: the same rows
@@ -95,22 +99,60 @@ class RowFilter:
                 return
             self._fill(entry)
 
-    def warm(self) -> None:
-        """Build every row's haystack now (after opening), not on the first keystroke."""
-        self._index()
+    def warm(self, rows: int | None = None) -> bool:
+        """Build the rows' haystacks now (after opening), not on the first keystroke: all
+        of them, or about ``rows`` more (a big plan's, a slice at a time, so that the window
+        never stops for them). True once every row's is built."""
+        if rows is None:
+            self._index()
+            return True
+        if not self._current():
+            self._start_layout()
+        if self._laying is not None:
+            for _ in range(max(1, rows // LAYOUT_STEP)):  # first every row's entry …
+                if next(self._laying, _DONE) is _DONE:
+                    self._laying = None
+                    break
+            return False
+        chunk, self._unfilled = self._unfilled[:rows], self._unfilled[rows:]
+        for entry in chunk:  # … then their haystacks
+            self._fill(entry)
+        return not self._unfilled
+
+    def _current(self) -> bool:
+        ws = self.workspace
+        return self._all is not None and self._built_for == (id(ws.data), ws.quarter)
 
     def _index(self) -> _TextHits:
-        ws = self.workspace
-        built_for = (id(ws.data), ws.quarter)
-        if self._all is not None and self._built_for == built_for:
-            return self._all
+        if not self._current():
+            self._start_layout()
+        if self._laying is not None:
+            for _ in self._laying:
+                pass
+            self._laying = None
+        if self._unfilled:
+            for entry in self._unfilled:
+                self._fill(entry)
+            self._unfilled = []
+        assert self._all is not None
+        return self._all
+
+    def _start_layout(self) -> None:
         self._recent.clear()
         self._found.clear()
-        chapters: list[list[Any]] = []
-        items: list[list[Any]] = []
-        indicators: list[list[Any]] = []
-        rows: dict[str, list[Any]] = {}
-        for chapter_id, chapter in ws.chapters.items():
+        self._all = _TextHits([], [], [])
+        self._rows, self._unfilled = {}, []
+        self._built_for = (id(self.workspace.data), self.workspace.quarter)
+        self._laying = self._lay_out(self._all, self._rows, self._unfilled)
+
+    def _lay_out(
+        self, hits: _TextHits, rows: dict[str, list[Any]], unfilled: list[list[Any]]
+    ) -> Iterator[bool]:
+        """Every row's entry, its haystack still to build (see _fill); pauses after every
+        LAYOUT_STEP rows or so (at the end of a chapter)."""
+        chapters, items, indicators = hits.chapters, hits.items, hits.indicators
+        laid = 0
+        for chapter_id, chapter in self.workspace.chapters.items():
             chapters.append([chapter_id, None])
             rows[chapter_id] = ["chapter", chapters[-1]]
             for item in chapter.items:
@@ -122,12 +164,11 @@ class RowFilter:
                     if indicator.id:
                         indicators.append([indicator.id, item.id, None])
                         rows[indicator.id] = ["indicator", indicators[-1]]
-        for entry in rows.values():
-            self._fill(entry)
-        self._rows, self._built_for = rows, built_for
+            if len(rows) - laid >= LAYOUT_STEP:
+                laid = len(rows)
+                yield True
+        unfilled.extend(rows.values())
         self._below = frozenset(e[0] for e in chain(items, indicators))
-        self._all = _TextHits(chapters, items, indicators)
-        return self._all
 
     def _fill(self, entry: list[Any]) -> None:
         """(Re)build one row's haystack (and an item's departments) from the workspace."""

@@ -15,6 +15,7 @@ from ..views.tree_model import PlanTreeModel
 from .base import Controller
 
 WARM_AFTER_MS = 300  # after the first paint of a freshly opened plan
+WARM_ROWS = 3000  # search texts built at a time (~25 ms): the window is never held up
 
 
 class NavigationController(Controller):
@@ -37,12 +38,13 @@ class NavigationController(Controller):
         self.row_filter = RowFilter(workspace)
         # Search texts are built once the tree is shown (the app idle after opening), not on
         # the first keystroke, and not before the clerk sees the plan.
-        self.warm_timer.start()
+        self.warm_timer.start(WARM_AFTER_MS)
         self.fill_department_filter()
 
     def warm_search(self) -> None:
-        if self.row_filter is not None:
-            self.row_filter.warm()
+        """A slice of the search texts, then the next once the window has had its turn."""
+        if self.row_filter is not None and not self.row_filter.warm(WARM_ROWS):
+            self.warm_timer.start(0)
 
     # -- the current row --
 
