@@ -222,3 +222,27 @@ def test_the_window_builds_the_search_texts_after_the_tree_in_slices(qtbot, wind
     rows = len(ws.chapters) + len(ws.items) + len(ws.indicators)
     # one slice lays out the rows (a small plan: at once), then 40 search texts a slice
     assert len(slices) == 1 + -(-rows // 40) and slices[-1] and not any(slices[:-1])
+
+
+def test_a_filter_due_while_a_cell_is_being_typed_into_waits_for_the_editor(qtbot, window):
+    """The rows a filter shows are handed to the tree anew (a reset): never under an open
+    editor, whose typing would be lost; it is applied once the editor closes."""
+    from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView, QLineEdit
+
+    tree, model = window.tree, window.model
+    ids = show_item(window, 2)
+    target = model.index_of(ids[0], ACTUAL)
+    tree.setCurrentIndex(target)
+    assert tree.edit(target)
+    editor = tree.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    editor.setText("123")
+    window.search_edit.setText("招商")  # (as if typed before the clerk went to the cell)
+    window.navigation.filter_timer.stop()
+    window.apply_filter()
+    assert tree.state() == QAbstractItemView.State.EditingState
+    assert model.allowed is None and editor.text() == "123"  # nothing pulled from under it
+    assert window.navigation.filter_timer.isActive()  # … but due again
+    tree.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+    qtbot.waitUntil(lambda: model.allowed is not None, timeout=2000)
+    assert model.allowed == RowFilter(window.workspace).matching("招商")
