@@ -273,3 +273,14 @@ def test_no_two_commands_share_a_shortcut(window):
             assert key not in seen, f"{key}: {seen.get(key)} and {action.text()}"
             seen[key] = action.text()
     assert len(seen) > 20
+
+
+def test_the_name_column_is_fitted_on_the_widest_name_shown(qtbot, window):
+    """On a first start 名称 is fitted on the longest names alone (not every row measured):
+    the width they ask for is the width Qt finds measuring every row the tree shows."""
+    from jingan_desktop.qt.views.tree_model import PlanTreeModel
+
+    tree, model = window.tree, window.model
+    assert len(model.longest_names()) == 12
+    wanted = max(tree.sizeHintForIndex(index).width() for index in model.longest_names())
+    assert wanted == tree.sizeHintForColumn(PlanTreeModel.COL_NAME)

@@ -259,7 +259,7 @@ class PlanTreeModel(QIdentityProxyModel):
         views hear of it as a reset."""
         self._build()
 
-    def longest_names(self, count: int = 24) -> list[QModelIndex]:
+    def longest_names(self, count: int = 12) -> list[QModelIndex]:
         """The 名称 cells of the chapters and items shown with the longest names (by their
         UTF-8 length, in which a Chinese character counts as three letters): those a column
         fitted to its content has to hold."""
