@@ -246,3 +246,37 @@ def test_a_filter_due_while_a_cell_is_being_typed_into_waits_for_the_editor(qtbo
     tree.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
     qtbot.waitUntil(lambda: model.allowed is not None, timeout=2000)
     assert model.allowed == RowFilter(window.workspace).matching("招商")
+
+
+def test_a_filter_that_changes_the_rows_keeps_a_big_selection_as_few_ranges(qtbot, window):
+    """Every cell selected stays selected as the rows shown change, in as few ranges as
+    before (one per parent), not one range per cell; 详情 is not filled again for the same
+    current row."""
+    tree = window.tree
+    tree.expandAll()
+    tree.setCurrentIndex(window.model.index_of(next(iter(window.workspace.indicators)), ACTUAL))
+    shown: list[str] = []
+    window.detail.show_row = lambda row_id, kind: shown.append(row_id)
+    tree.selectAll()
+    ranges = len(tree.selectionModel().selection())
+    type_text(window.search_edit, "区")
+    after_debounce(window)
+    kept = window.model.allowed
+    assert kept is not None and len(tree.selectionModel().selection()) <= ranges
+    selected = {i.data(PlanTreeModel.RowIdRole) for i in tree.selectionModel().selectedIndexes()}
+    assert selected == shown_ids(window.model)
+    window.search_edit.clear()
+    after_debounce(window)
+    assert len(tree.selectionModel().selection()) <= ranges
+    assert shown == []  # the same current row all along
+
+
+def test_removing_a_row_while_filtered_keeps_the_search(qtbot, window, messages):
+    type_text(window.search_edit, "招商")
+    after_debounce(window)
+    shown = [i for i in window.workspace.indicators if window.model.index_of(i).isValid()]
+    window.tree.setCurrentIndex(window.model.index_of(shown[0], ACTUAL))
+    window.structure.remove_selected()
+    QApplication.processEvents()
+    assert shown[0] not in window.workspace.indicators
+    assert window.search_edit.text() == "招商" and window.model.allowed is not None

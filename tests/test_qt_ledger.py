@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QMimeData, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -554,3 +554,31 @@ def test_history_of_a_progress_text_names_the_item_and_quarter(qtbot, window):
             "填报",
         ]
     )
+
+
+def test_delete_over_a_chapter_row_clears_the_figures_and_leaves_the_roll_up(
+    qtbot, window, plan_file
+):
+    ids = show_item(window, 2)
+    model, tree = window.model, window.tree
+    assert model.setData(cell(window, ids[0]), "7")
+    tree.setCurrentIndex(model.index(0, ACTUAL))  # the chapter's 本期实际: a roll-up
+    tree.selectionModel().select(cell(window, ids[0]), QItemSelectionModel.SelectionFlag.Select)
+    window.ledger.clear()
+    assert stored_actual(plan_file, ids[0]) is None
+
+
+def test_one_value_pasted_on_several_cells_of_a_row_is_written_once(qtbot, window, plan_file):
+    ids = show_item(window, 2)
+    tree = window.tree
+    tree.setCurrentIndex(cell(window, ids[0], PlanTreeModel.COL_NUMBER))
+    for column in (PlanTreeModel.COL_NAME, PlanTreeModel.COL_UNIT, ACTUAL):
+        tree.selectionModel().select(
+            cell(window, ids[0], column), QItemSelectionModel.SelectionFlag.Select
+        )
+    mime = QMimeData()
+    mime.setText("66")
+    QApplication.clipboard().setMimeData(mime)
+    window.ledger.paste()
+    assert stored_actual(plan_file, ids[0]) == 66
+    assert window.statusBar().currentMessage().startswith("已粘贴 1 项")

@@ -421,3 +421,12 @@ def test_keyboard_only_edit(qtbot, window, plan_file):
         if a.text() and not a.text().startswith("&")
     ]
     assert all(shortcuts), [a.text() for a in window.actions() if not a.shortcut().toString()]
+
+
+def test_opening_another_file_lets_the_last_tree_go(qtbot, window, plan_file):
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    assert window.open_path(plan_file, quarter=2)
+    assert window.open_path(plan_file, quarter=3)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len(window.findChildren(PlanTreeModel)) == 1

@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
         if self.workspace is not None and self.workspace.store is not workspace.store:
             self.workspace.store.close()
         self.workspace = workspace
-        self.model = PlanTreeModel(workspace, self)
+        retired, self.model = self.model, PlanTreeModel(workspace, self)
         for controller in (
             self.navigation,
             self.shared_file,
@@ -213,6 +213,8 @@ class MainWindow(QMainWindow):
             controller.attach(workspace)
         self.tree.setModel(self.model)
         self.tree.selectionModel().currentChanged.connect(self.navigation.current_changed)
+        if retired is not None:
+            retired.deleteLater()  # the last file's rows (and their C++ trees) go with it
         self.navigation.open_rows("chapters")
         self.window_layout.attach(workspace)
         self.detail.set_workspace(workspace)

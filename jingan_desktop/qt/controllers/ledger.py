@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ...plan.numbers import NumberFormatError
@@ -177,7 +177,12 @@ class LedgerController(Controller):
         assert model is not None and ws is not None
         edits: list[Edit] = []
         taken = 0
+        seen: set[tuple[str, int]] = set()
         for cell, text in targets:
+            where = (model.node(cell).row_id, cell.column())
+            if where in seen:  # one value pasted on several cells of a row: its figure once
+                continue
+            seen.add(where)
             try:
                 edit = model.edit_for(cell, text)
             except (NumberFormatError, ValueError):
@@ -211,6 +216,8 @@ class LedgerController(Controller):
         for cell in self.window.tree.selected_cells():
             if cell.column() != PlanTreeModel.COL_ACTUAL or model is None:
                 continue
+            if not model.cell_flags(cell) & Qt.ItemFlag.ItemIsEditable:
+                continue  # a chapter's roll-up: nothing to clear
             edit = model.edit_for(cell, "")
             if edit.old != edit.new:
                 edits.append(edit)

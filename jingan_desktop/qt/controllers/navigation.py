@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QTimer
 from PySide6.QtWidgets import QAbstractItemView
 
 from ...storage.loading import no_cyclic_collection
@@ -28,6 +28,7 @@ class NavigationController(Controller):
         # shown row); None once the clerk opened or closed a row, or the tree was rebuilt.
         self._shape: str | None = None
         self._opening = False
+        self._panels_row: tuple[str | None, str | None] | None = None  # the side panels' row
         self.filter_timer = QTimer(self, singleShot=True, interval=120)
         self.filter_timer.timeout.connect(self.apply_filter)
         self.warnings_timer = QTimer(self, singleShot=True, interval=300)
@@ -37,6 +38,7 @@ class NavigationController(Controller):
 
     def attach(self, workspace: Workspace) -> None:
         self.row_filter = RowFilter(workspace)
+        self._panels_row = None
         # Search texts are built once the tree is shown (the app idle after opening), not on
         # the first keystroke, and not before the clerk sees the plan.
         self.warm_timer.start(WARM_AFTER_MS)
@@ -66,6 +68,12 @@ class NavigationController(Controller):
         window = self.window
         row_id = current.data(PlanTreeModel.RowIdRole) if current.isValid() else None
         kind = current.data(PlanTreeModel.KindRole) if current.isValid() else None
+        if row_id is not None and (row_id, kind) == self._panels_row:
+            # The same row again (put back after a filter, another cell of it): the panels
+            # show it already, and follow its changes themselves (refresh_side_panels).
+            window.update_actions()
+            return
+        self._panels_row = (row_id, kind)
         window.detail.show_row(row_id, kind)
         window.history.show_row(self.workspace, row_id, kind)
         if kind == "indicator":
@@ -146,22 +154,17 @@ class NavigationController(Controller):
                     index, QItemSelectionModel.SelectionFlag.NoUpdate
                 )
 
-    def _selected_cells(self) -> list[tuple[str, int]]:
-        """The cells selected, by row id and column."""
-        model = self.window.model
-        selected = self.window.tree.selectionModel().selectedIndexes()
-        return [(model.node(index).row_id, index.column()) for index in selected]
+    def _selected_cells(self) -> list[tuple[list[str], int, int]]:
+        """The cells selected, as blocks of row ids and columns (see PlanTreeModel.cells_of)."""
+        return self.window.model.cells_of(self.window.tree.selectionModel().selection())
 
-    def _select_again(self, cells: list[tuple[str, int]]) -> None:
-        """Select again those of ``cells`` still shown, in one change of the selection."""
-        model, tree = self.window.model, self.window.tree
-        selection = QItemSelection()
-        for row_id, column in cells:
-            index = model.index_of(row_id, column)
-            if index.isValid():
-                selection.select(index, index)
+    def _select_again(self, blocks: list[tuple[list[str], int, int]]) -> None:
+        """Select again those of the cells still shown, in one change of the selection."""
+        selection = self.window.model.selection_of(blocks)
         if not selection.isEmpty():
-            tree.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select)
+            self.window.tree.selectionModel().select(
+                selection, QItemSelectionModel.SelectionFlag.Select
+            )
 
     def open_rows(self, shape: str = "chapters") -> None:
         """Open the chapters only ("chapters", as after opening a file) or every row shown
@@ -292,6 +295,10 @@ class NavigationController(Controller):
         model, tree = self.window.model, self.window.tree
         assert model is not None
         current = tree.currentIndex()
+        # Kept as they were unless a row is to be selected (one just added): the current cell
+        # (its column too) and the cells selected around it.
+        column = current.column() if current.isValid() and not select else 0
+        selected = [] if select else self._selected_cells()
         select = select or (current.data(PlanTreeModel.RowIdRole) if current.isValid() else None)
         expanded = self._expanded_ids()
         model.rebuild()
@@ -300,8 +307,12 @@ class NavigationController(Controller):
             index = model.index_of(row_id)
             if index.isValid():
                 tree.setExpanded(index, True)
-        if select:
+        if select and model.has_row(select):  # (a row just removed is not looked for)
             self.select_row(select)
+            if column:
+                tree.setCurrentIndex(tree.currentIndex().siblingAtColumn(column))
+            if selected:
+                self._select_again(selected)
 
     def _expanded_ids(self) -> list[str]:
         """The rows open in the tree. The view keeps them as persistent indexes of the model,

@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QIdentityProxyModel,
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from shiboken6 import getCppPointer
 
@@ -176,9 +182,11 @@ class PlanTreeModel(QIdentityProxyModel):
             if self._shown_set is None:
                 self._full = (source, by_ptr)
         self._by_ptr = by_ptr
-        before, self._source = getattr(self, "_source", None), source  # shown: kept alive
+        # The tree shown is kept alive, and the one it replaces until the next hand-over (an
+        # index of it that something still holds then reads a tree that exists).
+        self._retired = getattr(self, "_source", None)
+        self._source = source
         self.setSourceModel(source)
-        del before  # (a filtered tree no longer shown goes now, not while still the source)
 
     def _shape_model(self) -> tuple[QStandardItemModel, dict[int, Node]]:
         columns = self.COLUMNS
@@ -272,9 +280,59 @@ class PlanTreeModel(QIdentityProxyModel):
         return [self.index_of(node.row_id, self.COL_NAME) for _length, node in longest]
 
     def node(self, index: Index) -> Node:
+        """The row an index of the tree shown stands for (the root for an invalid index, or
+        one left over from a tree shown before a filter)."""
         if not index.isValid():
             return self._root
-        return self._by_ptr[index.internalId()].shown[index.row()]
+        parent = self._by_ptr.get(index.internalId())
+        if parent is None or index.row() >= len(parent.shown):
+            return self._root
+        return parent.shown[index.row()]
+
+    def has_row(self, row_id: str) -> bool:
+        """The plan has the row (shown or filtered out)."""
+        return row_id in self._by_id
+
+    def cells_of(self, selection: QItemSelection) -> list[tuple[list[str], int, int]]:
+        """The cells of a selection as blocks (row ids, first column, last column): what a
+        selection is made of again after the rows shown change (see selection_of)."""
+        blocks = []
+        for cells in selection:
+            parent = self.node(cells.parent())
+            rows = parent.shown[cells.top() : cells.bottom() + 1]
+            blocks.append(([n.row_id for n in rows], cells.left(), cells.right()))
+        return blocks
+
+    def selection_of(self, blocks: list[tuple[list[str], int, int]]) -> QItemSelection:
+        """The blocks' cells that are shown, in as few ranges as they make (rows next to
+        each other under one parent, with the same columns, are one range)."""
+        columns_of: dict[Node, dict[int, set[int]]] = {}
+        for row_ids, first, last in blocks:
+            for row_id in row_ids:
+                node = self._by_id.get(row_id)
+                if node is None or node.parent is None or not self._is_shown(node):
+                    continue
+                rows = columns_of.setdefault(node.parent, {})
+                rows.setdefault(self._row(node), set()).update(range(first, last + 1))
+        selection = QItemSelection()
+        for parent, rows in columns_of.items():
+            ordered = sorted(rows)
+            start = 0
+            for end in range(1, len(ordered) + 1):
+                if (
+                    end < len(ordered)
+                    and ordered[end] == ordered[end - 1] + 1
+                    and rows[ordered[end]] == rows[ordered[start]]
+                ):
+                    continue
+                top, bottom = ordered[start], ordered[end - 1]
+                for left, right in _spans(rows[top]):
+                    selection.select(
+                        self.createIndex(top, left, parent.ptr),
+                        self.createIndex(bottom, right, parent.ptr),
+                    )
+                start = end
+        return selection
 
     def index_of(self, row_id: str, column: int = 0) -> QModelIndex:
         """The row's index, or an invalid one if it does not exist or is filtered out."""
@@ -349,6 +407,13 @@ class PlanTreeModel(QIdentityProxyModel):
             reported, total = self._coverage(node)
             return f"已填报 {reported} 项指标，共 {total} 项" if total else None
         return self._tooltip(node, evaluation)
+
+    def itemData(self, index: Index) -> dict[int, Any]:
+        """The cell's roles from data() (the C++ tree under the model holds none)."""
+        roles = (self._DISPLAY, self._EDIT, self._BACKGROUND, self._FOREGROUND, self._FONT,
+                 self._TOOLTIP, self._ALIGNMENT)  # fmt: skip
+        found = {role: self.data(index, role) for role in roles}
+        return {role: value for role, value in found.items() if value is not None}
 
     def _text(self, node: Node, column: int, editing: bool) -> Any:
         ws = self.workspace
@@ -459,8 +524,9 @@ class PlanTreeModel(QIdentityProxyModel):
 
     # -- editing --
 
-    # flags() is the C++ tree's (the views ask it for every row they lay out); what may be
-    # edited is asked here, by the view before it opens an editor and by the ledger's keys.
+    # flags() is the C++ tree's (the views ask it for every row they lay out) and calls every
+    # cell editable: it says nothing of what may be edited. That is asked here, by the view
+    # before it opens an editor (PlanTreeView.edit) and by the ledger's keys and paste.
     # The file's read-only state and the quarter's lock are looked at only for a cell that may
     # be edited.
     _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -557,6 +623,17 @@ class PlanTreeModel(QIdentityProxyModel):
                     self.createIndex(row, 0, ptr), self.createIndex(row, last, ptr)
                 )
                 node = node.parent
+
+
+def _spans(columns: set[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive columns: {1, 2, 3, 5} → [(1, 3), (5, 5)]."""
+    spans: list[tuple[int, int]] = []
+    for column in sorted(columns):
+        if spans and spans[-1][1] == column - 1:
+            spans[-1] = (spans[-1][0], column)
+        else:
+            spans.append((column, column))
+    return spans
 
 
 def _non_empty(text: str) -> str:
