@@ -333,6 +333,37 @@ def test_edits_are_pending_until_published_then_in_the_master(share, pcs, indica
     assert master_ok(share)
 
 
+def test_the_count_of_edits_waiting_is_the_count_of_a_fresh_look(share, pcs, indicators):
+    """pending() reads only what was added since it last counted (the status bar asks after
+    every edit); through edits, syncs both ways, a sync that could not publish and an edit
+    saved while the share moved on, it says what counting the whole log says."""
+    from jingan_desktop.storage.sync.pending import waiting_edits
+
+    alice, bob = pcs("alice"), pcs("bob")
+
+    def fresh(session: ShareSession) -> int:
+        return waiting_edits(session.store.database, session._known.ids())
+
+    steps = [
+        lambda: alice.store.set_actual(indicators[0], 1, 1),
+        lambda: alice.store.set_actual(indicators[1], 1, 2),
+        lambda: alice.store.set_actual(indicators[0], 1, 3),
+        alice.sync,
+        lambda: bob.store.set_actual(indicators[2], 1, 4),
+        bob.sync,
+        lambda: alice.store.set_actual(indicators[3], 2, 5),
+        alice.sync,  # pulls bob's and publishes its own
+        lambda: bob.store.set_actual(indicators[4], 2, 6),
+        lambda: bob.store.set_actual(indicators[4], 2, 7),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        for session in (alice, bob):
+            assert session.pending() == fresh(session), (number, session.actor)
+            assert session.pending() == fresh(session)  # asked again: the same, unread
+    assert bob.pending() == 2 and alice.pending() == 0
+
+
 def test_same_field_on_two_pcs_is_a_conflict_and_nothing_is_written_until_decided(
     share, pcs, indicators
 ):
