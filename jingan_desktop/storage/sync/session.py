@@ -64,7 +64,7 @@ from .fetch import (
     verify_file,
 )
 from .lock import BEAT_SECONDS, LockBusy, LockInfo, ShareLock
-from .pending import KnownToShare, file_stamp, waiting_ids
+from .pending import KnownToShare, WaitingEdits, waiting_ids
 from .publish import LockLost, MasterChanged, publish, tidy_publish_temps
 from .replica import (
     InUse,
@@ -133,17 +133,6 @@ class _Merged:
 # --- the session ----------------------------------------------------------------------------
 
 
-@dataclass
-class _Waiting:
-    """The edits waiting, as counted for one replica file and base: the transactions with an
-    entry the base lacks, the change counter they were counted at, the last entry read."""
-
-    identity: tuple[Any, ...]
-    counter: bytes
-    last: int = 0
-    txns: set[str] = field(default_factory=set)
-
-
 class ShareSession:
     """One program's work on one master file on a share, through its local replica."""
 
@@ -174,7 +163,7 @@ class ShareSession:
         self.installs = 0  # how often the replica was replaced by the share's content
         self.beat_seconds = BEAT_SECONDS  # 0: no heartbeat thread (tests dictating turns)
         self._known = KnownToShare(self.base_path)
-        self._pending: _Waiting | None = None  # what pending() counted, and up to where
+        self._waiting = WaitingEdits(self.replica_path, self._known)
 
     # -- opening --
 
@@ -278,36 +267,8 @@ class ShareSession:
         return waiting_ids(self.store.database, self._known.ids())
 
     def pending(self) -> int:
-        """Edits (transactions) saved here and not yet confirmed on the share. The status
-        bar asks after every edit and sync: the replica's log is read whole only when the
-        replica or the base was replaced; after an edit, only the entries it added."""
-        identity = self._pending_identity()
-        counter = change_counter(self.replica_path)
-        waiting = self._pending
-        if waiting is None or waiting.identity != identity:
-            waiting = self._pending = _Waiting(identity, counter)
-            rows = self.store.database.execute("SELECT rowid, id, txn FROM change_log")
-        elif waiting.counter == counter:
-            return len(waiting.txns)
-        else:
-            rows = self.store.database.execute(
-                "SELECT rowid, id, txn FROM change_log WHERE rowid > ?", (waiting.last,)
-            )
-        known = self._known.ids()
-        for rowid, entry, txn in rows.fetchall():
-            if entry not in known:
-                waiting.txns.add(txn)
-            waiting.last = max(waiting.last, rowid)
-        waiting.counter = counter
-        return len(waiting.txns)
-
-    def _pending_identity(self) -> tuple[Any, ...]:
-        """The replica file (not its content) and the base as they are now."""
-        try:
-            replica = os.stat(self.replica_path).st_ino
-        except OSError:
-            replica = None
-        return (replica, file_stamp(self.base_path))
+        """Edits (transactions) saved here and not yet confirmed on the share."""
+        return self._waiting.count(self.store.database)
 
     def holder(self) -> LockInfo | None:
         return self._lock().holder()
@@ -366,11 +327,7 @@ class ShareSession:
             self.store.database = Database.open(self.replica_path, check="background")
             self.store.database.start_full_check()
             self.installs += 1
-        # The replica is now the base's very content: nothing waits.
-        last = self.store.database.execute("SELECT max(rowid) FROM change_log").fetchone()[0]
-        self._pending = _Waiting(
-            self._pending_identity(), change_counter(self.replica_path), last or 0
-        )
+        self._waiting.none_waiting(self.store.database)
         return True
 
     def sync(
