@@ -254,7 +254,7 @@ STEPS: dict[str, dict[str, set[str]]] = {
         "lock": set(),
         "fetch": set(),
         "replica": set(),
-        "pending": {"fetch"},
+        "pending": {"fetch", "replica"},
         "publish": {"fetch", "lock"},
         "session": {"fetch", "lock", "pending", "publish", "replica"},
     },
