@@ -1,27 +1,22 @@
 """The plan tree: chapters → items → indicators, as a model over the workspace.
 
-The model keeps a light index of nodes (kind, id, parent, children) and asks the workspace for
-everything it shows, so opening a plan of thousands of rows costs one pass over the ids.
-
-The shape of the rows shown lives on the C++ side: the model is a QIdentityProxyModel over a
-QStandardItemModel that holds nothing but the rows (an empty item for each chapter and item,
-bare rows for the indicators), so the views lay out thousands of rows without calling into
-Python for each; only ``data()`` (for the cells painted) and ``setData()`` are Python. Whether
-a cell may be edited is :meth:`PlanTreeModel.cell_flags`, asked by the view when it would open
-an editor, not ``flags()``, which the views ask for every row they lay out.
+The model asks the workspace for everything it shows; the rows, and which of them a filter
+shows, are its :class:`~.tree_shape.TreeShape`, handed to the views as a C++ tree: the model
+is a QIdentityProxyModel over it, so the views lay out thousands of rows without calling into
+Python; only ``data()`` (for the cells painted) and ``setData()`` are Python. Whether a cell
+may be edited is :meth:`PlanTreeModel.cell_flags`, asked by the view when it would open an
+editor, not ``flags()``, which the views ask for every row they lay out.
 
 Filtering happens here too, not in a QSortFilterProxyModel (which would call back into Python
 for every row on every keystroke): the workspace's RowFilter picks the rows, and the shape of
-those rows is handed over as a new C++ tree (a few milliseconds for thousands of rows); the
-unfiltered shape is kept, so clearing the search costs no building.
+those rows is handed over as a new C++ tree (a few milliseconds for thousands of rows).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Set
-from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from PySide6.QtCore import (
@@ -31,13 +26,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
-from shiboken6 import getCppPointer
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...plan.model import ItemStatus
 from ...plan.numbers import NumberFormatError, exact_number, format_number, parse_number
 from ...plan.progress import Evaluation, Rag, coverage
 from ...workspace import Edit, Workspace, describe_target
+from .tree_shape import Node, TreeShape
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -62,23 +57,6 @@ def _unsaved_font() -> QFont:
     font = QFont()
     font.setItalic(True)
     return font
-
-
-@dataclass(eq=False, slots=True)
-class Node:
-    kind: str  # "root", "chapter", "item", "indicator"
-    row_id: str
-    parent: Node | None
-    row: int  # the row among the siblings shown by a filter (see PlanTreeModel._row)
-    children: list[Node] = field(default_factory=list)
-    shown: list[Node] = field(default_factory=list)  # the children the filter lets through
-    position: int = 0  # the place among all siblings (for numbering)
-    # A chapter's or item's (or the root's) item in the C++ tree shown: the internal id of
-    # its children's indexes.
-    ptr: int = 0
-
-
-_PARENT = attrgetter("parent")
 
 
 class PlanTreeModel(QIdentityProxyModel):
@@ -109,111 +87,14 @@ class PlanTreeModel(QIdentityProxyModel):
     # -- structure --
 
     def _build(self) -> None:
-        self._root = Node("root", "", None, 0)
-        self._nodes: list[Node] = []
-        self._by_id: dict[str, Node] = {}
-        self._parents: list[Node] = [self._root]  # the nodes that may have children, in order
-        for c_row, chapter in enumerate(self.workspace.plan.chapters):
-            c_node = self._add(Node("chapter", chapter.id or "", self._root, c_row))
-            self._parents.append(c_node)
-            for i_row, item in enumerate(chapter.items):
-                i_node = self._add(Node("item", item.id or "", c_node, i_row))
-                self._parents.append(i_node)
-                for n_row, indicator in enumerate(item.indicators):
-                    self._add(Node("indicator", indicator.id or "", i_node, n_row))
-        # The rows no filter can show as an ancestor only: with all of them, every row shows.
-        self._leaves = frozenset(
-            n.row_id for n in self._nodes if n.kind != "chapter" or not n.children
-        )
-        self._shown_set: set[Node] | None = None  # every node the filter shows; None: all
-        # The nodes shown for the last few sets the filter handed over (it hands back the very
-        # same set for a search it has seen), held with the set so that its id stays its own.
-        self._memo: dict[int, tuple[Set[str], set[Node] | None]] = {}
-        self._full: tuple[QStandardItemModel, dict[int, Node]] | None = None  # every row
-        self._show(self._shown_nodes(self.allowed))
-        self._hand_over()
-
-    def _shown_nodes(self, allowed: Set[str] | None) -> set[Node] | None:
-        """The nodes allowed and their ancestors; None when that is every node."""
-        if allowed is None:
-            return None
-        memo = self._memo.get(id(allowed))
-        if memo is not None and memo[0] is allowed:  # a search typed again, a backspace
-            return memo[1]
-        if self._leaves <= allowed:  # a search every row matches ("指" in a plan of 指标…)
-            return None
-        shown = set(map(self._by_id.get, allowed))
-        shown.discard(None)  # type: ignore[arg-type]
-        above = set(map(_PARENT, shown)) - shown
-        while above:
-            above.discard(self._root)
-            shown |= above
-            above = set(map(_PARENT, above)) - shown
-        result = None if len(shown) == len(self._nodes) else shown
-        if len(self._memo) >= 8:
-            self._memo.pop(next(iter(self._memo)))
-        self._memo[id(allowed)] = (allowed, result)
-        return result
-
-    def _show(self, shown: set[Node] | None) -> None:
-        """Set each parent's shown children, and their rows among them (a row's place among
-        all its siblings when every row is shown: see _row)."""
-        self._shown_set = shown
-        if shown is None:
-            for parent in self._parents:
-                parent.shown = parent.children
-            return
-        for parent in self._parents:
-            if parent in shown or parent is self._root:
-                parent.shown = kept = [child for child in parent.children if child in shown]
-                for row, child in enumerate(kept):
-                    child.row = row
-
-    def _hand_over(self) -> None:
-        """Give the views the rows shown as a C++ tree: one empty item per chapter and item
-        (its children's parent), bare rows for the indicators, eight columns everywhere. The
-        unfiltered tree is built once and kept."""
-        if self._shown_set is None and self._full is not None:
-            source, by_ptr = self._full
-            for ptr, node in by_ptr.items():
-                node.ptr = ptr
-        else:
-            source, by_ptr = self._shape_model()
-            if self._shown_set is None:
-                self._full = (source, by_ptr)
-        self._by_ptr = by_ptr
-        # The tree shown is kept alive, and the one it replaces until the next hand-over (an
-        # index of it that something still holds then reads a tree that exists).
-        self._retired = getattr(self, "_source", None)
-        self._source = source
-        self.setSourceModel(source)
-
-    def _shape_model(self) -> tuple[QStandardItemModel, dict[int, Node]]:
-        columns = self.COLUMNS
-        source = QStandardItemModel(0, columns)
-        top = source.invisibleRootItem()
-        self._root.ptr = getCppPointer(top)[0]
-        by_ptr = {self._root.ptr: self._root}
-        chapters = []
-        for chapter in self._root.shown:
-            items = []
-            for item in chapter.shown:
-                cell = QStandardItem(len(item.shown), columns)
-                item.ptr = getCppPointer(cell)[0]
-                by_ptr[item.ptr] = item
-                items.append(cell)
-            cell = QStandardItem(0, columns)
-            cell.appendRows(items)  # the C++ items own them from here
-            chapter.ptr = getCppPointer(cell)[0]
-            by_ptr[chapter.ptr] = chapter
-            chapters.append(cell)
-        top.appendRows(chapters)
-        return source, by_ptr
+        self._shape = TreeShape(self.workspace, self.allowed)
+        self.setSourceModel(self._shape.source())
 
     def would_change(self, allowed: Set[str] | None) -> bool:
         """Whether set_filter(allowed) would show other rows than now (the views are reset
         then: the caller keeps what it wants to put back)."""
-        return allowed is not self.allowed and self._shown_nodes(allowed) != self._shown_set
+        shape = self._shape
+        return allowed is not self.allowed and shape.shown_nodes(allowed) != shape.shown_set
 
     def set_filter(self, allowed: Set[str] | None) -> bool:
         """Show only the rows in ``allowed`` (with their ancestors); None shows everything.
@@ -224,32 +105,25 @@ class PlanTreeModel(QIdentityProxyModel):
         """
         if allowed is self.allowed:  # the filter hands back the same set for the same rows
             return False
-        shown = self._shown_nodes(allowed)
+        shape = self._shape
+        shown = shape.shown_nodes(allowed)
         self.allowed = allowed
-        if shown == self._shown_set:
+        if shown == shape.shown_set:
             return False
-        self._show(shown)
-        self._hand_over()
+        shape.show(shown)
+        self.setSourceModel(shape.source())  # a reset of the views
         return True
 
     def persistent_indexes(self) -> list[QModelIndex]:
         """The indexes views hold on to: the current cell, the selection, the open rows."""
         return self.persistentIndexList()
 
-    def _add(self, node: Node) -> Node:
-        assert node.parent is not None
-        node.position = len(node.parent.children)
-        node.parent.children.append(node)
-        self._nodes.append(node)
-        self._by_id[node.row_id] = node
-        return node
-
     def structure(self) -> dict[str, list[str]]:
         """The shape of the tree as built (to tell a value change from a structural one):
         every chapter and item, with the ids of its children in order, and the chapters."""
         return {
             n.row_id: [c.row_id for c in n.children]
-            for n in [self._root, *self._nodes]
+            for n in [self._shape.root, *self._shape.nodes]
             if n.kind != "indicator"
         }
 
@@ -271,11 +145,9 @@ class PlanTreeModel(QIdentityProxyModel):
         """The 名称 cells of the chapters and items shown with the longest names (by their
         UTF-8 length, in which a Chinese character counts as three letters): those a column
         fitted to its content has to hold."""
-        ws = self.workspace
-        rows = [(len(ws.chapters[c.row_id].title.encode()), c) for c in self._root.shown]
-        rows += [
-            (len(ws.items[i.row_id].title.encode()), i) for c in self._root.shown for i in c.shown
-        ]
+        ws, chapters = self.workspace, self._shape.root.shown
+        rows = [(len(ws.chapters[c.row_id].title.encode()), c) for c in chapters]
+        rows += [(len(ws.items[i.row_id].title.encode()), i) for c in chapters for i in c.shown]
         longest = heapq.nlargest(count, rows, key=itemgetter(0))
         return [self.index_of(node.row_id, self.COL_NAME) for _length, node in longest]
 
@@ -283,15 +155,12 @@ class PlanTreeModel(QIdentityProxyModel):
         """The row an index of the tree shown stands for (the root for an invalid index, or
         one left over from a tree shown before a filter)."""
         if not index.isValid():
-            return self._root
-        parent = self._by_ptr.get(index.internalId())
-        if parent is None or index.row() >= len(parent.shown):
-            return self._root
-        return parent.shown[index.row()]
+            return self._shape.root
+        return self._shape.node_at(index.internalId(), index.row())
 
     def has_row(self, row_id: str) -> bool:
         """The plan has the row (shown or filtered out)."""
-        return row_id in self._by_id
+        return row_id in self._shape.by_id
 
     def cells_of(self, selection: QItemSelection) -> list[tuple[list[str], int, int]]:
         """The cells of a selection as blocks (row ids, first column, last column): what a
@@ -306,48 +175,19 @@ class PlanTreeModel(QIdentityProxyModel):
     def selection_of(self, blocks: list[tuple[list[str], int, int]]) -> QItemSelection:
         """The blocks' cells that are shown, in as few ranges as they make (rows next to
         each other under one parent, with the same columns, are one range)."""
-        columns_of: dict[Node, dict[int, set[int]]] = {}
-        for row_ids, first, last in blocks:
-            for row_id in row_ids:
-                node = self._by_id.get(row_id)
-                if node is None or node.parent is None or not self._is_shown(node):
-                    continue
-                rows = columns_of.setdefault(node.parent, {})
-                rows.setdefault(self._row(node), set()).update(range(first, last + 1))
         selection = QItemSelection()
-        for parent, rows in columns_of.items():
-            ordered = sorted(rows)
-            start = 0
-            for end in range(1, len(ordered) + 1):
-                if (
-                    end < len(ordered)
-                    and ordered[end] == ordered[end - 1] + 1
-                    and rows[ordered[end]] == rows[ordered[start]]
-                ):
-                    continue
-                top, bottom = ordered[start], ordered[end - 1]
-                for left, right in _spans(rows[top]):
-                    selection.select(
-                        self.createIndex(top, left, parent.ptr),
-                        self.createIndex(bottom, right, parent.ptr),
-                    )
-                start = end
+        for ptr, top, bottom, left, right in self._shape.runs(blocks):
+            selection.select(self.createIndex(top, left, ptr), self.createIndex(bottom, right, ptr))
         return selection
 
     def index_of(self, row_id: str, column: int = 0) -> QModelIndex:
         """The row's index, or an invalid one if it does not exist or is filtered out."""
-        node = self._by_id.get(row_id)
-        if node is None or not self._is_shown(node):
+        shape = self._shape
+        node = shape.by_id.get(row_id)
+        if node is None or not shape.is_shown(node):
             return QModelIndex()
         assert node.parent is not None
-        return self.createIndex(self._row(node), column, node.parent.ptr)
-
-    def _row(self, node: Node) -> int:
-        """The node's row among the siblings shown."""
-        return node.position if self._shown_set is None else node.row
-
-    def _is_shown(self, node: Node) -> bool:
-        return self._shown_set is None or node in self._shown_set
+        return self.createIndex(shape.row(node), column, node.parent.ptr)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -378,7 +218,7 @@ class PlanTreeModel(QIdentityProxyModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in self._ROLES or not index.isValid():
             return None
-        node = self._by_ptr[index.internalId()].shown[index.row()]
+        node = self._shape.by_ptr[index.internalId()].shown[index.row()]
         column = index.column()
         if role == self._DISPLAY or role == self._EDIT:
             return self._text(node, column, role == self._EDIT)
@@ -611,29 +451,18 @@ class PlanTreeModel(QIdentityProxyModel):
     def refresh_rows(self, row_ids: list[str]) -> None:
         """Repaint the given rows and their ancestors (their roll-ups changed too)."""
         seen: set[str] = set()
-        last = self.COLUMNS - 1
+        last, shape = self.COLUMNS - 1, self._shape
         for row_id in row_ids:
-            node = self._by_id.get(row_id)
-            if node is not None and not self._is_shown(node):
+            node = shape.by_id.get(row_id)
+            if node is not None and not shape.is_shown(node):
                 continue
             while node is not None and node.parent is not None and node.row_id not in seen:
                 seen.add(node.row_id)
-                ptr, row = node.parent.ptr, self._row(node)
+                ptr, row = node.parent.ptr, shape.row(node)
                 self.dataChanged.emit(
                     self.createIndex(row, 0, ptr), self.createIndex(row, last, ptr)
                 )
                 node = node.parent
-
-
-def _spans(columns: set[int]) -> list[tuple[int, int]]:
-    """Runs of consecutive columns: {1, 2, 3, 5} → [(1, 3), (5, 5)]."""
-    spans: list[tuple[int, int]] = []
-    for column in sorted(columns):
-        if spans and spans[-1][1] == column - 1:
-            spans[-1] = (spans[-1][0], column)
-        else:
-            spans.append((column, column))
-    return spans
 
 
 def _non_empty(text: str) -> str:
