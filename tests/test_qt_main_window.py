@@ -364,7 +364,7 @@ def test_charts_tab_draws_and_exports(qtbot, window, tmp_path):
     ind = indicator_id(window, 2)
     window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 4000.0))
     window.select_row(ind)
-    window.tabs.setCurrentWidget(window.charts)
+    window.tabs.setCurrentWidget(window.charts_page)
     charts_tab = window.charts
     assert charts_tab.chapters.canvas is not None and charts_tab.trend.canvas is not None
     png = charts_tab.chapters.export("png", str(tmp_path / "chapters.png"))
@@ -379,6 +379,34 @@ def test_charts_tab_draws_and_exports(qtbot, window, tmp_path):
 
     charts_tab.chapters._picked(Pick())
     assert window.tree.currentIndex().data(PlanTreeModel.RowIdRole) == chapter_id
+
+
+def test_hidden_tabs_are_made_when_first_shown_and_show_the_current_row(qtbot, window):
+    # 修改记录 and 图表 are not made at start; nothing told to them before is lost.
+    assert window.history_page.made is None and window.charts_page.made is None
+    first, second = indicator_id(window, 2), indicator_id(window, 3)
+    window.workspace.apply(window.workspace.make_edit("actual", first, "value", 4000.0))
+    window.select_row(first)
+    window.charts_changed()  # a change before the charts exist: nothing to redraw yet
+    assert window.charts_page.made is None
+    window.tab_actions[2].trigger()  # Alt+3
+    history = window.history_page.made
+    assert history is not None and history.isVisible()
+
+    def values() -> list[str]:
+        return [history.topLevelItem(r).text(4) for r in range(history.topLevelItemCount())]
+
+    assert any("4000" in shown for shown in values())
+    window.select_row(second)  # once made, it follows the current row
+    assert values() and not any("4000" in shown for shown in values())
+    window.select_row(first)
+    window.tab_actions[3].trigger()  # Alt+4
+    charts = window.charts_page.made
+    assert charts is not None and charts.isVisible() and charts.indicator_id == first
+    assert charts.trend.canvas is not None and not charts.hint.isVisible()
+    window.workspace.apply(window.workspace.make_edit("actual", second, "value", 1.0))
+    window.select_row(second)
+    assert charts.indicator_id == second and not charts.dirty  # on screen: drawn at once
 
 
 def test_dropping_a_plan_file_opens_it(qtbot, window, tmp_path, seed_path):

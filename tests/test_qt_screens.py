@@ -165,7 +165,7 @@ def chapter_bar_height(window, chapter_id: str) -> float:
 def test_charts_follow_a_reload_after_another_writer(qtbot, window, plan_file):
     from jingan_desktop.storage.store import Store
 
-    window.tabs.setCurrentWidget(window.charts)
+    window.tabs.setCurrentWidget(window.charts_page)
     chapter_id = window.workspace.plan.chapters[0].id
     assert chapter_bar_height(window, chapter_id) == 0
     item = next(i for i in window.workspace.items.values() if i.number == 2)

@@ -17,6 +17,7 @@ opened file to every part (:meth:`set_workspace`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
@@ -48,13 +49,16 @@ from .controllers.quarters import QuartersController
 from .controllers.share_sync import ShareSyncController
 from .controllers.shared_file import SharedFileController
 from .controllers.structure import StructureController
-from .views.charts_tab import ChartsTab
 from .views.delegates import install_delegates
 from .views.detail_panel import DetailPanel
-from .views.history_view import HistoryView
+from .views.later import LaterPage
 from .views.plan_tree import PlanTreeView
 from .views.tree_model import PlanTreeModel
-from .views.warnings_list import WarningsList
+
+if TYPE_CHECKING:
+    from .views.charts_tab import ChartsTab
+    from .views.history_view import HistoryView
+    from .views.warnings_list import WarningsList
 
 
 class MainWindow(QMainWindow):
@@ -154,21 +158,62 @@ class MainWindow(QMainWindow):
         )
 
     def _build_tabs(self) -> None:
-        """详情, 预警, 修改记录, 图表 (Alt+1…4). A new panel: a widget in views/, a tab here."""
+        """详情, 预警, 修改记录, 图表 (Alt+1…4). A new panel: a widget in views/, a tab here.
+        Only 详情 is made now; the others when first shown or asked for (views/later.py)."""
         self.detail = DetailPanel()
         self.detail.message.connect(self.show_message)
-        self.warnings = WarningsList()
-        self.warnings.row_chosen.connect(self.select_row)
-        self.history = HistoryView()
-        self.charts = ChartsTab()
-        self.charts.chapter_clicked.connect(self.select_row)
+        self.warnings_page: LaterPage[WarningsList] = LaterPage(self._make_warnings)
+        self.history_page: LaterPage[HistoryView] = LaterPage(self._make_history)
+        self.charts_page: LaterPage[ChartsTab] = LaterPage(self._make_charts)
         self.tabs = QTabWidget()
         # 详情 scrolls and 图表 shrinks rather than growing the window on a small screen.
         self.tabs.addTab(_scrolling(self.detail, "detail-scroll"), "详情")
-        self.tabs.addTab(self.warnings, "预警")
-        self.tabs.addTab(self.history, "修改记录")
-        self.charts.setMinimumWidth(280)
-        self.tabs.addTab(self.charts, "图表")
+        self.tabs.addTab(self.warnings_page, "预警")
+        self.tabs.addTab(self.history_page, "修改记录")
+        self.charts_page.setMinimumWidth(280)
+        self.tabs.addTab(self.charts_page, "图表")
+
+    @property
+    def warnings(self) -> WarningsList:
+        return self.warnings_page.widget()
+
+    @property
+    def history(self) -> HistoryView:
+        return self.history_page.widget()
+
+    @property
+    def charts(self) -> ChartsTab:
+        return self.charts_page.widget()
+
+    def charts_changed(self) -> None:
+        """The figures changed: the charts, once made, are drawn again (when next shown)."""
+        if (charts := self.charts_page.made) is not None:
+            charts.mark_dirty()
+
+    def _make_warnings(self) -> WarningsList:
+        from .views.warnings_list import WarningsList
+
+        warnings = WarningsList()
+        warnings.row_chosen.connect(self.select_row)
+        return warnings  # filled by navigation.fill_warnings, which is what first asks for it
+
+    def _make_history(self) -> HistoryView:
+        from .views.history_view import HistoryView
+
+        history = HistoryView()
+        history.show_row(self.workspace, *self.navigation.current_row())
+        return history
+
+    def _make_charts(self) -> ChartsTab:
+        from .views.charts_tab import ChartsTab
+
+        charts = ChartsTab()
+        charts.chapter_clicked.connect(self.select_row)
+        charts.set_workspace(self.workspace)
+        row_id, kind = self.navigation.current_row()
+        if kind == "indicator":
+            charts.set_indicator(row_id)
+        return charts
 
     def _build_status_bar(self) -> None:
         self.statusBar().showMessage("就绪")
@@ -218,7 +263,8 @@ class MainWindow(QMainWindow):
         self.navigation.open_rows("chapters")
         self.window_layout.attach(workspace)
         self.detail.set_workspace(workspace)
-        self.charts.set_workspace(workspace)
+        if (charts := self.charts_page.made) is not None:
+            charts.set_workspace(workspace)
         self.navigation.shown_new_file()
         self._update_title()
         self.update_actions()

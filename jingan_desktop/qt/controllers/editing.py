@@ -62,7 +62,7 @@ class EditingController(Controller):
             if edit.target == "departments":  # a department typed in appears in the filter
                 window.navigation.fill_department_filter()
         window.navigation.refresh_side_panels(warnings_now=False)
-        window.charts.mark_dirty()
+        window.charts_changed()
         self.show_message(f"已保存：{label}（{datetime.now():%H:%M:%S}）")
         window.update_actions()
 

@@ -75,9 +75,10 @@ class NavigationController(Controller):
             return
         self._panels_row = (row_id, kind)
         window.detail.show_row(row_id, kind)
-        window.history.show_row(self.workspace, row_id, kind)
-        if kind == "indicator":
-            window.charts.set_indicator(row_id)
+        if (history := window.history_page.made) is not None:
+            history.show_row(self.workspace, row_id, kind)
+        if kind == "indicator" and (charts := window.charts_page.made) is not None:
+            charts.set_indicator(row_id)
         window.update_actions()
 
     def select_row(self, row_id: str) -> bool:
@@ -252,7 +253,7 @@ class NavigationController(Controller):
         the charts included."""
         if self.window.model is not None:
             self.window.model.refresh_all()
-        self.window.charts.mark_dirty()
+        self.window.charts_changed()
         if self.row_filter is not None:
             self.row_filter.invalidate()
         self.refresh_side_panels()
@@ -277,7 +278,8 @@ class NavigationController(Controller):
             # After an edit the 预警 list follows a moment later, so typing figures into a big
             # plan never waits for thousands of warnings to be rebuilt.
             self.warnings_timer.start()
-        window.history.show_row(self.workspace, row_id, kind)
+        if (history := window.history_page.made) is not None:
+            history.show_row(self.workspace, row_id, kind)
         window.quarters.show_lock()
         if self.filter_active():
             # Deferred: this runs inside the view's own commit of an edit, where resetting

@@ -28,7 +28,7 @@ class QuartersController(Controller):
         window.quarter_combo.setCurrentIndex(quarter - 1)
         window.window_layout.remember_quarter()
         window.navigation.refresh_after_change()
-        window.charts.mark_dirty()
+        window.charts_changed()
 
     def toggle_lock(self) -> None:
         ws = self.workspace

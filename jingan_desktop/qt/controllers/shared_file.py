@@ -224,7 +224,7 @@ class SharedFileController(Controller):
             model.refresh_all()
         navigation.fill_department_filter()
         navigation.refresh_side_panels()
-        window.charts.mark_dirty()
+        window.charts_changed()
         window.tree.verticalScrollBar().setValue(scroll)
         self.show_message(f"已载入其他用户保存的修改（{datetime.now():%H:%M:%S}）")
 
