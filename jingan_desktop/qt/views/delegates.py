@@ -118,7 +118,7 @@ class CompletionDelegate(PlanItemDelegate):
         painter.fillRect(rect, QColor("#e0e0e0"))
         colour = index.data(Qt.ItemDataRole.ForegroundRole)
         filled = rect.adjusted(0, 0, -int(rect.width() * (1 - share)), 0)
-        painter.fillRect(filled, colour.color() if colour is not None else QColor("#1e6b2a"))
+        painter.fillRect(filled, colour if colour is not None else QColor("#1e6b2a"))
         painter.restore()
 
 
