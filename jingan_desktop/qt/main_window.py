@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6 import QtWidgets
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -318,12 +318,12 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         pending = self.editing.pending
         if pending:
-            answer = QMessageBox.question(
+            answer = QtWidgets.QMessageBox.question(
                 self,
                 "有修改未保存",
                 f"还有 {len(pending)} 项修改没有保存到文件。是否再试一次保存？",
             )
-            if answer == QMessageBox.StandardButton.Yes:
+            if answer == QtWidgets.QMessageBox.StandardButton.Yes:
                 self.editing.retry_pending()
         if self.shared_file.watcher is not None:
             self.shared_file.watcher.stop()

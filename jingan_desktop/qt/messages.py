@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ..outputs.excel_errors import ExcelError, ExcelFormatError, ExcelTooLargeError
 from ..storage import database as db
@@ -122,6 +123,12 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
     if REPORT_TO_STDERR:
         sys.stderr.write(f"{title}: {text}\n")
         return
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box = QtWidgets.QMessageBox(
+        QtWidgets.QMessageBox.Icon.Warning,
+        title,
+        text,
+        QtWidgets.QMessageBox.StandardButton.Ok,
+        parent,
+    )
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.exec()

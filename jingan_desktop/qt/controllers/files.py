@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ...paths import data_dir
 from ...plan.model import Plan
@@ -88,7 +88,7 @@ class FilesController(Controller):
         return True
 
     def choose_and_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
             self.window, "打开计划数据文件", self.last_dir(), PLAN_FILE_FILTER
         )
         if path:
@@ -105,7 +105,7 @@ class FilesController(Controller):
     def new_from_text(self, text_path: Path | None = None) -> None:
         """新建 from a plan document: reviewed first, the new file written only on 保存."""
         if not isinstance(text_path, Path):  # from the menu: the action's ``checked`` flag
-            chosen, _ = QFileDialog.getOpenFileName(
+            chosen, _ = QtWidgets.QFileDialog.getOpenFileName(
                 self.window, "选择计划文本", self.last_dir(), PLAN_TEXT_FILTER
             )
             if not chosen:
@@ -114,7 +114,7 @@ class FilesController(Controller):
         source = text_path
 
         def create(plan: Plan) -> bool:
-            target, _ = QFileDialog.getSaveFileName(
+            target, _ = QtWidgets.QFileDialog.getSaveFileName(
                 self.review_dialog,
                 "保存新的计划数据文件",
                 str(source.with_suffix(".sqlite")),
@@ -124,7 +124,7 @@ class FilesController(Controller):
                 return False
             target_path = Path(target)
             if target_path.exists():
-                QMessageBox.warning(
+                QtWidgets.QMessageBox.warning(
                     self.review_dialog,
                     "文件已存在",
                     f"“{target_path}”已存在。请另选文件名，或用“导入计划文本”加入已有文件。",
@@ -146,7 +146,7 @@ class FilesController(Controller):
         if ws is None:
             self.new_from_text()
             return
-        chosen, _ = QFileDialog.getOpenFileName(
+        chosen, _ = QtWidgets.QFileDialog.getOpenFileName(
             self.window, "导入计划文本", self.last_dir(), PLAN_TEXT_FILTER
         )
         if not chosen:
@@ -158,13 +158,13 @@ class FilesController(Controller):
                     take_backup(ws.store.database, "import")
                     ws.store.import_plan(plan)
                 except PlanExistsError:
-                    answer = QMessageBox.question(
+                    answer = QtWidgets.QMessageBox.question(
                         self.review_dialog,
                         "计划已存在",
                         f"文件中已有 {plan.year} 年的计划。是否用核对后的文本更新？"
                         "（未改动的事项保留其填报数据，删去的事项连同其数据一并删除，可在修改记录中追溯）",
                     )
-                    if answer != QMessageBox.StandardButton.Yes:
+                    if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                         return False
                     ws.store.import_plan(plan, replace=True)
             except Exception as exc:
@@ -207,14 +207,14 @@ class FilesController(Controller):
             return None
         current = self.workspace.store.path
         name = f"{current.stem}{suffix or '-另存'}.sqlite"
-        chosen, _ = QFileDialog.getSaveFileName(
+        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(
             self.window, title, str(Path(self.last_dir()) / name), PLAN_FILE_FILTER
         )
         if not chosen:
             return None
         target = Path(chosen)
         if target.resolve() == current.resolve():
-            QMessageBox.warning(self.window, "无法保存", "不能覆盖当前打开的文件。")
+            QtWidgets.QMessageBox.warning(self.window, "无法保存", "不能覆盖当前打开的文件。")
             return None
         try:
             self.workspace.store.database.backup_to(target)
@@ -237,8 +237,8 @@ class FilesController(Controller):
                 resolved = Path(str(folder)).resolve()
                 if resolved != hidden and hidden not in resolved.parents:
                     return str(resolved)
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
+        documents = QtCore.QStandardPaths.writableLocation(
+            QtCore.QStandardPaths.StandardLocation.DocumentsLocation
         )
         return documents if documents and Path(documents).is_dir() else str(Path.home())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6 import QtWidgets
 
 from .base import Controller
 
@@ -35,11 +35,11 @@ class HelpController(Controller):
         settings = self.window.settings
         if settings.value(FIRST_START_KEY, False, type=bool):
             return False
-        box = QMessageBox(
-            QMessageBox.Icon.Information, "开始使用", FIRST_START_NOTE, parent=self.window
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Information, "开始使用", FIRST_START_NOTE, parent=self.window
         )
-        guide = box.addButton("查看使用说明", QMessageBox.ButtonRole.HelpRole)
-        box.addButton(QMessageBox.StandardButton.Ok)
+        guide = box.addButton("查看使用说明", QtWidgets.QMessageBox.ButtonRole.HelpRole)
+        box.addButton(QtWidgets.QMessageBox.StandardButton.Ok)
         box.exec()
         settings.setValue(FIRST_START_KEY, True)
         settings.sync()
@@ -52,7 +52,7 @@ class HelpController(Controller):
 
         ws = self.workspace
         where = f"当前文件：\n{ws.store.path}" if ws is not None else "当前未打开文件。"
-        QMessageBox.about(
+        QtWidgets.QMessageBox.about(
             self.window,
             "关于",
             f"静安区政府重点工作跟踪 {__version__}\n\n{where}\n\n"

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6 import QtWidgets
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from ...plan.numbers import NumberFormatError
 from ...workspace import Edit, Workspace
@@ -76,14 +77,14 @@ class LedgerController(Controller):
         """One "确定吗？" for every doubtful figure of a typed value or a paste."""
         self.asked = doubts
         shown = "\n".join(doubts[:10]) + ("\n……" if len(doubts) > 10 else "")
-        answer = QMessageBox.question(
+        answer = QtWidgets.QMessageBox.question(
             self.window,
             "确定吗？",
             f"以下数字看起来不太合理，确定吗？\n\n{shown}",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+            QtWidgets.QMessageBox.StandardButton.No,
         )
-        if answer != QMessageBox.StandardButton.Yes:
+        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
             self.show_message("未保存：已取消")
             return False
         return True

@@ -9,17 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QFileDialog,
-    QInputDialog,
-    QMessageBox,
-    QProgressDialog,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from ...storage.files import no_viewer_reason, open_with_default_app
 from ...workspace import Workspace
@@ -48,7 +41,9 @@ def choose_department(parent: QWidget, workspace: Workspace, title: str) -> tupl
     names = [d.name for d in workspace.data.departments]
     if not names:
         return True, None
-    name, ok = QInputDialog.getItem(parent, title, "范围：", [ALL_DEPARTMENTS, *names], 0, False)
+    name, ok = QtWidgets.QInputDialog.getItem(
+        parent, title, "范围：", [ALL_DEPARTMENTS, *names], 0, False
+    )
     return ok, (None if name == ALL_DEPARTMENTS else name)
 
 
@@ -68,7 +63,7 @@ def generate_report(
         ok, department = choose_department(parent, workspace, "生成季度报告")
         if not ok:
             return None
-        layout, ok = QInputDialog.getItem(
+        layout, ok = QtWidgets.QInputDialog.getItem(
             parent, "生成季度报告", "版式：", list(REPORT_LAYOUTS), 0, False
         )
         if not ok:
@@ -78,7 +73,7 @@ def generate_report(
         suggestion = start_folder(parent, workspace) / (
             f"{workspace.plan.year}年{workspace.quarter_label[5:]}工作进展报告{scope}.pdf"
         )
-        chosen, _ = QFileDialog.getSaveFileName(
+        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(
             parent, "保存季度报告", str(suggestion), "PDF 文件 (*.pdf)"
         )
         if not chosen:
@@ -113,7 +108,7 @@ def generate_report(
 def open_in_viewer(parent: QWidget, target: Path) -> bool:
     """Show a saved file in the clerk's default viewer; when there is none, say where the file
     is and offer its folder."""
-    opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+    opened = QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(target)))
     reason = "no program is registered to open this kind of file"
     if not opened:
         # Windows: ShellExecute itself, which also says why (and works where Qt's platform
@@ -129,17 +124,19 @@ def open_in_viewer(parent: QWidget, target: Path) -> bool:
 
 def offer_folder(parent: QWidget, target: Path, reason: str) -> None:
     """No viewer opened the file: say where it is and offer its folder."""
-    box = QMessageBox(QMessageBox.Icon.Information, "无法打开文件", "", parent=parent)
+    box = QtWidgets.QMessageBox(
+        QtWidgets.QMessageBox.Icon.Information, "无法打开文件", "", parent=parent
+    )
     box.setText(
         f"文件已保存，但无法自动打开：本机没有可打开该类文件的程序（如 PDF 阅读器）。\n\n"
         f"文件位置：\n{target}"
     )
     box.setDetailedText(f"技术信息：{reason}")
-    folder = box.addButton("打开所在文件夹", QMessageBox.ButtonRole.ActionRole)
-    box.addButton(QMessageBox.StandardButton.Close)
+    folder = box.addButton("打开所在文件夹", QtWidgets.QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QtWidgets.QMessageBox.StandardButton.Close)
     box.exec()
     if box.clickedButton() is folder:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target.parent)))
+        QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(target.parent)))
 
 
 def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
@@ -149,14 +146,16 @@ def export_to_excel(parent: QWidget, workspace: Workspace) -> Path | None:
     if not ok:
         return None
     layouts = {"一个工作表（全部事项）": "flat", "每章一个工作表": "chapters"}
-    layout, ok = QInputDialog.getItem(parent, "导出 Excel", "格式：", list(layouts), 0, False)
+    layout, ok = QtWidgets.QInputDialog.getItem(
+        parent, "导出 Excel", "格式：", list(layouts), 0, False
+    )
     if not ok:
         return None
     scope = f"-{department}" if department else ""
     suggestion = start_folder(parent, workspace) / (
         f"{workspace.plan.year}年{workspace.quarter_label[5:]}填报表{scope}.xlsx"
     )
-    chosen, _ = QFileDialog.getSaveFileName(
+    chosen, _ = QtWidgets.QFileDialog.getSaveFileName(
         parent, "导出 Excel", str(suggestion), "Excel 工作簿 (*.xlsx)"
     )
     if not chosen:
@@ -181,7 +180,7 @@ def import_from_excel(
     from ...outputs.excel import apply_import, preview_import
 
     if path is None:
-        chosen, _ = QFileDialog.getOpenFileName(
+        chosen, _ = QtWidgets.QFileDialog.getOpenFileName(
             parent, "导入 Excel", str(start_folder(parent, workspace)), "Excel 工作簿 (*.xlsx)"
         )
         if not chosen:
@@ -193,11 +192,13 @@ def import_from_excel(
         show_error(parent, exc)
         return None
     if not preview.changes and not preview.problems:
-        QMessageBox.information(parent, "导入 Excel", "工作簿中没有与本文件不同的数据，无需导入。")
+        QtWidgets.QMessageBox.information(
+            parent, "导入 Excel", "工作簿中没有与本文件不同的数据，无需导入。"
+        )
         return 0
     from ..dialogs.excel_import import ImportPreviewDialog
 
-    if ImportPreviewDialog(preview, parent).exec() != QDialog.DialogCode.Accepted:
+    if ImportPreviewDialog(preview, parent).exec() != QtWidgets.QDialog.DialogCode.Accepted:
         return None
     try:
         return apply_import(workspace.store, preview) if write is None else write(preview)
@@ -216,7 +217,7 @@ class OutputsController(Controller):
         """打印: the tree as shown, or the quarter's report, through Qt's print preview."""
         if self.workspace is None:
             return
-        choice, ok = QInputDialog.getItem(
+        choice, ok = QtWidgets.QInputDialog.getItem(
             self.window, "打印", "打印内容：", list(PRINT_CHOICES), 0, False
         )
         if ok:

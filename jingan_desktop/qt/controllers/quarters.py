@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6 import QtWidgets
 
 from ...plan.model import Quarter
 from ...workspace import Workspace
@@ -38,22 +38,22 @@ class QuartersController(Controller):
         label = ws.quarter_label
         try:
             if ws.locked():
-                answer = QMessageBox.question(
+                answer = QtWidgets.QMessageBox.question(
                     self.window,
                     "解锁季度",
                     f"{label}已锁定（报告已印发）。确定要解锁并允许修改吗？此操作将被记录。",
                 )
-                if answer != QMessageBox.StandardButton.Yes:
+                if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                     return
                 ws.unlock_quarter()
                 self.show_message(f"{label}已解锁")
             else:
-                answer = QMessageBox.question(
+                answer = QtWidgets.QMessageBox.question(
                     self.window,
                     "锁定季度",
                     f"锁定{label}后，该季度的实际值和进展将被冻结并保存快照。确定锁定吗？",
                 )
-                if answer != QMessageBox.StandardButton.Yes:
+                if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                     return
                 ws.lock_quarter()
                 self.show_message(f"{label}已锁定")

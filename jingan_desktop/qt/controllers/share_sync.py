@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from PySide6 import QtWidgets
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QDialog
 
 from ...storage.presence import PresenceBoard
 from ...workspace import Workspace
@@ -309,7 +309,7 @@ class ShareSyncController(Controller):
         from ..dialogs.share_conflicts import ShareConflictDialog
 
         dialog = ShareConflictDialog(result.conflicts, self.window)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
             return dialog.resolutions()
         return None
 

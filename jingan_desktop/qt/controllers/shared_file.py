@@ -12,8 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from PySide6 import QtWidgets
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView
 
 from ...storage.backup import (
     backup_file,
@@ -266,7 +267,7 @@ class SharedFileController(Controller):
             self.show_message(f"自动备份失败：{describe(error)[1]}")
             return
         if problems:
-            QMessageBox.warning(
+            QtWidgets.QMessageBox.warning(
                 self.window,
                 "文件可能已损坏",
                 "每日检查发现此文件的内部结构有错误（例如索引损坏）。建议尽快用“从备份恢复”恢复到较早的备份，"
@@ -281,12 +282,12 @@ class SharedFileController(Controller):
         if backup is None:
             show_error(self.window, exc)
             return False
-        answer = QMessageBox.question(
+        answer = QtWidgets.QMessageBox.question(
             self.window,
             title,
             f"{text}\n\n找到可用的备份：{backup.label}\n是否用该备份恢复？（损坏的文件会被改名保留，不会删除）",
         )
-        if answer != QMessageBox.StandardButton.Yes:
+        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
             return False
         if open_store is not None:
             self.stop_watching()
@@ -316,7 +317,7 @@ class SharedFileController(Controller):
         from ..dialogs.restore_backup import RestoreDialog
 
         dialog = RestoreDialog(ws.store.path, self.window)
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() is None:
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted or dialog.chosen() is None:
             return
         try:
             restore(ws.store.database, dialog.chosen())  # type: ignore[arg-type]
@@ -333,7 +334,7 @@ class SharedFileController(Controller):
         ws = self.workspace
         if ws is None or ws.readonly:
             return
-        chosen, _ = QFileDialog.getOpenFileName(
+        chosen, _ = QtWidgets.QFileDialog.getOpenFileName(
             self.window, "选择要合并的副本", self.window.files.last_dir(), PLAN_FILE_FILTER
         )
         if not chosen:
@@ -353,18 +354,20 @@ class SharedFileController(Controller):
             show_error(self.window, exc)
             return False
         if preview.nothing_to_do:
-            QMessageBox.information(self.window, "合并副本", "副本中没有新的修改，无需合并。")
+            QtWidgets.QMessageBox.information(
+                self.window, "合并副本", "副本中没有新的修改，无需合并。"
+            )
             return True
         while True:
             dialog = MergeDialog(preview, self.window)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
+            if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
                 return False
             try:
                 count = apply_merge(ws.store, preview, resolutions=dialog.resolutions())
                 break
             except StalePreviewError as exc:
                 # Someone saved into this file while the preview was shown: show it again.
-                QMessageBox.information(
+                QtWidgets.QMessageBox.information(
                     self.window,
                     "合并副本",
                     "预览之后本文件又有人保存了修改，尚未合并任何内容。请查看更新后的预览再确认。",
@@ -386,17 +389,19 @@ class SharedFileController(Controller):
             return
         names = [d.name for d in ws.data.departments]
         if not names:
-            QMessageBox.information(
+            QtWidgets.QMessageBox.information(
                 self.window,
                 "导出部门填报文件",
                 "还没有单位。请先在“单位管理”中添加单位并指定牵头单位。",
             )
             return
-        name, ok = QInputDialog.getItem(self.window, "导出部门填报文件", "单位：", names, 0, False)
+        name, ok = QtWidgets.QInputDialog.getItem(
+            self.window, "导出部门填报文件", "单位：", names, 0, False
+        )
         if not ok:
             return
         suggestion = ws.store.path.with_name(f"{ws.store.path.stem}-{name}-填报.sqlite")
-        target, _ = QFileDialog.getSaveFileName(
+        target, _ = QtWidgets.QFileDialog.getSaveFileName(
             self.window, "保存部门填报文件", str(suggestion), PLAN_FILE_FILTER
         )
         if not target:

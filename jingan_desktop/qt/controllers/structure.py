@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6 import QtWidgets
 
 from .base import Controller
 
@@ -51,12 +51,12 @@ class StructureController(Controller):
         if ws is None or undo is None or row_id is None:
             return
         names = {"chapter": "章节", "item": "事项", "indicator": "指标"}
-        answer = QMessageBox.question(
+        answer = QtWidgets.QMessageBox.question(
             self.window,
             f"删除{names[kind or 'item']}",
             f"确定删除所选{names[kind or 'item']}及其下属内容和填报数据吗？可以用“撤销”恢复。",
         )
-        if answer != QMessageBox.StandardButton.Yes:
+        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
             return
         undo.submit_structure(f"删除{names[kind or 'item']}", lambda: ws.remove(row_id))
 
