@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from jingan_desktop.qt.application import create_application, settings
 from jingan_desktop.qt.dialogs.merge_preview import MergeDialog
@@ -128,6 +128,27 @@ def test_backups_are_kept_listed_and_restored(plan_file):
     assert store.load().actual(ind, 2).value == 9.0
     assert Store.open(safety, readonly=True).load().actual(ind, 2).value == 11.0
     store.close()
+
+
+def test_backups_are_read_by_the_time_in_their_names_and_stray_names_are_left_out(plan_file):
+    store = Store.open(plan_file)
+    taken = take_backup(store.database, "manual")
+    store.close()
+    folder = taken.parent
+    stem = plan_file.stem
+    for stray in (  # not a real time, or not a backup's name at all
+        f"{stem}-n000009-20221399-101010-000000-manual.sqlite",
+        f"{stem}-n000009-20220631-250000-000000-daily.sqlite",
+        f"{stem}-copy.sqlite",
+    ):
+        shutil.copy(taken, folder / stray)
+    shutil.copy(taken, folder / f"{stem}-n000002-20220630-154501-123456-daily.sqlite")
+    backups = list_backups(plan_file)
+    newest = f"{stem}-n000002-20220630-154501-123456-daily.sqlite"
+    assert backups[0].path.name == newest
+    assert backups[0].taken_at == datetime(2022, 6, 30, 15, 45, 1, 123456)
+    assert backups[0].label.startswith("2022-06-30 15:45:01")
+    assert [b.path for b in backups][1:] == [taken]
 
 
 # --- the window ---------------------------------------------------------------------------------
@@ -399,9 +420,7 @@ def test_daily_backup_and_its_check_run_beside_the_clerk(qtbot, plan_file, monke
 
     warnings: list[str] = []
     monkeypatch.setattr(shared_file, "full_check", full_check)
-    monkeypatch.setattr(
-        shared_file.QMessageBox, "warning", lambda _parent, title, text: warnings.append(text)
-    )
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text: warnings.append(text))
     window = open_window(qtbot, plan_file)
     ind = first_indicator(window)
     window.workspace.apply(window.workspace.make_edit("actual", ind, "value", 12.0))

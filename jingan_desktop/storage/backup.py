@@ -48,6 +48,20 @@ class Backup:
         return f"{self.taken_at:%Y-%m-%d %H:%M:%S}  {REASON_LABELS.get(self.reason, self.reason)}"
 
 
+def _stamp_time(stamp: str) -> datetime | None:
+    """The time in a backup's name (20220630-154501-123456), None if it is no real time. Read
+    by hand: datetime.strptime costs the start-up its own imports (_strptime, locale, calendar)
+    and regular expressions."""
+    day, clock, micro = stamp.split("-")
+    try:
+        return datetime(
+            int(day[:4]), int(day[4:6]), int(day[6:]),
+            int(clock[:2]), int(clock[2:4]), int(clock[4:]), int(micro),
+        )  # fmt: skip
+    except ValueError:
+        return None
+
+
 def list_backups(db_path: Path) -> list[Backup]:
     """Backups of a plan file, newest first."""
     folder = backups_dir(db_path)
@@ -55,9 +69,9 @@ def list_backups(db_path: Path) -> list[Backup]:
     if folder.is_dir():
         for path in folder.glob("*.sqlite"):
             match = _NAME.match(path.name)
-            if not match:
+            taken_at = _stamp_time(match.group("stamp")) if match else None
+            if taken_at is None:
                 continue
-            taken_at = datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S-%f")
             seq = int(match.group("seq") or 0)
             found.append(Backup(path, taken_at, match.group("reason"), seq))
     return sorted(found, key=lambda b: (b.seq, b.taken_at, b.path.name), reverse=True)
