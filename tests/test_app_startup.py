@@ -179,8 +179,11 @@ NOT_AT_START_UP = (
     "jingan_desktop.qt.views.print_pages",
     "jingan_desktop.qt.self_check",
     # The standard library's, a few ms each, that a bare PySide6 window does not load either:
-    # ctypes (the share detection reads /proc/self/mountinfo).
+    # ctypes (the share detection reads /proc/self/mountinfo), uuid and platform (ids are made
+    # by writes; the machine's name comes from os.uname).
     "ctypes",
+    "uuid",
+    "platform",
 )
 
 
