@@ -180,10 +180,11 @@ NOT_AT_START_UP = (
     "jingan_desktop.qt.self_check",
     # The standard library's, a few ms each, that a bare PySide6 window does not load either:
     # ctypes (the share detection reads /proc/self/mountinfo), uuid and platform (ids are made
-    # by writes; the machine's name comes from os.uname).
+    # by writes; the machine's name comes from os.uname), glob (leftovers are tidied by writes).
     "ctypes",
     "uuid",
     "platform",
+    "glob",
 )
 
 
