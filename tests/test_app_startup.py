@@ -181,6 +181,13 @@ NOT_AT_START_UP = (
     "jingan_desktop.qt.views.warnings_list",  # the tabs not shown at start (views/later.py)
     "jingan_desktop.qt.views.history_view",
     "jingan_desktop.qt.views.charts_tab",
+    # The standard library's, a few ms each, that a bare PySide6 window does not load either:
+    # ctypes (the share detection reads /proc/self/mountinfo), uuid and platform (ids are made
+    # by writes; the machine's name comes from os.uname), glob (leftovers are tidied by writes).
+    "ctypes",
+    "uuid",
+    "platform",
+    "glob",
 )
 # Qt classes PySide builds (with all their enums) only when Python first names them: the
 # dialogs are reached as QtWidgets.QMessageBox … where they are shown, and a status colour is

@@ -23,7 +23,7 @@ import pytest
 
 from jingan_desktop import cli
 from jingan_desktop.storage.sync import ShareLock, ShareSession, network_kind
-from jingan_desktop.storage.sync.detect import DRIVE_REMOTE
+from jingan_desktop.storage.sync.detect import DRIVE_REMOTE, _read_mountinfo, mount_type
 from jingan_desktop.storage.sync.lock import LockBusy, lock_path, read_lock
 from jingan_desktop.storage.sync.session import DamagedMasterError, ReplicaInUseError
 
@@ -108,6 +108,106 @@ def indicators(share: Path) -> list[str]:
 
 # --- detection ------------------------------------------------------------------------------
 
+# A mount table as /proc/self/mountinfo writes it: a root on ext4, a CIFS share with a local
+# disk mounted inside it, a share whose name has a space, a backslash and Chinese in it (the
+# kernel escapes the first two in octal, the UTF-8 as it is), a bind mount of a folder of the
+# share, sshfs and ntfs-3g (FUSE), NFS 4 beside a name that only starts like it, and a tmpfs
+# mounted over an NFS mount point (the last listed is on top).
+MOUNTINFO = "\n".join(
+    [
+        "27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw",
+        "40 27 0:40 / /mnt/share rw,relatime shared:7 master:3 - cifs //srv/plans rw,vers=3.1.1",
+        "41 40 8:17 / /mnt/share/usb rw,relatime - ext4 /dev/sdb1 rw",
+        "42 27 0:41 / /mnt/my\\040plans\\134x\\011科室 rw - smb3 //srv/b\\040c rw",
+        "43 27 0:40 /plans/2025 /home/clerk/plans rw,relatime - cifs //srv/plans rw",
+        "44 27 0:42 / /home/clerk/remote rw,nosuid - fuse.sshfs clerk@srv:/plans rw",
+        "45 27 8:33 / /media/clerk/NTFS rw - fuseblk /dev/sdc1 rw,allow_other",
+        "46 27 0:43 / /srv/nfs rw - nfs4 srv:/export rw",
+        "47 27 0:44 / /srv/nfs-local rw - xfs /dev/sdd1 rw",
+        "48 27 0:45 / /srv/over rw - nfs srv:/over rw",
+        "49 27 0:46 / /srv/over rw - tmpfs tmpfs rw",
+        "not a mount line",
+        "",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/", "ext4"),
+        ("/home/clerk/jingan.sqlite", "ext4"),
+        ("/mnt/share", "cifs"),
+        ("/mnt/share/2025/jingan.sqlite", "cifs"),
+        ("/mnt/share/usb/jingan.sqlite", "ext4"),  # nested: the inner mount holds it
+        ("/mnt/shared/jingan.sqlite", "ext4"),  # a prefix of the name, not of the path
+        ("/mnt/my plans\\x\t科室/jingan.sqlite", "smb3"),  # escapes undone
+        ("/mnt/my plans/jingan.sqlite", "ext4"),
+        ("/home/clerk/plans/jingan.sqlite", "cifs"),  # a bind mount of the share's folder
+        ("/home/clerk/remote/q2/jingan.sqlite", "fuse.sshfs"),
+        ("/media/clerk/NTFS/jingan.sqlite", "fuseblk"),
+        ("/srv/nfs/jingan.sqlite", "nfs4"),
+        ("/srv/nfs-local/jingan.sqlite", "xfs"),
+        ("/srv/over/jingan.sqlite", "tmpfs"),  # stacked: the last listed is on top
+    ],
+)
+def test_the_mount_holding_a_path_from_mountinfo(path, expected):
+    assert mount_type(path, MOUNTINFO) == expected
+
+
+def test_mountinfo_without_a_mount_for_the_path():
+    assert mount_type("/home/clerk/jingan.sqlite", "") is None
+    assert mount_type("/home/x", "40 27 0:40 / /mnt/share rw - cifs //srv/plans rw") is None
+
+
+def no_statfs(path: str) -> int:
+    raise AssertionError(f"statfs asked for {path} although mountinfo tells")
+
+
+def mount_point(path: Path) -> str:
+    """``path`` as mountinfo writes a mount point (octal for space, tab, newline, backslash)."""
+    return "".join(f"\\{ord(c):03o}" if c in " \t\n\\" else c for c in str(path))
+
+
+@pytest.mark.parametrize(
+    ("fs_type", "expected"),
+    [
+        ("cifs", "cifs"),
+        ("smb3", "smb3"),
+        ("nfs", "nfs"),
+        ("nfs4", "nfs4"),
+        ("fuse", "fuse"),
+        ("fuse.sshfs", "fuse.sshfs"),
+        ("fuse.rclone", "fuse.rclone"),
+        ("fuseblk", "fuseblk"),  # ntfs-3g: FUSE's magic, as statfs always said
+        ("virtiofs", "virtiofs"),
+        ("9p", "9p"),  # WSL's drvfs, a VM's shared folder
+        ("ceph", "ceph"),
+        ("ext4", None),
+        ("btrfs", None),
+        ("tmpfs", None),
+        ("fusefs-lookalike", None),
+    ],
+)
+def test_linux_file_systems_by_mount_type(fs_type, expected, tmp_path):
+    """The nearest existing folder, symlinks resolved, is looked up in the mount table."""
+    folder = tmp_path.resolve()
+    (folder / "my share").mkdir()
+    (folder / "link").symlink_to(folder / "my share", target_is_directory=True)
+    table = (
+        "27 1 254:0 / / rw - ext4 /dev/vda rw\n"
+        f"40 27 0:40 / {mount_point(folder / 'my share')} rw - {fs_type} //srv/x rw\n"
+    )
+
+    def kind(path: Path) -> str | None:
+        return network_kind(
+            path, platform="linux", env={}, mountinfo=lambda: table, statfs_type=no_statfs
+        )
+
+    assert kind(folder / "link" / "new" / "plan.sqlite") == expected
+    assert kind(folder / "my share" / "plan.sqlite") == expected
+    assert kind(folder / "plan.sqlite") is None
+
 
 @pytest.mark.parametrize(
     ("magic", "expected"),
@@ -121,7 +221,8 @@ def indicators(share: Path) -> list[str]:
         (None, None),  # statfs failed: treated as local
     ],
 )
-def test_linux_file_systems_by_statfs_type(magic, expected, tmp_path):
+@pytest.mark.parametrize("table", [None, ""], ids=["no mountinfo", "no mount for the path"])
+def test_linux_file_systems_by_statfs_type_without_mountinfo(magic, expected, table, tmp_path):
     asked: list[str] = []
 
     def statfs(path: str) -> int | None:
@@ -129,7 +230,11 @@ def test_linux_file_systems_by_statfs_type(magic, expected, tmp_path):
         return magic
 
     kind = network_kind(
-        tmp_path / "new" / "plan.sqlite", platform="linux", env={}, statfs_type=statfs
+        tmp_path / "new" / "plan.sqlite",
+        platform="linux",
+        env={},
+        mountinfo=lambda: table,
+        statfs_type=statfs,
     )
     assert kind == expected
     assert asked == [str(tmp_path)]  # the nearest existing folder is asked
@@ -165,11 +270,23 @@ def test_environment_forces_or_disables_the_replica(tmp_path):
         network_kind(tmp_path, env={"JINGAN_SHARE_MODE": "replica"}, platform="linux") == "forced"
     )
     assert network_kind(tmp_path, env={"JINGAN_SHARE_MODE": "direct"}, statfs_type=cifs) is None
-    assert network_kind(tmp_path, env={}, platform="linux", statfs_type=cifs) == "cifs"
+    share = f"40 27 0:40 / {tmp_path.resolve()} rw - cifs //srv/plans rw"
+    assert network_kind(tmp_path, env={}, platform="linux", mountinfo=lambda: share) == "cifs"
+    assert (
+        network_kind(tmp_path, env={}, platform="linux", mountinfo=lambda: None, statfs_type=cifs)
+        == "cifs"
+    )
 
 
 def test_this_machines_temp_folder_is_local(tmp_path):
     assert network_kind(tmp_path, env={}) is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
+def test_this_machines_mount_table_is_read_without_ctypes(tmp_path):
+    """The real /proc/self/mountinfo names the temp folder's mount; statfs is not needed."""
+    assert mount_type(str(tmp_path.resolve()), _read_mountinfo() or "") is not None
+    assert network_kind(tmp_path, env={}, platform="linux", statfs_type=no_statfs) is None
 
 
 # --- the lock file --------------------------------------------------------------------------

@@ -6,17 +6,25 @@ agrees on, and the checks a value passes before it is written.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..plan.model import Accumulation, Comparator, Indicator, Item, ItemStatus, Kind
 from .errors import InvalidValueError
 
-# A fixed namespace for the name-based ids of (row, quarter) pairs.
-_NAMESPACE = uuid.UUID("6b0c62e4-35a4-4e0e-9d1d-8a3c2f6f0b9e")
+if TYPE_CHECKING:
+    import uuid
+
+
+@functools.cache
+def _namespace() -> uuid.UUID:
+    """A fixed namespace for the name-based ids of (row, quarter) pairs."""
+    import uuid
+
+    return uuid.UUID("6b0c62e4-35a4-4e0e-9d1d-8a3c2f6f0b9e")
 
 
 class _Missing:
@@ -122,10 +130,14 @@ FIELD_LABELS = {
 
 def pair_id(row_id: str, quarter: int) -> str:
     """The id of the (row, quarter) record: the same in every copy of the file."""
-    return str(uuid.uuid5(_NAMESPACE, f"{row_id}/{quarter}"))
+    import uuid  # ids are made by writes, not when the module loads (uuid loads platform: ~4 ms)
+
+    return str(uuid.uuid5(_namespace(), f"{row_id}/{quarter}"))
 
 
 def new_id() -> str:
+    import uuid  # ids are made by writes, not when the module loads (uuid loads platform: ~4 ms)
+
     return str(uuid.uuid4())
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import sys
 import tempfile
@@ -48,6 +47,8 @@ def tidy_leftovers(path: Path, now: float | None = None) -> list[Path]:
     """Remove the hidden temporary files (``.<name>.<random>.tmp`` and their journals) that
     a write of ``path`` killed midway (power cut, task manager) left beside it; ones younger
     than an hour may be another program's write in progress and stay. Returns those removed."""
+    import glob  # when a file is written, not when the module loads (the window's start)
+
     now = time.time() if now is None else now
     removed = []
     try:

@@ -7,7 +7,6 @@ import contextlib
 import os
 import struct
 import sys
-import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
@@ -125,7 +124,8 @@ def move_stale_journal(path: Path) -> None:
     and would be played into the new one, so it goes aside (kept, never deleted)."""
     journal = journal_path(path)
     if journal.exists():
-        journal.replace(journal.with_name(f"{journal.name}.stale-{uuid.uuid4().hex[:8]}"))
+        # 8 random hex digits, without loading uuid (and platform) when the module loads
+        journal.replace(journal.with_name(f"{journal.name}.stale-{os.urandom(4).hex()}"))
 
 
 def identity(path: Path) -> tuple[int, int] | None:

@@ -5,7 +5,10 @@ locks may be missing, not shared between clients, or undone by opportunistic cac
 writers then corrupt the file. Such a file is never opened with SQLite for writing; the app
 works on a local replica and syncs (see :mod:`.session`).
 
-* Linux: ``statfs(2)``'s ``f_type`` (SMB, CIFS, SMB2, NFS, FUSE, 9P, AFS, Ceph, Coda …).
+* Linux: the file system type of the mount holding the file, from ``/proc/self/mountinfo``
+  (the longest mount point that is a prefix of the resolved path; see :data:`NETWORK_TYPES`);
+  ``statfs(2)``'s ``f_type`` through ctypes only when mountinfo cannot be read or names no mount
+  for the path (ctypes costs ~4 ms to import, on every start).
 * Windows: UNC paths (``\\\\server\\share\\…``) and drive letters whose ``GetDriveTypeW`` is
   ``DRIVE_REMOTE`` (a mapped network drive).
 * ``JINGAN_SHARE_MODE=replica`` forces the replica for every file (IT, tests), ``direct``
@@ -17,6 +20,7 @@ The OS calls are parameters, so the decision is tested with fakes on any platfor
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path, PureWindowsPath
@@ -40,12 +44,89 @@ NETWORK_MAGIC: dict[int, str] = {
     0x0BD00BD0: "lustre",
     0x65735543: "fusectl",
 }
+
+# The same file systems by the names /proc/self/mountinfo gives them (the kernel's
+# file_system_type names): the table above, one name per magic number, and the names that share
+# one. Every FUSE mount shows as "fuse.<subtype>" (fuse.sshfs, fuse.rclone, fuse.glusterfs …) or
+# "fuseblk[.<subtype>]", and virtiofs is a FUSE transport: statfs reports FUSE_SUPER_MAGIC for all
+# of them, so they count as "fuse" here too. That includes fuseblk, a FUSE driver over a local
+# block device (ntfs-3g, exfat-fuse): its locks would be trustworthy, but the FUSE magic has always
+# sent it to the replica, which is safe (only slower), so it stays there.
+NETWORK_TYPES: frozenset[str] = frozenset(
+    {
+        "cifs",
+        "smb3",  # the same client as cifs (CIFS or SMB2 magic, by the dialect)
+        "smbfs",
+        "nfs",
+        "nfs4",
+        "fuse",
+        "fuseblk",
+        "fusectl",
+        "virtiofs",
+        "9p",
+        "afs",
+        "ceph",
+        "coda",
+        "ncpfs",
+        "gpfs",
+        "lustre",
+    }
+)
 DRIVE_REMOTE = 4
+MOUNTINFO = "/proc/self/mountinfo"
+
+_ESCAPE = re.compile(r"\\([0-7]{3})")
+
+
+def _unescape(field: str) -> str:
+    """A mountinfo field with its escapes undone: the kernel writes space, tab, newline and
+    backslash in octal (``\\040`` …), every other byte (UTF-8 names too) as it is."""
+    return _ESCAPE.sub(lambda match: chr(int(match.group(1), 8)), field)
+
+
+def mount_type(path: str, mountinfo: str) -> str | None:
+    """The file system type of the mount that holds ``path`` (absolute, symlinks resolved)
+    according to the text of ``/proc/<pid>/mountinfo``: the mount whose mount point is the
+    longest prefix of the path, component by component; of mounts stacked on one point, the last
+    listed (the one on top). None when no line names a mount point above the path."""
+    best: tuple[int, str] | None = None
+    for line in mountinfo.split("\n"):  # not splitlines: U+2028 … may be in a name
+        # ID, parent ID, major:minor, root, mount point, options, optional fields…, "-",
+        # file system type, source, super options.
+        fields = line.split(" ")
+        try:
+            separator = fields.index("-", 6)
+            point, kind = _unescape(fields[4]), _unescape(fields[separator + 1])
+        except (ValueError, IndexError):
+            continue  # not a mount line
+        if point != "/":
+            point = point.rstrip("/")
+            if path != point and not path.startswith(point + "/"):
+                continue
+        if best is None or len(point) >= best[0]:
+            best = (len(point), kind)
+    return best[1] if best is not None else None
+
+
+def _read_mountinfo() -> str | None:
+    """This process's mount table, or None when it cannot be read (no /proc)."""
+    try:
+        with open(MOUNTINFO, "rb") as file:
+            return os.fsdecode(file.read())
+    except OSError:
+        return None
+
+
+def _is_network_type(fs_type: str) -> bool:
+    """Whether a mountinfo file system type is one of :data:`NETWORK_TYPES` (with FUSE's
+    ``fuse.<subtype>`` / ``fuseblk.<subtype>`` names)."""
+    return fs_type in NETWORK_TYPES or fs_type.startswith(("fuse.", "fuseblk."))
 
 
 def _linux_statfs_type(path: str) -> int | None:
     """``f_type`` of the file system holding ``path`` (None when it cannot be asked)."""
-    import ctypes  # asked when a file is opened, not when the module loads
+    # Only when mountinfo cannot tell, and then not when the module loads.
+    import ctypes
 
     try:
         # The C library is already in the process: its symbols, without looking it up on
@@ -90,11 +171,15 @@ def network_kind(
     *,
     platform: str | None = None,
     env: Mapping[str, str] | None = None,
+    mountinfo: Callable[[], str | None] | None = None,
     statfs_type: Callable[[str], int | None] | None = None,
     drive_type: Callable[[str], int | None] | None = None,
 ) -> str | None:
-    """The kind of network file system ``path`` is on ("cifs", "fuse", "unc", "remote drive",
-    "forced" …), or None for a local disk."""
+    """The kind of network file system ``path`` is on ("cifs", "nfs4", "fuse.sshfs", "unc",
+    "remote drive", "forced" …), or None for a local disk.
+
+    On Linux ``mountinfo`` returns the text of /proc/self/mountinfo (None: unreadable), and
+    ``statfs_type`` is asked only when that text is missing or names no mount for the path."""
     env = os.environ if env is None else env
     mode = (env.get(ENV_MODE) or "").strip().lower()
     if mode == "replica":
@@ -115,7 +200,12 @@ def network_kind(
                 return "remote drive"
         return None
     if platform.startswith("linux"):
-        magic = (statfs_type or _linux_statfs_type)(str(_existing(Path(text))))
+        folder = str(_existing(Path(text)))
+        table = (mountinfo or _read_mountinfo)()
+        fs_type = mount_type(os.path.realpath(folder), table) if table is not None else None
+        if fs_type is not None:
+            return fs_type if _is_network_type(fs_type) else None
+        magic = (statfs_type or _linux_statfs_type)(folder)
         return NETWORK_MAGIC.get(magic) if magic is not None else None
     return None
 
