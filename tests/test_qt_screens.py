@@ -262,6 +262,31 @@ def test_the_empty_detail_panel_says_where_to_type_figures(qtbot, window):
     assert "本期实际" in text and "单位管理" in text and "F1" in text
 
 
+def test_the_placeholder_remembers_only_heights_qlabel_would_give(qtbot, window):
+    """The placeholder keeps its height for each width: the same as a plain QLabel's, at
+    every width, and forgotten when its font or text changes."""
+    from PySide6.QtWidgets import QLabel
+
+    placeholder = window.detail.placeholder
+    plain = QLabel(placeholder.text())
+    plain.setWordWrap(True)
+    plain.setFont(placeholder.font())
+
+    def same_heights() -> None:
+        for width in (120, 281, 296, 508, 713, 281):
+            assert placeholder.heightForWidth(width) == plain.heightForWidth(width), width
+
+    same_heights()
+    bigger = placeholder.font()
+    bigger.setPointSizeF(bigger.pointSizeF() * 2)
+    placeholder.setFont(bigger)
+    plain.setFont(bigger)
+    same_heights()
+    placeholder.setText("短")
+    plain.setText("短")
+    same_heights()
+
+
 def test_no_two_commands_share_a_shortcut(window):
     """Each key combination does one thing (全部折叠 and 导出部门填报文件 once shared Ctrl+Shift+E)."""
     from PySide6.QtGui import QAction, QKeySequence

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
@@ -43,6 +43,33 @@ COMPARATOR_LABELS = {
 }
 
 
+class _FixedText(QLabel):
+    """A word-wrapped label whose text is set once, which remembers its height for each width.
+
+    The layouts over it (the scroll area of 详情, the tabs, the splitter) ask its height for
+    some forty widths while the window is built and shown, ten of them different, and QLabel
+    lays the whole text out again for every one (~4 ms of the start-up). Anything that could
+    change the answer (font, style, a new text) forgets the heights."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._heights: dict[int, int] = {}
+
+    def heightForWidth(self, width: int) -> int:
+        height = self._heights.get(width)
+        if height is None:
+            height = self._heights[width] = super().heightForWidth(width)
+        return height
+
+    def changeEvent(self, event: QEvent) -> None:
+        self._heights.clear()
+        super().changeEvent(event)
+
+    def setText(self, text: str) -> None:
+        self._heights.clear()
+        super().setText(text)
+
+
 class DetailPanel(QWidget):
     message = Signal(str)  # a visible reason when input is refused
 
@@ -56,7 +83,7 @@ class DetailPanel(QWidget):
         self._loading = False
         self._built = False
 
-        self.placeholder = QLabel(
+        self.placeholder = _FixedText(
             "在左侧选择事项或指标以查看详情。\n\n"
             "填报：选中指标所在行直接输入数字（填入“本期实际”），回车保存并移到下一行；"
             "也可从 Excel 复制一列数字，选中第一个“本期实际”后按 Ctrl+V。\n"
