@@ -266,6 +266,33 @@ def test_tree_model_passes_the_model_tester(qtmodeltester, window):
     qtmodeltester.check(window.model)
 
 
+def test_every_role_a_delegate_asks_in_one_call_is_what_data_says(window):
+    """multiData (one call into Python for a painted cell) answers as data() does, role by
+    role, and clears what data() has nothing for; also with an unsaved edit showing."""
+    from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan
+
+    model = window.model
+    roles = [*range(16), model.RowIdRole, model.KindRole, model.RagRole]
+    first = indicator_id(window, 1)
+    model.pending = {("actual", first, "value", 2): type("E", (), {"new": 7.0})()}
+
+    def cells(parent: QModelIndex):
+        for row in range(model.rowCount(parent)):
+            for column in range(model.columnCount(parent)):
+                yield model.index(row, column, parent)
+            yield from cells(model.index(row, 0, parent))
+
+    checked = 0
+    for index in [*cells(QModelIndex()), QModelIndex()]:
+        for role in roles:
+            slot = QModelRoleData(role)
+            slot.setData("left over")  # a span handed back again: nothing may linger
+            model.multiData(index, QModelRoleDataSpan(slot))
+            assert slot.data() == model.data(index, role), (index.row(), index.column(), role)
+            checked += 1
+    assert checked > 1000
+
+
 def item_numbers(path: Path, chapter_position: int = 0) -> list[int]:
     with sqlite3.connect(path) as conn:
         return [
