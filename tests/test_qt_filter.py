@@ -280,3 +280,32 @@ def test_removing_a_row_while_filtered_keeps_the_search(qtbot, window, messages)
     QApplication.processEvents()
     assert shown[0] not in window.workspace.indicators
     assert window.search_edit.text() == "招商" and window.model.allowed is not None
+
+
+def test_the_search_box_clear_button_and_esc_empty_the_box_and_end_the_filter(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QToolButton
+
+    edit = window.search_edit
+    (button,) = [
+        b for b in edit.findChildren(QToolButton) if b.defaultAction() is edit.clear_action
+    ]
+    assert not button.isVisibleTo(edit)  # nothing to clear
+    edit.setFocus()
+    type_text(edit, "创业")
+    after_debounce(window)
+    assert window.model.allowed is not None and button.isVisibleTo(edit)
+    edited: list[str] = []
+    edit.textEdited.connect(edited.append)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert edit.text() == "" and edited == [""] and not button.isVisibleTo(edit)
+    after_debounce(window)
+    assert window.model.allowed is None
+    type_text(edit, "创业")
+    after_debounce(window)
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)
+    assert edit.text() == "" and not button.isVisibleTo(edit)
+    after_debounce(window)
+    assert window.model.allowed is None
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)  # an empty box: Esc goes on to the window
+    assert not window.navigation.filter_timer.isActive()

@@ -25,7 +25,6 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QPushButton,
     QScrollArea,
@@ -53,6 +52,7 @@ from .views.delegates import install_delegates
 from .views.detail_panel import DetailPanel
 from .views.later import LaterPage
 from .views.plan_tree import PlanTreeView
+from .views.search_box import SearchBox
 from .views.tree_model import PlanTreeModel
 
 if TYPE_CHECKING:
@@ -106,9 +106,8 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.act_lock)
         toolbar.addAction(self.act_report)
         toolbar.addSeparator()
-        self.search_edit = QLineEdit(placeholderText="搜索事项、指标、进展 (Ctrl+F)")
+        self.search_edit = SearchBox("搜索事项、指标、进展 (Ctrl+F)")
         self.search_edit.setObjectName("search")
-        self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setMinimumWidth(240)
         self.search_edit.setMaximumWidth(420)
         self.search_edit.textChanged.connect(lambda _t: self.navigation.filter_soon())
