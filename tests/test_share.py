@@ -112,7 +112,8 @@ def indicators(share: Path) -> list[str]:
 # disk mounted inside it, a share whose name has a space, a backslash and Chinese in it (the
 # kernel escapes the first two in octal, the UTF-8 as it is), a bind mount of a folder of the
 # share, sshfs and ntfs-3g (FUSE), NFS 4 beside a name that only starts like it, and a tmpfs
-# mounted over an NFS mount point (the last listed is on top).
+# mounted over an NFS mount point (the last listed is on top); a USB disk that a share mounted
+# later over a folder above it hides, and a disk mounted inside that share.
 MOUNTINFO = "\n".join(
     [
         "27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw",
@@ -126,6 +127,9 @@ MOUNTINFO = "\n".join(
         "47 27 0:44 / /srv/nfs-local rw - xfs /dev/sdd1 rw",
         "48 27 0:45 / /srv/over rw - nfs srv:/over rw",
         "49 27 0:46 / /srv/over rw - tmpfs tmpfs rw",
+        "50 27 8:49 / /mnt/late/usb rw - ext4 /dev/sde1 rw",
+        "51 27 0:47 / /mnt/late rw - cifs //srv/late rw",
+        "52 51 8:50 / /mnt/late/disk rw - ext4 /dev/sdf1 rw",
         "not a mount line",
         "",
     ]
@@ -149,6 +153,9 @@ MOUNTINFO = "\n".join(
         ("/srv/nfs/jingan.sqlite", "nfs4"),
         ("/srv/nfs-local/jingan.sqlite", "xfs"),
         ("/srv/over/jingan.sqlite", "tmpfs"),  # stacked: the last listed is on top
+        ("/mnt/late/usb/jingan.sqlite", "cifs"),  # the disk is out of sight under the share
+        ("/mnt/late/disk/jingan.sqlite", "ext4"),  # mounted inside the share: in sight
+        ("/mnt/late/jingan.sqlite", "cifs"),
     ],
 )
 def test_the_mount_holding_a_path_from_mountinfo(path, expected):
@@ -158,6 +165,12 @@ def test_the_mount_holding_a_path_from_mountinfo(path, expected):
 def test_mountinfo_without_a_mount_for_the_path():
     assert mount_type("/home/clerk/jingan.sqlite", "") is None
     assert mount_type("/home/x", "40 27 0:40 / /mnt/share rw - cifs //srv/plans rw") is None
+
+
+def test_a_mount_table_whose_parents_go_round_in_a_circle_still_answers():
+    table = "27 28 254:0 / / rw - ext4 /dev/vda rw\n28 27 0:40 / /mnt rw - cifs //srv/x rw"
+    assert mount_type("/mnt/jingan.sqlite", table) == "cifs"
+    assert mount_type("/home/jingan.sqlite", table) == "ext4"
 
 
 def no_statfs(path: str) -> int:

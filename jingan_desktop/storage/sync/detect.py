@@ -6,7 +6,7 @@ writers then corrupt the file. Such a file is never opened with SQLite for writi
 works on a local replica and syncs (see :mod:`.session`).
 
 * Linux: the file system type of the mount holding the file, from ``/proc/self/mountinfo``
-  (the longest mount point that is a prefix of the resolved path; see :data:`NETWORK_TYPES`);
+  (the mount in sight at the resolved path, see :func:`mount_type`; :data:`NETWORK_TYPES`);
   ``statfs(2)``'s ``f_type`` through ctypes only when mountinfo cannot be read or names no mount
   for the path (ctypes costs ~4 ms to import, on every start).
 * Windows: UNC paths (``\\\\server\\share\\…``) and drive letters whose ``GetDriveTypeW`` is
@@ -86,10 +86,16 @@ def _unescape(field: str) -> str:
 
 def mount_type(path: str, mountinfo: str) -> str | None:
     """The file system type of the mount that holds ``path`` (absolute, symlinks resolved)
-    according to the text of ``/proc/<pid>/mountinfo``: the mount whose mount point is the
-    longest prefix of the path, component by component; of mounts stacked on one point, the last
-    listed (the one on top). None when no line names a mount point above the path."""
-    best: tuple[int, str] | None = None
+    according to the text of ``/proc/<pid>/mountinfo``, or None when no line names a mount point
+    above the path.
+
+    Of the mounts whose mount point is a prefix of the path (component by component), those
+    covered by a later mount are out of sight: a later mount on the same point (stacked, the last
+    listed on top) or on a folder above it that the covered mount is not mounted inside (a share
+    mounted over ``/mnt/share`` hides an older ``/mnt/share/usb``). Of those left, the one with
+    the longest mount point holds the path."""
+    # (ID, parent ID, mount point, type) of every mount line, in the order listed.
+    mounts: list[tuple[str, str, str, str]] = []
     for line in mountinfo.split("\n"):  # not splitlines: U+2028 … may be in a name
         # ID, parent ID, major:minor, root, mount point, options, optional fields…, "-",
         # file system type, source, super options.
@@ -99,11 +105,29 @@ def mount_type(path: str, mountinfo: str) -> str | None:
             point, kind = _unescape(fields[4]), _unescape(fields[separator + 1])
         except (ValueError, IndexError):
             continue  # not a mount line
-        if point != "/":
-            point = point.rstrip("/")
-            if path != point and not path.startswith(point + "/"):
-                continue
-        if best is None or len(point) >= best[0]:
+        mounts.append((fields[0], fields[1], point.rstrip("/") or "/", kind))
+    parents = {mount_id: parent for mount_id, parent, _point, _kind in mounts}
+
+    def inside(mount_id: str, other: str) -> bool:
+        """Whether mount ``mount_id`` is mounted (at any depth) inside mount ``other``."""
+        seen = {mount_id}
+        while (mount_id := parents.get(mount_id, "")) and mount_id not in seen:
+            if mount_id == other:
+                return True
+            seen.add(mount_id)
+        return False
+
+    def covers(point: str, other: str) -> bool:
+        return point == "/" or other == point or other.startswith(point + "/")
+
+    holding = [m for m in mounts if covers(m[2], path)]
+    best: tuple[int, str] | None = None
+    for position, (mount_id, _parent, point, kind) in enumerate(holding):
+        hidden = any(
+            covers(later[2], point) and not inside(mount_id, later[0])
+            for later in holding[position + 1 :]
+        )
+        if not hidden and (best is None or len(point) >= best[0]):
             best = (len(point), kind)
     return best[1] if best is not None else None
 
