@@ -182,9 +182,10 @@ NOT_AT_START_UP = (
     "jingan_desktop.qt.views.history_view",
     "jingan_desktop.qt.views.charts_tab",
     # The standard library's, a few ms each, that a bare PySide6 window does not load either:
-    # ctypes (the share detection reads /proc/self/mountinfo), uuid and platform (ids are made
-    # by writes; the machine's name comes from os.uname), glob (leftovers are tidied by writes).
-    "ctypes",
+    # ctypes on Linux (the share detection reads /proc/self/mountinfo; Windows asks the drive's
+    # type through ctypes), uuid and platform (ids are made by writes; the machine's name comes
+    # from os.uname), glob (leftovers are tidied by writes).
+    *(("ctypes",) if sys.platform.startswith("linux") else ()),
     "uuid",
     "platform",
     "glob",
