@@ -309,3 +309,48 @@ def test_the_search_box_clear_button_and_esc_empty_the_box_and_end_the_filter(qt
     assert window.model.allowed is None
     qtbot.keyClick(edit, Qt.Key.Key_Escape)  # an empty box: Esc goes on to the window
     assert not window.navigation.filter_timer.isActive()
+
+
+def test_any_order_of_filters_and_clearing_leaves_every_row_where_it_belongs(window):
+    """Filters narrowed, widened and cleared in any order: every row shown is reached through
+    its parent, answers with its own id, and its index leads back to its parent (the C++ tree
+    of each filter, and the unfiltered one kept, point at the right rows)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    model = window.model
+    every = sorted(shown_ids(model))
+    parent_of = {}
+    for row_id in every:
+        parent = model.index_of(row_id).parent()
+        parent_of[row_id] = parent.data(PlanTreeModel.RowIdRole) if parent.isValid() else None
+    subsets = st.one_of(st.none(), st.sets(st.sampled_from(every), max_size=12).map(frozenset))
+
+    @settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(st.lists(subsets, min_size=1, max_size=6))
+    def check(filters):
+        for allowed in filters:
+            model.set_filter(allowed)
+            shown = shown_ids(model)
+            if allowed is None:
+                assert shown == set(every)
+            else:
+                expected = set(allowed)
+                for row_id in allowed:
+                    while parent_of[row_id] is not None:
+                        row_id = parent_of[row_id]
+                        expected.add(row_id)
+                assert shown == expected or (shown == set(every) and expected == set(every))
+            for row_id in shown:
+                index = model.index_of(row_id, ACTUAL)
+                assert index.data(PlanTreeModel.RowIdRole) == row_id
+                parent = index.parent()
+                assert (parent.data(PlanTreeModel.RowIdRole) if parent.isValid() else None) == (
+                    parent_of[row_id]
+                )
+        model.set_filter(None)
+
+    check()
+    assert shown_ids(model) == set(every)

@@ -35,6 +35,7 @@ class Node:
     # A chapter's or item's (or the root's) item in the C++ tree shown: the internal id of
     # its children's indexes.
     ptr: int = 0
+    full_ptr: int = 0  # its item in the unfiltered C++ tree (kept: see TreeShape.source)
 
 
 _PARENT = attrgetter("parent")
@@ -65,6 +66,13 @@ class TreeShape:
             n.row_id for n in self.nodes if n.kind != "chapter" or not n.children
         )
         self.shown_set: set[Node] | None = None  # every node the filter shows; None: all
+        # What a filter changed since every row was last shown, so that showing every row
+        # again puts back only those (not every one of 8,000 items): the parents given fewer
+        # children, and the nodes given an item in a filtered C++ tree.
+        self._narrowed: set[Node] = set()
+        self._repointed: set[Node] = set()
+        for parent in self._parents:
+            parent.shown = parent.children
         # The nodes shown for the last few sets the filter handed over (it hands back the very
         # same set for a search it has seen), held with the set so that its id stays its own.
         self._memo: dict[int, tuple[Set[str], set[Node] | None]] = {}
@@ -111,12 +119,14 @@ class TreeShape:
         all its siblings when every row is shown: see row)."""
         self.shown_set = shown
         if shown is None:
-            for parent in self._parents:
+            for parent in self._narrowed:
                 parent.shown = parent.children
+            self._narrowed.clear()
             return
         for parent in self._parents:
             if parent in shown or parent is self.root:
                 parent.shown = kept = [child for child in parent.children if child in shown]
+                self._narrowed.add(parent)
                 for row, child in enumerate(kept):
                     child.row = row
 
@@ -143,12 +153,18 @@ class TreeShape:
         that something still holds then reads a tree that exists)."""
         if self.shown_set is None and self._full is not None:
             source, by_ptr = self._full
-            for ptr, node in by_ptr.items():
-                node.ptr = ptr
+            for node in self._repointed:
+                node.ptr = node.full_ptr
+            self._repointed.clear()
         else:
             source, by_ptr = self._build_source()
             if self.shown_set is None:
                 self._full = (source, by_ptr)
+                for node in by_ptr.values():
+                    node.full_ptr = node.ptr
+                self._repointed.clear()
+            else:
+                self._repointed.update(by_ptr.values())
         self.by_ptr = by_ptr
         self._retired, self._source = self._source, source
         return source
