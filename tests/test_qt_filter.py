@@ -5,8 +5,10 @@ and digits find plain ones, and clearing the box puts back what was open."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex
-from PySide6.QtWidgets import QApplication
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from jingan_desktop.qt.views.tree_model import PlanTreeModel
 from jingan_desktop.workspace import RowFilter, Workspace
@@ -283,9 +285,6 @@ def test_removing_a_row_while_filtered_keeps_the_search(qtbot, window, messages)
 
 
 def test_the_search_box_clear_button_and_esc_empty_the_box_and_end_the_filter(qtbot, window):
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QToolButton
-
     edit = window.search_edit
     (button,) = [
         b for b in edit.findChildren(QToolButton) if b.defaultAction() is edit.clear_action
@@ -315,9 +314,6 @@ def test_any_order_of_filters_and_clearing_leaves_every_row_where_it_belongs(win
     """Filters narrowed, widened and cleared in any order: every row shown is reached through
     its parent, answers with its own id, and its index leads back to its parent (the C++ tree
     of each filter, and the unfiltered one kept, point at the right rows)."""
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-
     model = window.model
     every = sorted(shown_ids(model))
     parent_of = {}

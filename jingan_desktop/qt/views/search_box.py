@@ -24,11 +24,7 @@ class SearchBox(QLineEdit):
         self.clear_action.triggered.connect(self._clear_by_clerk)
         self.addAction(self.clear_action, QLineEdit.ActionPosition.TrailingPosition)
         self.clear_action.setVisible(False)  # after adding: its button hears of it
-        self.textChanged.connect(self._text_changed)
-
-    def _text_changed(self, text: str) -> None:
-        if self.clear_action.isVisible() != bool(text):
-            self.clear_action.setVisible(bool(text))
+        self.textChanged.connect(lambda text: self.clear_action.setVisible(bool(text)))
 
     def _clear_by_clerk(self) -> None:
         if self.text():
